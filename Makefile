@@ -1,0 +1,64 @@
+# Vigil: two commands do all set-up on a fresh clone (Python 3.11+, make, Node.js/npm).
+#   make demo   virtualenv, install, build the front-end, migrate SQLite, load demo data, serve
+#   make test   install what tests need and run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+TEST_STAMP    := $(VENV)/.test-installed
+ASSETS_STAMP  := vigil/core/static/vendor/.built
+
+.PHONY: demo test lint bench audit lock assets clean
+
+demo: $(RUNTIME_STAMP) $(ASSETS_STAMP)
+	$(BIN)/vigil init
+	$(BIN)/vigil demo
+	@echo "Open http://$(HOST):$(PORT)/ and sign in as above."
+	$(BIN)/vigil serve --host $(HOST) --port $(PORT)
+
+test: $(TEST_STAMP) $(ASSETS_STAMP) lint
+	VIGIL_ENV=test $(BIN)/vigil makemigrations --check --dry-run
+	$(BIN)/bandit -q -c pyproject.toml -r vigil --severity-level high
+	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests"; status=0; fi; \
+	  exit $$status
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: $(TEST_STAMP)
+	$(BIN)/python -m benchmarks.intake
+
+# Needs the network to reach the vulnerability database; not part of `make test`.
+audit: $(TEST_STAMP)
+	$(BIN)/pip install -q pip-audit
+	$(BIN)/pip-audit -r requirements.lock
+
+# Re-pin every dependency after changing pyproject.toml.
+lock: $(TEST_STAMP)
+	$(BIN)/pip freeze --exclude-editable | grep -v '^vigil' > requirements.lock
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[test]'
+	touch $(RUNTIME_STAMP) $@
+
+assets: $(ASSETS_STAMP)
+
+$(ASSETS_STAMP): package.json package-lock.json frontend/*
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent build
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules vigil/core/static/vendor .pytest_cache .ruff_cache

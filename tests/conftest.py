@@ -1,0 +1,156 @@
+"""Fixtures shared by every test: forces, users of each role, a fixed moment, referral builders."""
+
+import copy
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from vigil.accounts.actors import SystemActor
+from vigil.accounts.models import Force, User
+from vigil.intake import native_json
+from vigil.intake.services import store_referral
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("VIGIL_SHARED_DIR", REPO.parent / "shared"))
+CONFORMANCE = SHARED / "conformance" / "cybertip"
+AS_OF = datetime(2020, 9, 14, 12, 0, tzinfo=UTC)
+SYSTEM = SystemActor("test")
+
+# The example from the foundation issue, with every field it names.
+EXAMPLE_REFERRAL = {
+    "schema": "vigil.referral/1",
+    "source": "nca",
+    "source_reference": "NCA-2020-0001",
+    "received_at": "2020-09-10T09:00:00+01:00",
+    "force": "XF",
+    "summary": "Two videos uploaded to ExampleSocial.",
+    "incident": {
+        "type": "csam_upload",
+        "occurred_at": "2020-08-30T21:10:00Z",
+        "platform": "ExampleSocial",
+        "escalated": False,
+        "annotations": ["sextortion"],
+    },
+    "indicators": ["distribution", "grooming", "production", "sexual_communication_with_child"],
+    "material": [
+        {
+            "kind": "video",
+            "count": 2,
+            "category": "A",
+            "industry_classification": "A1",
+            "md5": "0" * 31 + "1",
+            "sha1": "a" * 40,
+            "pdq": "f" * 64,
+        }
+    ],
+    "subjects": [
+        {
+            "ref": "s1",
+            "role": "suspect",
+            "first_name": "Alex",
+            "last_name": "Example",
+            "date_of_birth": "2003-06-01",
+            "gender": "male",
+            "occupation": "Student",
+            "works_with_children": False,
+            "identifiers": [
+                {"type": "email", "value": "Alex.Example@Example.com"},
+                {"type": "username", "value": "@AlexEx", "service": "ExampleSocial"},
+                {"type": "ip", "value": "203.0.113.5", "seen_at": "2020-08-30T21:10:00Z"},
+                {"type": "phone", "value": "07700 900123"},
+                {"type": "device", "value": "IMEI:354123456789012"},
+            ],
+            "address": {"line1": "1 Example Street", "town": "Exampleton", "postcode": "XX1 1XX"},
+            "history": [
+                {
+                    "type": "contact_sexual_offence_child",
+                    "outcome": "allegation",
+                    "date": "2018-02-01",
+                }
+            ],
+        },
+        {
+            "ref": "c1",
+            "role": "household_member",
+            "first_name": "Casey",
+            "age": 12,
+            "lives_with": ["s1"],
+        },
+        {"ref": "v1", "role": "victim", "age": 9},
+    ],
+    "access": [{"subject": "s1", "child": "c2", "kind": "regular_unsupervised"}],
+}
+
+
+def referral_data(**changes) -> dict:
+    """A copy of the example referral with top-level fields changed."""
+    data = copy.deepcopy(EXAMPLE_REFERRAL)
+    data.update(changes)
+    return data
+
+
+def as_bytes(data) -> bytes:
+    return json.dumps(data).encode("utf-8")
+
+
+def store(data: dict, actor=SYSTEM, as_of: datetime = AS_OF):
+    """Read and store a native referral; returns (referral, status)."""
+    draft = native_json.read_referral("test.json", as_bytes(data), as_of=as_of)
+    return store_referral(draft, actor=actor, as_of=as_of)
+
+
+@pytest.fixture
+def forces(db):
+    return {
+        "XF": Force.objects.create(code="XF", name="Exampleshire Police", region="North"),
+        "YF": Force.objects.create(code="YF", name="Sampleton Constabulary", region="North"),
+    }
+
+
+@pytest.fixture
+def make_user(forces):
+    made = {}
+
+    def make(role: str = "intake_officer", force: str = "XF", username: str | None = None):
+        name = username or f"{role}-{force}".lower()
+        if name not in made:
+            user = User(
+                username=name,
+                role=role,
+                force=forces.get(force),
+                region="" if force in forces else force,
+            )
+            user.set_password("correct horse battery staple")
+            user.save()
+            made[name] = user
+        return made[name]
+
+    return make
+
+
+@pytest.fixture
+def officer(make_user):
+    return make_user("intake_officer", "XF")
+
+
+@pytest.fixture
+def other_force_officer(make_user):
+    return make_user("intake_officer", "YF")
+
+
+@pytest.fixture
+def signed_in(client, officer):
+    client.force_login(officer)
+    return client
+
+
+def require_or_skip(condition: bool, reason: str, env: str) -> None:
+    """Skip with a reason on a user's machine; fail in CI, where ``env`` is set."""
+    if condition:
+        return
+    if os.environ.get(env):
+        pytest.fail(f"{reason} (required because {env} is set)")
+    pytest.skip(reason)

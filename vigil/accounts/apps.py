@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "vigil.accounts"
+    label = "accounts"
+    verbose_name = "Users, roles and forces"
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the audit receivers

@@ -1,0 +1,48 @@
+"""Roles and the actions they may take.
+
+Permissions are named after what a person does (``referral.import``), never after HTTP verbs,
+and every check in pages, API and CLI goes through ``vigil.accounts.permissions``.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    INTAKE_OFFICER = "intake_officer", "Intake officer"
+    ASSESSOR = "assessor", "Assessor"
+    INVESTIGATOR = "investigator", "Investigator"
+    SAFEGUARDING_OFFICER = "safeguarding_officer", "Safeguarding officer"
+    SUPERVISOR = "supervisor", "Supervisor"
+    UNIT_HEAD = "unit_head", "Unit head"
+    ANALYST = "analyst", "Analyst"
+    REGIONAL_OVERSIGHT = "regional_oversight", "Regional oversight"
+    AUDITOR = "auditor", "Auditor"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class Action(models.TextChoices):
+    REFERRAL_VIEW = "referral.view", "See referrals and the people in them"
+    REFERRAL_IMPORT = "referral.import", "Import referrals"
+    FORCE_MANAGE = "force.manage", "Add and rename forces"
+    USER_MANAGE = "user.manage", "Add users and change their roles"
+    AUDIT_VIEW = "audit.view", "Search the audit trail"
+
+
+# Roles that work cases see the referrals of their own force; the analyst, oversight, auditor
+# and administrator roles see no personal data through referral pages at all.
+_CASEWORK = {
+    Action.REFERRAL_VIEW,
+}
+
+ROLE_ACTIONS: dict[str, frozenset[str]] = {
+    Role.INTAKE_OFFICER: frozenset(_CASEWORK | {Action.REFERRAL_IMPORT}),
+    Role.ASSESSOR: frozenset(_CASEWORK),
+    Role.INVESTIGATOR: frozenset(_CASEWORK),
+    Role.SAFEGUARDING_OFFICER: frozenset(_CASEWORK),
+    Role.SUPERVISOR: frozenset(_CASEWORK | {Action.REFERRAL_IMPORT}),
+    Role.UNIT_HEAD: frozenset(_CASEWORK | {Action.REFERRAL_IMPORT}),
+    Role.ANALYST: frozenset(),
+    Role.REGIONAL_OVERSIGHT: frozenset(),
+    Role.AUDITOR: frozenset({Action.AUDIT_VIEW}),
+    Role.ADMINISTRATOR: frozenset({Action.FORCE_MANAGE, Action.USER_MANAGE}),
+}

@@ -1,0 +1,42 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from vigil.accounts.models import Force
+from vigil.accounts.services import add_force
+from vigil.core.commands import add_as_of, as_of_option, system_actor
+
+
+class Command(BaseCommand):
+    help = "Add or list forces."
+
+    def add_arguments(self, parser):
+        commands = parser.add_subparsers(dest="action", required=True)
+        add = commands.add_parser("add", help="Add a force (or update its name and region).")
+        add.add_argument("code")
+        add.add_argument("name")
+        add.add_argument("--region", default="")
+        add_as_of(add)
+        listing = commands.add_parser("list", help="List forces.")
+        listing.add_argument("--json", action="store_true")
+
+    def handle(self, *args, **options):
+        if options["action"] == "add":
+            try:
+                force, outcome = add_force(
+                    system_actor(),
+                    options["code"],
+                    options["name"],
+                    region=options["region"],
+                    as_of=as_of_option(options),
+                )
+            except ValueError as error:
+                raise CommandError(str(error), returncode=2) from None
+            self.stdout.write(f"{force.code}: {force.name} ({outcome})")
+            return
+        forces = list(Force.objects.values("code", "name", "region"))
+        if options["json"]:
+            self.stdout.write(json.dumps(forces))
+        else:
+            for force in forces:
+                self.stdout.write(f"{force['code']:<6} {force['name']}  {force['region']}")

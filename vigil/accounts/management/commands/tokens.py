@@ -1,0 +1,41 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from vigil.accounts.models import ApiToken, User
+from vigil.accounts.services import issue_token, withdraw_token
+from vigil.core.commands import add_as_of, as_of_option, system_actor
+
+
+class Command(BaseCommand):
+    help = "Create, list and revoke users' API tokens."
+
+    def add_arguments(self, parser):
+        commands = parser.add_subparsers(dest="action", required=True)
+        create = commands.add_parser("create", help="Create a token; it is shown once.")
+        create.add_argument("username")
+        create.add_argument("--name", default="api")
+        add_as_of(create)
+        listing = commands.add_parser("list", help="List a user's tokens.")
+        listing.add_argument("username")
+        revoke = commands.add_parser("revoke", help="Revoke a token by its prefix.")
+        revoke.add_argument("prefix")
+        add_as_of(revoke)
+
+    def handle(self, *args, **options):
+        action = options["action"]
+        if action == "revoke":
+            token = ApiToken.objects.filter(prefix=options["prefix"]).first()
+            if token is None:
+                raise CommandError(f"no token starts {options['prefix']!r}", returncode=2)
+            withdraw_token(system_actor(), token, as_of=as_of_option(options))
+            self.stdout.write(f"Revoked {token.prefix}… ({token.user.username}, {token.name}).")
+            return
+        user = User.objects.filter(username=options["username"]).first()
+        if user is None:
+            raise CommandError(f"no user called {options['username']!r}", returncode=2)
+        if action == "list":
+            for token in user.api_tokens.order_by("created_at"):
+                state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+                self.stdout.write(f"{token.prefix}…  {token.name:<20} {state}")
+            return
+        _, key = issue_token(system_actor(), user, options["name"], as_of=as_of_option(options))
+        self.stdout.write(key)

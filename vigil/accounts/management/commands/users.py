@@ -1,0 +1,61 @@
+import getpass
+import sys
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from vigil.accounts.choices import Role
+from vigil.accounts.models import User
+from vigil.accounts.services import add_user
+from vigil.core.commands import add_as_of, as_of_option, system_actor
+
+
+class Command(BaseCommand):
+    help = "Add or list users."
+
+    def add_arguments(self, parser):
+        commands = parser.add_subparsers(dest="action", required=True)
+        add = commands.add_parser("add", help="Add a user. The password is asked for.")
+        add.add_argument("username")
+        add.add_argument("--role", required=True, choices=Role.values)
+        add.add_argument("--force", default="", help="Force code (every role but oversight).")
+        add.add_argument("--region", default="", help="Region (regional oversight).")
+        add.add_argument("--first-name", default="")
+        add.add_argument("--last-name", default="")
+        add.add_argument("--email", default="")
+        add.add_argument(
+            "--password-stdin", action="store_true", help="Read the password from stdin."
+        )
+        add_as_of(add)
+        commands.add_parser("list", help="List users.")
+
+    def handle(self, *args, **options):
+        if options["action"] == "list":
+            for user in User.objects.select_related("force").order_by("username"):
+                where = user.force.code if user.force else f"region {user.region}"
+                self.stdout.write(f"{user.username:<24} {user.get_role_display():<22} {where}")
+            return
+        if options["password_stdin"]:
+            password = sys.stdin.readline().rstrip("\n")
+        else:
+            password = getpass.getpass("Password: ")
+            if password != getpass.getpass("Password again: "):
+                raise CommandError("the passwords differ", returncode=2)
+        try:
+            user = add_user(
+                system_actor(),
+                options["username"],
+                role=options["role"],
+                password=password,
+                force_code=options["force"],
+                region=options["region"],
+                first_name=options["first_name"],
+                last_name=options["last_name"],
+                email=options["email"],
+                as_of=as_of_option(options),
+            )
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages), returncode=2) from None
+        except ValueError as error:
+            raise CommandError(str(error), returncode=2) from None
+        self.stdout.write(f"Added {user.username} ({user.get_role_display()}).")

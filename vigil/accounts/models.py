@@ -1,0 +1,59 @@
+"""Forces and the people who use Vigil."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from .choices import Role
+
+
+class Force(models.Model):
+    """A police force (or regional unit) that owns referrals."""
+
+    code = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=200)
+    region = models.CharField(max_length=100, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class User(AbstractUser):
+    """A person who signs in to Vigil: one role, in one force (oversight users in a region)."""
+
+    role = models.CharField(max_length=32, choices=Role.choices)
+    force = models.ForeignKey(
+        Force, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    region = models.CharField(
+        max_length=100, blank=True, help_text="For regional oversight users, who have no force."
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="user_belongs_to_force_or_region",
+                condition=models.Q(force__isnull=False) | ~models.Q(region=""),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class ApiToken(models.Model):
+    """A key a user's scripts present to the API. Only its hash is stored; it can be revoked."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    # The first characters of the key, so a user can tell their tokens apart.
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user} / {self.name} ({self.prefix}…)"

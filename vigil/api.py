@@ -1,0 +1,66 @@
+"""The JSON API at /api/v1/ (OpenAPI at /api/v1/openapi.json).
+
+Routes stay thin: they call a service and turn its errors into responses here, in one place.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from vigil.accounts.tokens import user_for_key
+from vigil.core.asof import AsOfError
+from vigil.intake.api import router as referrals_router
+from vigil.intake.drafts import IntakeError
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer vgl_…`` with a token from ``vigil tokens create``."""
+
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request, token):
+        user = user_for_key(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Vigil",
+    version="1",
+    description=(
+        "Referrals about online child sexual abuse: intake, people and deconfliction. "
+        "Every call acts as the signed-in user (session) or the token's user, and sees only "
+        "what that user's role and force allow."
+    ),
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(IntakeError)
+def _refused(request, error: IntakeError):
+    return api.create_response(
+        request, {"error": error.message, "location": error.location}, status=422
+    )
+
+
+@api.exception_handler(AsOfError)
+def _bad_as_of(request, error: AsOfError):
+    return api.create_response(request, {"error": str(error), "location": "as_of"}, status=400)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, error):
+    return api.create_response(request, {"error": "not found"}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, error):
+    return api.create_response(request, {"error": str(error) or "not allowed"}, status=403)
+
+
+api.add_router("/referrals", referrals_router)
+
+__all__ = ["api"]

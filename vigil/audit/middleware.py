@@ -1,0 +1,23 @@
+import re
+import uuid
+
+from .context import origin
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (or keeps a well-formed one from the proxy) for the audit trail."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        offered = request.headers.get("X-Request-ID", "")
+        request_id = offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+        channel = "api" if request.path.startswith("/api/") else "web"
+        with origin(channel, request.META.get("REMOTE_ADDR", ""), request_id):
+            request.request_id = request_id
+            response = self.get_response(request)
+        response["X-Request-ID"] = request_id
+        return response

@@ -1,0 +1,134 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from vigil.accounts.actors import SystemActor
+from vigil.accounts.choices import Role
+from vigil.accounts.models import User
+from vigil.accounts.services import add_force, add_user
+from vigil.core.commands import on_terminal
+from vigil.intake import cybertip, native_json
+from vigil.intake.drafts import IntakeError, SourceDocument
+from vigil.intake.models import Referral
+from vigil.intake.services import store_referral
+from vigil.intake.synth import Synthesiser, json_bytes
+
+DEMO_PASSWORD = "vigil-demo-only"  # noqa: S105 - printed for the demo; refused in production
+DEMO_ACTOR = SystemActor("demo")
+FORCES = [
+    ("XF", "Exampleshire Police", "Example North"),
+    ("YF", "Sampleton Constabulary", "Example North"),
+    ("ZF", "Testford Police", "Example South"),
+    ("WF", "Demoland Police", "Example South"),
+]
+
+
+class Command(BaseCommand):
+    help = (
+        "Set up demo forces, one user per role and 500 synthetic referrals (never in production)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--referrals", type=int, default=500)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args, **options):
+        if settings.PRODUCTION:
+            raise CommandError("vigil demo never runs in production: it makes known passwords.")
+        call_command("init", verbosity=0)
+        now = timezone.now()
+        for code, name, region in FORCES:
+            add_force(DEMO_ACTOR, code, name, region=region, as_of=now)
+        users = self._users(now)
+        if Referral.objects.filter(imported_by_name=DEMO_ACTOR.name).exists():
+            self.stdout.write("Demo referrals are already loaded.")
+        else:
+            self._referrals(options["referrals"], options["seed"], now)
+        self._print_logins(users)
+
+    def _users(self, now) -> list[User]:
+        users = []
+        for role in Role:
+            username = role.value
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = add_user(
+                    DEMO_ACTOR,
+                    username,
+                    role=role.value,
+                    password=DEMO_PASSWORD,
+                    force_code="" if role == Role.REGIONAL_OVERSIGHT else "XF",
+                    region="Example North",
+                    first_name="Demo",
+                    last_name=role.label,
+                    as_of=now,
+                    check_password=False,
+                )
+            users.append(user)
+        if not User.objects.filter(username="investigator_yf").exists():
+            users.append(
+                add_user(
+                    DEMO_ACTOR,
+                    "investigator_yf",
+                    role=Role.INVESTIGATOR,
+                    password=DEMO_PASSWORD,
+                    force_code="YF",
+                    first_name="Demo",
+                    last_name="Investigator (Sampleton)",
+                    as_of=now,
+                    check_password=False,
+                )
+            )
+        return users
+
+    def _referrals(self, count: int, seed: int, now) -> None:
+        synthesiser = Synthesiser(seed, until=now.date(), forces=[code for code, *_ in FORCES])
+        packages = count // 6
+        stored = 0
+        with tqdm(total=count, desc="Loading demo referrals", disable=not on_terminal()) as bar:
+            for data in synthesiser.referrals(count - packages):
+                content = json_bytes(data)
+                draft = native_json.read_referral(
+                    f"{data['source_reference']}.json", content, as_of=now
+                )
+                stored += self._store(draft, now)
+                bar.update()
+            for index, (report_id, files) in enumerate(
+                synthesiser.cybertip_packages(packages), start=1
+            ):
+                documents = [
+                    SourceDocument(name, cybertip.MEDIA_TYPE, content)
+                    for name, content in files.items()
+                ]
+                received = now - timedelta(days=(index * 7) % 700, hours=index % 9)
+                draft = cybertip.read_package(
+                    report_id,
+                    documents,
+                    force_code=FORCES[index % len(FORCES)][0],
+                    received_at=received,
+                )
+                stored += self._store(draft, now)
+                bar.update()
+        self.stdout.write(f"Loaded {stored} synthetic referrals.")
+
+    def _store(self, draft, now) -> int:
+        try:
+            _, status = store_referral(draft, actor=DEMO_ACTOR, as_of=now)
+        except IntakeError as error:
+            self.stderr.write(f"demo referral {draft.source_reference} refused: {error.message}")
+            return 0
+        return int(status == "created")
+
+    def _print_logins(self, users: list[User]) -> None:
+        self.stdout.write("")
+        self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
+        for user in users:
+            where = user.force.code if user.force else f"region {user.region}"
+            self.stdout.write(f"  {user.username:<22} {user.get_role_display()} ({where})")
+        self.stdout.write(
+            "Start with intake_officer or supervisor to see Exampleshire's referrals."
+        )

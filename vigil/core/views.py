@@ -1,0 +1,25 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from vigil.accounts.choices import Action
+from vigil.accounts.permissions import has_permission
+
+
+@login_required
+def home(request):
+    if has_permission(request.user, Action.REFERRAL_VIEW):
+        return redirect("intake:referral-list")
+    return render(request, "core/home.html")
+
+
+def not_found(request, exception=None):
+    return render(request, "core/404.html", status=404)
+
+
+def forbidden(request, exception=None):
+    return render(request, "core/403.html", {"reason": str(exception or "")}, status=403)
+
+
+def server_error(request):
+    # No detail at all: an error page must never show personal data.
+    return render(request, "core/500.html", status=500)

@@ -1,0 +1,79 @@
+"""The vocabularies of a referral, in the words users and the sources use."""
+
+from django.db import models
+
+
+class Source(models.TextChoices):
+    NCA = "nca", "NCA"
+    NCMEC = "ncmec", "NCMEC CyberTipline"
+    PUBLIC = "public", "Member of the public"
+    PARTNER = "partner", "Partner agency"
+    PROACTIVE = "proactive", "Proactive (found by police)"
+    OTHER = "other", "Other"
+
+
+class ReferralStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+
+
+class IncidentType(models.TextChoices):
+    CSAM_UPLOAD = "csam_upload", "Indecent images uploaded"
+    CSAM_POSSESSION = "csam_possession", "Indecent images possessed"
+    CSAM_DISTRIBUTION = "csam_distribution", "Indecent images distributed"
+    CSAM_PRODUCTION = "csam_production", "Indecent images produced"
+    CSAM = "csam", "Indecent images (possession, manufacture and distribution)"
+    ONLINE_ENTICEMENT = "online_enticement", "Online enticement of a child"
+    SEXUAL_COMMUNICATION = "sexual_communication", "Sexual communication with a child"
+    SEXTORTION = "sextortion", "Sextortion"
+    CHILD_SEX_TRAFFICKING = "child_sex_trafficking", "Child sex trafficking"
+    CHILD_SEX_TOURISM = "child_sex_tourism", "Child sex tourism"
+    CHILD_SEXUAL_MOLESTATION = "child_sexual_molestation", "Child sexual molestation"
+    OBSCENE_MATERIAL_TO_CHILD = "obscene_material_to_child", "Obscene material sent to a child"
+    MISLEADING_DOMAIN = "misleading_domain", "Misleading domain name"
+    MISLEADING_CONTENT = "misleading_content", "Misleading words or images"
+    OTHER = "other", "Other"
+
+
+class Indicator(models.TextChoices):
+    """Behaviour the source reports, which risk grading reads."""
+
+    POSSESSION = "possession", "Possession"
+    DISTRIBUTION = "distribution", "Distribution"
+    UPLOAD = "upload", "Upload"
+    PRODUCTION = "production", "Producing or taking images"
+    SELF_PRODUCTION = "self_production", "Possible self-production"
+    GROOMING = "grooming", "Grooming"
+    ENTICEMENT = "enticement", "Enticement"
+    INCITEMENT = "incitement", "Incitement"
+    SEXUAL_COMMUNICATION_WITH_CHILD = (
+        "sexual_communication_with_child",
+        "Sexual communication with a child",
+    )
+    SEXTORTION = "sextortion", "Sextortion"
+    CONTACT_ABUSE = "contact_abuse", "Contact abuse"
+    LIVE_STREAMING = "live_streaming", "Live streaming"
+
+
+class MaterialKind(models.TextChoices):
+    IMAGE = "image", "Image"
+    VIDEO = "video", "Video"
+    TEXT = "text", "Text or chat"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class ImageCategory(models.TextChoices):
+    """The England and Wales sentencing categories."""
+
+    A = "A", "Category A"
+    B = "B", "Category B"
+    C = "C", "Category C"
+
+
+class IndustryClassification(models.TextChoices):
+    """NCMEC's classification of reported files; not the UK A/B/C scale."""
+
+    A1 = "A1", "A1: prepubescent, sex act"
+    A2 = "A2", "A2: prepubescent, lascivious exhibition"
+    B1 = "B1", "B1: pubescent, sex act"
+    B2 = "B2", "B2: pubescent, lascivious exhibition"

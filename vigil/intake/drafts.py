@@ -1,0 +1,125 @@
+"""A referral as read from a document, before it is stored: plain data, no Django.
+
+Both readers (native JSON and CyberTipline XML) produce a ``ReferralDraft``; one service stores
+it. Keeping the readers pure makes them easy to test against hostile and third-party documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class SourceDocument:
+    """An original document exactly as received."""
+
+    name: str
+    media_type: str
+    content: bytes
+
+
+@dataclass
+class IdentifierDraft:
+    kind: str
+    value: str
+    service: str = ""
+    seen_at: datetime | None = None
+
+
+@dataclass
+class AddressDraft:
+    kind: str = "home"
+    line1: str = ""
+    line2: str = ""
+    town: str = ""
+    region: str = ""
+    postcode: str = ""
+    country: str = ""
+
+
+@dataclass
+class HistoryDraft:
+    type: str
+    outcome: str = ""
+    date: date | None = None
+    description: str = ""
+
+
+@dataclass
+class PersonDraft:
+    ref: str
+    role: str
+    first_name: str = ""
+    last_name: str = ""
+    date_of_birth: date | None = None
+    stated_age: int | None = None
+    gender: str = ""
+    occupation: str = ""
+    works_with_children: bool | None = None
+    school_name: str = ""
+    household_established: bool = False
+    access_established: bool = False
+    history_established: bool = False
+    notes: str = ""
+    identifiers: list[IdentifierDraft] = field(default_factory=list)
+    addresses: list[AddressDraft] = field(default_factory=list)
+    history: list[HistoryDraft] = field(default_factory=list)
+    lives_with: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AccessDraft:
+    person_ref: str
+    child_ref: str
+    kind: str
+
+
+@dataclass
+class MaterialDraft:
+    kind: str = "unknown"
+    count: int = 1
+    category: str = ""
+    industry_classification: str = ""
+    md5: str = ""
+    sha1: str = ""
+    pdq: str = ""
+    photodna: str = ""
+    annotations: list[str] = field(default_factory=list)
+    file_name: str = ""
+    file_id: str = ""
+    details: dict = field(default_factory=dict)
+
+
+@dataclass
+class ReferralDraft:
+    source: str
+    source_reference: str
+    received_at: datetime
+    force_code: str
+    content_digest: str
+    documents: list[SourceDocument]
+    summary: str = ""
+    incident_type: str = ""
+    incident_type_text: str = ""
+    incident_occurred_at: datetime | None = None
+    platform: str = ""
+    escalated: bool | None = None
+    escalation_reason: str = ""
+    annotations: list[str] = field(default_factory=list)
+    indicators: list[str] = field(default_factory=list)
+    incident_details: list[dict] = field(default_factory=list)
+    source_details: dict = field(default_factory=dict)
+    material: list[MaterialDraft] = field(default_factory=list)
+    people: list[PersonDraft] = field(default_factory=list)
+    access: list[AccessDraft] = field(default_factory=list)
+    unmapped: list[str] = field(default_factory=list)
+
+
+class IntakeError(Exception):
+    """A document Vigil will not store, with where in it the problem is and why, in plain words."""
+
+    def __init__(self, message: str, location: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.location = location

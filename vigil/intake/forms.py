@@ -1,0 +1,54 @@
+from django import forms
+from django.conf import settings
+
+from .choices import ReferralStatus, Source
+
+
+class ReferralFilterForm(forms.Form):
+    force = forms.ChoiceField(required=False)
+    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
+    status = forms.ChoiceField(
+        required=False, choices=[("", "Any status"), *ReferralStatus.choices]
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)]
+
+
+class ImportForm(forms.Form):
+    files = MultipleFileField(
+        label="Referral files",
+        help_text=(
+            "JSON (.json, .jsonl) in Vigil's referral format, CyberTipline XML (.xml), or a "
+            "CyberTipline package as a .zip. Reported images and videos are never accepted."
+        ),
+    )
+    source_reference = forms.CharField(
+        required=False,
+        max_length=120,
+        label="CyberTipline report number (optional)",
+        help_text="Only for a single CyberTipline package whose files do not give it.",
+    )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        limit = settings.VIGIL_MAX_PACKAGE_BYTES
+        for upload in files:
+            if upload.size > limit:
+                raise forms.ValidationError(
+                    f"{upload.name} is {upload.size / 1_048_576:.1f} MB, over the "
+                    f"{limit / 1_048_576:.0f} MB limit"
+                )
+        return files

@@ -1,0 +1,137 @@
+"""A referral as received: its source, its incident, its material and its original documents."""
+
+from django.conf import settings
+from django.db import models
+
+from .choices import (
+    ImageCategory,
+    IncidentType,
+    IndustryClassification,
+    MaterialKind,
+    ReferralStatus,
+    Source,
+)
+
+
+class ReferralQuerySet(models.QuerySet):
+    def visible_to(self, actor) -> "ReferralQuerySet":
+        """The only way to reach referral data: what this actor's role and force allow."""
+        from vigil.accounts.actors import SystemActor
+        from vigil.accounts.choices import Action
+        from vigil.accounts.permissions import has_permission
+
+        if isinstance(actor, SystemActor):
+            return self
+        if not has_permission(actor, Action.REFERRAL_VIEW) or actor.force_id is None:
+            return self.none()
+        return self.filter(force_id=actor.force_id)
+
+
+class Referral(models.Model):
+    """One referral: an intelligence package about suspected online child sexual abuse."""
+
+    force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="referrals")
+    source = models.CharField(max_length=16, choices=Source.choices)
+    source_reference = models.CharField(max_length=120)
+    received_at = models.DateTimeField()
+    summary = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=24, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED
+    )
+
+    incident_type = models.CharField(max_length=40, choices=IncidentType.choices, blank=True)
+    # The source's own words for the incident type, kept when it does not map exactly.
+    incident_type_text = models.CharField(max_length=200, blank=True)
+    incident_occurred_at = models.DateTimeField(null=True, blank=True)
+    platform = models.CharField(max_length=200, blank=True)
+    # Three-valued: None means the source did not say.
+    escalated = models.BooleanField(null=True)
+    escalation_reason = models.CharField(max_length=300, blank=True)
+    annotations = models.JSONField(default=list, blank=True)
+    indicators = models.JSONField(default=list, blank=True)
+    # Incident details that are not people or files (URLs, chat rooms, games, phones).
+    incident_details = models.JSONField(default=list, blank=True)
+    # What the source said about itself (reporter, law enforcement contacts, free text).
+    source_details = models.JSONField(default=dict, blank=True)
+    # Fields of the original documents Vigil did not map, in their own notation.
+    unmapped = models.JSONField(default=list, blank=True)
+
+    # SHA-256 over the original documents (canonical JSON for native referrals), so a second
+    # import of the same referral is recognised and a different one under the same reference
+    # is not.
+    content_digest = models.CharField(max_length=64)
+    imported_at = models.DateTimeField()
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_by_name = models.CharField(max_length=150)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_reference"], name="referral_unique_source_reference"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["force", "-received_at"], name="referral_force_received"),
+            models.Index(fields=["force", "status"], name="referral_force_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_display()} {self.source_reference}"
+
+    @property
+    def suspects(self):
+        return self.people.filter(role="suspect")
+
+
+class Document(models.Model):
+    """An original document, kept byte for byte as it arrived."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="documents")
+    name = models.CharField(max_length=300)
+    media_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Material(models.Model):
+    """What was reported, described by metadata and hashes only: Vigil never holds imagery."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="material")
+    kind = models.CharField(max_length=16, choices=MaterialKind.choices, default="unknown")
+    count = models.PositiveIntegerField(default=1)
+    category = models.CharField(max_length=1, choices=ImageCategory.choices, blank=True)
+    industry_classification = models.CharField(
+        max_length=2, choices=IndustryClassification.choices, blank=True
+    )
+    md5 = models.CharField(max_length=32, blank=True, db_index=True)
+    sha1 = models.CharField(max_length=64, blank=True, db_index=True)
+    pdq = models.CharField(max_length=64, blank=True)
+    photodna = models.TextField(blank=True)
+    annotations = models.JSONField(default=list, blank=True)
+    file_name = models.CharField(max_length=300, blank=True)
+    file_id = models.CharField(max_length=120, blank=True)
+    # The rest of what the source said about the file (EXIF pairs, relevance, where it was).
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "material"
+
+    def __str__(self) -> str:
+        return f"{self.count} × {self.kind}"

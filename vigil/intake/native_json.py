@@ -1,0 +1,409 @@
+"""Reading Vigil's native referral format, ``vigil.referral/1`` (see docs/referral-format.md).
+
+Pure: bytes in, ``ReferralDraft`` or ``IntakeError`` out. A file may hold one referral object,
+an array of them, or JSON Lines; each referral is judged on its own, so one bad referral in a
+batch does not stop the others.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from functools import cache
+from importlib import resources
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, relevance
+
+from .drafts import (
+    AccessDraft,
+    AddressDraft,
+    HistoryDraft,
+    IdentifierDraft,
+    IntakeError,
+    MaterialDraft,
+    PersonDraft,
+    ReferralDraft,
+    SourceDocument,
+)
+
+SCHEMA_NAME = "vigil.referral/1"
+MEDIA_TYPE = "application/json"
+# A referral dated a little ahead of the importing machine's clock is a clock difference, not a
+# referral from the future.
+CLOCK_TOLERANCE = timedelta(minutes=5)
+MAX_ERRORS_REPORTED = 5
+
+
+@cache
+def referral_schema() -> dict:
+    text = resources.files("vigil.intake").joinpath("schema/vigil.referral-1.schema.json")
+    return json.loads(text.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(referral_schema())
+
+
+# ---------------------------------------------------------------------------------------------
+# Splitting a file into referrals
+
+
+def split_document(name: str, content: bytes) -> Iterator[tuple[str, bytes]]:
+    """Yield (label, bytes) for each referral in a JSON or JSON Lines file.
+
+    The bytes are exactly those of the referral in the file, so the original can be kept
+    byte for byte. A file that is not valid JSON at all raises ``IntakeError`` with its line.
+    """
+    if name.lower().endswith((".jsonl", ".ndjson")):
+        yield from _split_lines(name, content)
+        return
+    text = _decode(content)
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise IntakeError(
+            _syntax_message(error), f"line {error.lineno}, column {error.colno}"
+        ) from None
+    except RecursionError:
+        raise IntakeError("the JSON is nested too deeply to be a referral", "") from None
+    if not isinstance(whole, list):
+        yield name, content.removeprefix(b"\xef\xbb\xbf")
+        return
+    decoder = json.JSONDecoder()
+    position = text.index("[") + 1
+    for index in range(len(whole)):
+        position = _skip(text, position, ",")
+        _, end = decoder.raw_decode(text, position)
+        yield f"{name} [{index}]", text[position:end].encode("utf-8")
+        position = end
+
+
+def _split_lines(name: str, content: bytes) -> Iterator[tuple[str, bytes]]:
+    for number, line in enumerate(content.removeprefix(b"\xef\xbb\xbf").split(b"\n"), start=1):
+        if line.strip():
+            yield f"{name} line {number}", line.rstrip(b"\r")
+
+
+def _skip(text: str, position: int, separators: str) -> int:
+    while position < len(text) and (text[position].isspace() or text[position] in separators):
+        position += 1
+    return position
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise IntakeError(
+            f"the file is not UTF-8 text (byte {error.start} cannot be read)", ""
+        ) from None
+
+
+def _syntax_message(error: json.JSONDecodeError) -> str:
+    return f"this is not valid JSON: {error.msg.lower()}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading one referral
+
+
+def read_referral(
+    label: str,
+    content: bytes,
+    *,
+    as_of: datetime,
+    default_force: str = "",
+) -> ReferralDraft:
+    """Turn one referral's bytes into a draft, or raise ``IntakeError`` naming what is wrong."""
+    text = _decode(content)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise IntakeError(
+            _syntax_message(error), f"line {error.lineno}, column {error.colno}"
+        ) from None
+    except RecursionError:
+        raise IntakeError("the JSON is nested too deeply to be a referral", "$") from None
+    if not isinstance(data, dict):
+        raise IntakeError(f"a referral must be a JSON object, not {_describe(data)}", "$")
+
+    schema = data.get("schema")
+    if schema is None:
+        raise IntakeError(f"missing required field 'schema' (expected {SCHEMA_NAME!r})", "$")
+    if schema != SCHEMA_NAME:
+        raise IntakeError(
+            f"unknown schema {schema!r}: Vigil reads {SCHEMA_NAME!r} and CyberTipline XML",
+            "$.schema",
+        )
+    if "force" not in data and default_force:
+        data["force"] = default_force
+    elif default_force and str(data.get("force", "")).upper() != default_force.upper():
+        raise IntakeError(
+            f"the referral names force {data.get('force')!r} but {default_force!r} was given",
+            "$.force",
+        )
+
+    errors = sorted(_validator().iter_errors(data), key=relevance, reverse=True)
+    if errors:
+        first, *rest = errors
+        message = _error_message(first)
+        if rest:
+            more = "; ".join(
+                f"{_path(e)}: {_error_message(e)}" for e in rest[: MAX_ERRORS_REPORTED - 1]
+            )
+            extra = len(rest) - (MAX_ERRORS_REPORTED - 1)
+            message += f" (also {more}{f'; and {extra} more' if extra > 0 else ''})"
+        raise IntakeError(message, _path(first))
+
+    return _draft(data, label, content, as_of)
+
+
+def _draft(data: dict, label: str, content: bytes, as_of: datetime) -> ReferralDraft:
+    received_at = _datetime(data["received_at"], "$.received_at")
+    if received_at > as_of + CLOCK_TOLERANCE:
+        raise IntakeError(f"received_at {data['received_at']} is in the future", "$.received_at")
+    incident = data.get("incident", {})
+    people = [
+        _person(subject, f"$.subjects[{i}]", received_at.date())
+        for i, subject in enumerate(data.get("subjects", []))
+    ]
+    refs = [person.ref for person in people]
+    duplicated = sorted({ref for ref in refs if refs.count(ref) > 1})
+    if duplicated:
+        raise IntakeError(f"subject ref {duplicated[0]!r} is used twice", "$.subjects")
+    known = set(refs)
+    for i, person in enumerate(people):
+        for j, other in enumerate(person.lives_with):
+            if other not in known:
+                raise IntakeError(
+                    f"lives_with names {other!r}, who is not among the subjects",
+                    f"$.subjects[{i}].lives_with[{j}]",
+                )
+    access = []
+    for i, entry in enumerate(data.get("access", [])):
+        if entry["subject"] not in known:
+            raise IntakeError(
+                f"access names subject {entry['subject']!r}, who is not among the subjects",
+                f"$.access[{i}].subject",
+            )
+        if entry["child"] not in known:
+            # A child the source knows only as someone the suspect can reach.
+            known.add(entry["child"])
+            people.append(
+                PersonDraft(
+                    ref=entry["child"],
+                    role="other",
+                    notes="A child known only from an access entry in the referral.",
+                )
+            )
+        access.append(AccessDraft(entry["subject"], entry["child"], entry["kind"]))
+
+    return ReferralDraft(
+        source=data["source"],
+        source_reference=data["source_reference"].strip(),
+        received_at=received_at,
+        force_code=data["force"].strip().upper(),
+        content_digest=canonical_digest(data),
+        documents=[SourceDocument(label, MEDIA_TYPE, content)],
+        summary=data.get("summary", ""),
+        incident_type=incident.get("type", ""),
+        incident_occurred_at=_optional_datetime(incident, "occurred_at", "$.incident"),
+        platform=incident.get("platform", ""),
+        escalated=incident.get("escalated"),
+        escalation_reason=incident.get("escalation_reason", ""),
+        annotations=list(dict.fromkeys(incident.get("annotations", []))),
+        indicators=list(dict.fromkeys(data.get("indicators", []))),
+        material=[MaterialDraft(**_material(m)) for m in data.get("material", [])],
+        people=people,
+        access=access,
+        unmapped=unknown_fields(data, referral_schema()),
+    )
+
+
+def _person(subject: dict, path: str, received_on: date) -> PersonDraft:
+    addresses = list(subject.get("addresses", []))
+    if "address" in subject:
+        addresses.insert(0, subject["address"])
+    return PersonDraft(
+        ref=subject["ref"].strip(),
+        role=subject["role"],
+        first_name=subject.get("first_name", "").strip(),
+        last_name=subject.get("last_name", "").strip(),
+        date_of_birth=_date(subject, "date_of_birth", path, not_after=received_on),
+        stated_age=subject.get("age"),
+        gender=subject.get("gender", ""),
+        occupation=subject.get("occupation", ""),
+        works_with_children=subject.get("works_with_children"),
+        school_name=subject.get("school_name", ""),
+        household_established=subject.get("household_established", False),
+        access_established=subject.get("access_established", False),
+        history_established=subject.get("history_established", False),
+        notes=subject.get("notes", ""),
+        identifiers=[
+            IdentifierDraft(
+                kind=item["type"],
+                value=item["value"],
+                service=item.get("service", ""),
+                seen_at=_optional_datetime(item, "seen_at", f"{path}.identifiers[{i}]"),
+            )
+            for i, item in enumerate(subject.get("identifiers", []))
+        ],
+        addresses=[AddressDraft(**address) for address in addresses],
+        history=[
+            HistoryDraft(
+                type=item["type"],
+                outcome=item.get("outcome", ""),
+                date=_date(item, "date", f"{path}.history[{i}]", not_after=received_on),
+                description=item.get("description", ""),
+            )
+            for i, item in enumerate(subject.get("history", []))
+        ],
+        lives_with=[ref.strip() for ref in subject.get("lives_with", [])],
+    )
+
+
+def _material(item: dict) -> dict:
+    fields = {
+        "kind",
+        "count",
+        "category",
+        "industry_classification",
+        "md5",
+        "sha1",
+        "pdq",
+        "photodna",
+        "annotations",
+        "file_name",
+        "file_id",
+    }
+    found = {key: value for key, value in item.items() if key in fields}
+    for digest in ("md5", "sha1", "pdq"):
+        if digest in found:
+            found[digest] = found[digest].lower()
+    return found
+
+
+def _datetime(value: str, path: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise IntakeError(
+            f"{value!r} is not a date and time (expected e.g. 2020-09-10T09:00:00+01:00)", path
+        ) from None
+    if parsed.tzinfo is None:
+        raise IntakeError(
+            f"{value!r} has no UTC offset; add one, e.g. {value}Z or {value}+01:00", path
+        )
+    return parsed
+
+
+def _optional_datetime(container: dict, key: str, path: str) -> datetime | None:
+    if container.get(key) is None:
+        return None
+    return _datetime(container[key], f"{path}.{key}")
+
+
+def _date(container: dict, key: str, path: str, *, not_after: date) -> date | None:
+    value = container.get(key)
+    if value is None:
+        return None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        raise IntakeError(
+            f"{value!r} is not a date (expected YYYY-MM-DD)", f"{path}.{key}"
+        ) from None
+    if parsed > not_after:
+        raise IntakeError(f"{value} is after the referral was received", f"{path}.{key}")
+    return parsed
+
+
+def canonical_digest(data: dict) -> str:
+    """SHA-256 of the referral's content, so reformatting alone does not make it different."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def unknown_fields(data, schema: dict, path: str = "$") -> list[str]:
+    """Paths of fields the schema does not describe: kept in the original, not mapped."""
+    found: list[str] = []
+    if isinstance(data, dict) and "properties" in schema:
+        for key, value in data.items():
+            child = schema["properties"].get(key)
+            if child is None:
+                found.append(f"{path}.{key}")
+            else:
+                found.extend(unknown_fields(value, child, f"{path}.{key}"))
+    elif isinstance(data, list) and "items" in schema:
+        for index, value in enumerate(data):
+            found.extend(unknown_fields(value, schema["items"], f"{path}[{index}]"))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages a user can act on
+
+_TYPE_NAMES = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "an object",
+    "array": "a list",
+    "null": "null",
+}
+
+
+def _describe(value) -> str:
+    if isinstance(value, bool):
+        return f"true or false ({json.dumps(value)})"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the text {value!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return "null"
+
+
+def _path(error: ValidationError) -> str:
+    path = "$"
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def _error_message(error: ValidationError) -> str:
+    kind = error.validator
+    if kind == "required":
+        missing = [name for name in error.validator_value if name not in error.instance]
+        return f"missing required field {missing[0]!r}"
+    if kind == "type":
+        expected = error.validator_value
+        names = [expected] if isinstance(expected, str) else expected
+        wanted = " or ".join(_TYPE_NAMES.get(name, name) for name in names)
+        return f"expected {wanted}, got {_describe(error.instance)}"
+    if kind == "enum":
+        allowed = ", ".join(str(value) for value in error.validator_value)
+        return f"{error.instance!r} is not one of the allowed values: {allowed}"
+    if kind == "minLength":
+        return "must not be empty"
+    if kind == "maxLength":
+        return f"is longer than {error.validator_value} characters"
+    if kind == "minimum":
+        return f"must be at least {error.validator_value}"
+    if kind == "maximum":
+        return f"must be at most {error.validator_value}"
+    if kind == "pattern":
+        field = error.absolute_path[-1] if error.absolute_path else "value"
+        expected = {
+            "md5": "an MD5 hash (32 hexadecimal characters)",
+            "sha1": "a SHA-1 hash (40 hexadecimal characters)",
+            "pdq": "a PDQ hash (64 hexadecimal characters)",
+        }.get(str(field), "the expected form")
+        return f"{error.instance!r} is not {expected}"
+    return error.message

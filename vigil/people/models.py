@@ -1,0 +1,214 @@
+"""People in a referral, how to recognise them again, and whom they can reach."""
+
+from datetime import date
+
+from django.db import models
+
+from .choices import (
+    AccessKind,
+    AddressKind,
+    HistoryOutcome,
+    HistoryType,
+    IdentifierKind,
+    LinkReason,
+    PersonRole,
+)
+
+
+class Person(models.Model):
+    """Someone a referral concerns, in one role (suspect, victim, household member…).
+
+    A person is recorded per referral as the source described them; the same human in two
+    referrals is two records joined by a ``Link`` that says why they match.
+    """
+
+    referral = models.ForeignKey("intake.Referral", on_delete=models.CASCADE, related_name="people")
+    # The source's own handle for this person inside the document ("s1"), for lives_with etc.
+    ref = models.CharField(max_length=60)
+    role = models.CharField(max_length=24, choices=PersonRole.choices)
+    first_name = models.CharField(max_length=120, blank=True)
+    last_name = models.CharField(max_length=120, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    # An age the source gave instead of a date of birth, and the day it was true on.
+    stated_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    stated_age_on = models.DateField(null=True, blank=True)
+    gender = models.CharField(max_length=40, blank=True)
+    occupation = models.CharField(max_length=200, blank=True)
+    works_with_children = models.BooleanField(null=True)
+    school_name = models.CharField(max_length=200, blank=True)
+    # A "no" must be said: these mark the household, access and history lists as complete.
+    household_established = models.BooleanField(default=False)
+    access_established = models.BooleanField(default=False)
+    history_established = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["referral_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "ref"], name="person_unique_ref"),
+        ]
+        indexes = [models.Index(fields=["referral", "role"], name="person_referral_role")]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        name = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return name or f"Unnamed {self.get_role_display().lower()} ({self.ref})"
+
+    def age_on(self, day: date) -> int | None:
+        """Age in whole years on ``day``; from a stated age, the youngest it can be."""
+        if self.date_of_birth:
+            return _whole_years(self.date_of_birth, day)
+        if self.stated_age is not None and self.stated_age_on:
+            return self.stated_age + max(0, _whole_years(self.stated_age_on, day))
+        return None
+
+    @property
+    def age_is_estimated(self) -> bool:
+        return self.date_of_birth is None and self.stated_age is not None
+
+
+def _whole_years(start: date, end: date) -> int:
+    years = end.year - start.year
+    if (end.month, end.day) < (start.month, start.day):
+        years -= 1
+    return years
+
+
+class Identifier(models.Model):
+    """A way to recognise a person online or on a device: kept as given and normalised."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
+    kind = models.CharField(max_length=16, choices=IdentifierKind.choices)
+    value = models.CharField(max_length=500)
+    normalised = models.CharField(max_length=500)
+    service = models.CharField(max_length=200, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "normalised"], name="identifier_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value}"
+
+
+class Address(models.Model):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
+    kind = models.CharField(max_length=16, choices=AddressKind.choices, default=AddressKind.HOME)
+    line1 = models.CharField(max_length=200, blank=True)
+    line2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=120, blank=True)
+    region = models.CharField(max_length=120, blank=True)
+    postcode = models.CharField(max_length=16, blank=True, db_index=True)
+    country = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return ", ".join(
+            part for part in (self.line1, self.line2, self.town, self.region, self.postcode) if part
+        )
+
+
+class LivesWith(models.Model):
+    """Two people of the same referral who share a home (recorded once, read both ways)."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "other"], name="lives_with_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} lives with {self.other}"
+
+
+class Access(models.Model):
+    """A person's access to a child who does not live with them."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access")
+    child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reached_by")
+    kind = models.CharField(max_length=24, choices=AccessKind.choices)
+
+    class Meta:
+        verbose_name_plural = "access"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "child", "kind"], name="access_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} has {self.get_kind_display().lower()} to {self.child}"
+
+
+class History(models.Model):
+    """A previous offence or allegation held about a person."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="history")
+    type = models.CharField(max_length=40, choices=HistoryType.choices)
+    outcome = models.CharField(max_length=16, choices=HistoryOutcome.choices, blank=True)
+    date = models.DateField(null=True, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        verbose_name_plural = "history"
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} ({self.outcome or 'outcome not known'})"
+
+
+class MatchKey(models.Model):
+    """A normalised key by which a person can be recognised in another referral.
+
+    Matching is one indexed lookup on ``key``, so its cost does not grow with the number of
+    referrals held.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_keys")
+    referral = models.ForeignKey("intake.Referral", on_delete=models.CASCADE, related_name="+")
+    is_suspect = models.BooleanField()
+    reason = models.CharField(max_length=16, choices=LinkReason.choices)
+    key = models.CharField(max_length=600, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "key"], name="match_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Link(models.Model):
+    """Two people in different referrals who appear to be the same person, and why."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey("intake.Referral", on_delete=models.CASCADE, related_name="+")
+    linked_person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    linked_referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(max_length=16, choices=LinkReason.choices)
+    # What matched, as the user can check it: the normalised identifier or "name, born 2003-06-01".
+    matched_on = models.CharField(max_length=600)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "linked_person", "reason"], name="link_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["referral"], name="link_referral"),
+            models.Index(fields=["linked_referral"], name="link_linked_referral"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ~ {self.linked_person}: {self.get_reason_display()}"

@@ -1,0 +1,115 @@
+"""Normalising identifiers so the same account, phone or device matches across referrals.
+
+Pure functions, no Django. Normalisation is deliberately conservative: a false link between
+two people is worse than a missed one, so nothing is guessed (no dropping of "+tags" or dots
+in email addresses, no fuzzy names).
+"""
+
+import ipaddress
+import re
+import unicodedata
+from datetime import date
+from urllib.parse import urlsplit, urlunsplit
+
+import phonenumbers
+
+_SPACE = re.compile(r"\s+")
+_DEVICE_NOISE = re.compile(r"[\s\-.:]")
+
+
+def normalise_email(value: str) -> str:
+    return value.strip().lower()
+
+
+def normalise_phone(value: str, default_region: str = "GB") -> str:
+    """E.164 where the number parses (UK by default); otherwise its digits."""
+    try:
+        number = phonenumbers.parse(value, default_region)
+    except phonenumbers.NumberParseException:
+        return re.sub(r"\D", "", value)
+    if not phonenumbers.is_possible_number(number):
+        return re.sub(r"\D", "", value)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_username(value: str) -> str:
+    return value.strip().lstrip("@").casefold()
+
+
+def normalise_service(value: str) -> str:
+    return _SPACE.sub("", value).casefold()
+
+
+def normalise_ip(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return value.strip().lower()
+
+
+def normalise_device(value: str) -> str:
+    """``IMEI:35 4123-456789012`` and ``imei 354123456789012`` become ``IMEI:354123456789012``."""
+    text = value.strip()
+    kind, sep, rest = text.partition(":")
+    if sep and kind.isalpha():
+        return f"{kind.upper()}:{_DEVICE_NOISE.sub('', rest).upper()}"
+    return _DEVICE_NOISE.sub("", text).upper()
+
+
+def normalise_profile_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    path = parts.path.rstrip("/")
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+NORMALISERS = {
+    "email": normalise_email,
+    "phone": normalise_phone,
+    "username": normalise_username,
+    "account_id": lambda value: value.strip(),
+    "ip": normalise_ip,
+    "device": normalise_device,
+    "profile_url": normalise_profile_url,
+}
+
+
+def normalise(kind: str, value: str) -> str:
+    return NORMALISERS[kind](value)
+
+
+def name_key(first_name: str, last_name: str) -> str:
+    """Letters only, accents and case removed: "Seán O'Brien" and "sean obrien" agree."""
+    text = unicodedata.normalize("NFKD", f"{first_name} {last_name}")
+    letters = "".join(ch for ch in text if ch.isalpha() or ch == " ")
+    return _SPACE.sub(" ", letters).strip().casefold()
+
+
+def match_keys(
+    identifiers: list[tuple[str, str, str]],
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+) -> list[tuple[str, str, str]]:
+    """The keys a person can be matched on, as (reason, key, what matched).
+
+    ``identifiers`` are (kind, normalised value, service). IP addresses are not keys: many
+    people share one address behind a router or a carrier's NAT.
+    """
+    keys: dict[str, tuple[str, str, str]] = {}
+    for kind, value, service in identifiers:
+        if not value:
+            continue
+        if kind in {"email", "phone", "device"}:
+            keys[f"{kind}:{value}"] = (kind, f"{kind}:{value}", value)
+        elif kind in {"username", "account_id"}:
+            at = normalise_service(service)
+            keys[f"{kind}:{at}:{value}"] = (
+                kind,
+                f"{kind}:{at}:{value}",
+                f"{value} at {service}" if service else f"{value} (service not named)",
+            )
+    name = name_key(first_name, last_name)
+    if date_of_birth and " " in name:
+        key = f"name_dob:{name}:{date_of_birth.isoformat()}"
+        keys[key] = ("name_dob", key, f"{name.title()}, born {date_of_birth:%d %B %Y}")
+    return list(keys.values())

@@ -1,0 +1,277 @@
+"""Storing the people of a referral and recognising them in other referrals (deconfliction)."""
+
+from collections import defaultdict
+from dataclasses import asdict
+from datetime import datetime
+
+from django.db.models import Q
+
+from vigil.intake.drafts import AccessDraft, PersonDraft
+
+from .choices import PersonRole
+from .models import Access, Address, History, Identifier, Link, LivesWith, MatchKey, Person
+from .normalise import match_keys, normalise
+
+
+def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -> list[Person]:
+    """Store the referral's people with everything known about them, in the caller's transaction."""
+    received_on = referral.received_at.date()
+    people = Person.objects.bulk_create(
+        Person(
+            referral=referral,
+            ref=draft.ref,
+            role=draft.role,
+            first_name=draft.first_name,
+            last_name=draft.last_name,
+            date_of_birth=draft.date_of_birth,
+            stated_age=draft.stated_age,
+            stated_age_on=received_on if draft.stated_age is not None else None,
+            gender=draft.gender,
+            occupation=draft.occupation,
+            works_with_children=draft.works_with_children,
+            school_name=draft.school_name,
+            household_established=draft.household_established,
+            access_established=draft.access_established,
+            history_established=draft.history_established,
+            notes=draft.notes,
+        )
+        for draft in drafts
+    )
+    by_ref = {person.ref: person for person in people}
+    identifiers, addresses, history, lives_with = [], [], [], set()
+    for draft, person in zip(drafts, people, strict=True):
+        for item in draft.identifiers:
+            identifiers.append(
+                Identifier(
+                    person=person,
+                    kind=item.kind,
+                    value=item.value,
+                    normalised=normalise(item.kind, item.value),
+                    service=item.service,
+                    seen_at=item.seen_at,
+                )
+            )
+        addresses.extend(Address(person=person, **asdict(item)) for item in draft.addresses)
+        history.extend(History(person=person, **asdict(item)) for item in draft.history)
+        for other in draft.lives_with:
+            # One row per pair, whichever side listed it.
+            pair = tuple(sorted((person.pk, by_ref[other].pk)))
+            if pair[0] != pair[1]:
+                lives_with.add(pair)
+    Identifier.objects.bulk_create(identifiers)
+    Address.objects.bulk_create(addresses)
+    History.objects.bulk_create(history)
+    LivesWith.objects.bulk_create(LivesWith(person_id=a, other_id=b) for a, b in sorted(lives_with))
+    Access.objects.bulk_create(
+        {
+            (entry.person_ref, entry.child_ref, entry.kind): Access(
+                person=by_ref[entry.person_ref], child=by_ref[entry.child_ref], kind=entry.kind
+            )
+            for entry in access
+        }.values()
+    )
+    _store_match_keys(referral, people, identifiers)
+    return people
+
+
+def _store_match_keys(referral, people: list[Person], identifiers: list[Identifier]) -> None:
+    by_person = defaultdict(list)
+    for item in identifiers:
+        by_person[item.person_id].append((item.kind, item.normalised, item.service))
+    rows = []
+    for person in people:
+        for reason, key, _shown in match_keys(
+            by_person[person.pk], person.first_name, person.last_name, person.date_of_birth
+        ):
+            rows.append(
+                MatchKey(
+                    person=person,
+                    referral=referral,
+                    is_suspect=person.role == PersonRole.SUSPECT,
+                    reason=reason,
+                    key=key,
+                )
+            )
+    MatchKey.objects.bulk_create(rows)
+
+
+def link_people(referral, people: list[Person]) -> list[Link]:
+    """Link this referral's people to anyone already held who shares a key with them.
+
+    Only pairs where at least one side is a suspect are linked: that is the question the
+    deconfliction answers (is this suspect known, or is someone here a suspect elsewhere?).
+    One indexed lookup, whatever the number of referrals held.
+    """
+    mine = list(MatchKey.objects.filter(referral=referral))
+    if not mine:
+        return []
+    keys = {row.key for row in mine}
+    theirs = MatchKey.objects.filter(key__in=keys).exclude(referral=referral)
+    by_key = defaultdict(list)
+    for row in theirs.values("person_id", "referral_id", "key", "is_suspect", "reason"):
+        by_key[row["key"]].append(row)
+    shown = _shown_values(referral, people)
+    links = []
+    for row in mine:
+        for match in by_key.get(row.key, ()):
+            if not (row.is_suspect or match["is_suspect"]):
+                continue
+            links.append(
+                Link(
+                    person_id=row.person_id,
+                    referral=referral,
+                    linked_person_id=match["person_id"],
+                    linked_referral_id=match["referral_id"],
+                    reason=row.reason,
+                    matched_on=shown.get(row.key, row.key),
+                )
+            )
+    return Link.objects.bulk_create(links, ignore_conflicts=True)
+
+
+def _shown_values(referral, people: list[Person]) -> dict[str, str]:
+    """What each key means to a person reading it ("j.smith@example.com", "Jo Smith, born …")."""
+    by_person = defaultdict(list)
+    for kind, normalised_value, service, person_id in Identifier.objects.filter(
+        person__referral=referral
+    ).values_list("kind", "normalised", "service", "person_id"):
+        by_person[person_id].append((kind, normalised_value, service))
+    shown = {}
+    for person in people:
+        for _reason, key, text in match_keys(
+            by_person[person.pk], person.first_name, person.last_name, person.date_of_birth
+        ):
+            shown[key] = text
+    return shown
+
+
+def linked_referrals(referral, viewer) -> list[dict]:
+    """Referrals that share a person with this one, each with why; other forces' only by name."""
+    from vigil.intake.models import Referral
+
+    links = Link.objects.filter(Q(referral=referral) | Q(linked_referral=referral))
+    visible = set(
+        Referral.objects.visible_to(viewer)
+        .filter(
+            pk__in={link.referral_id for link in links}
+            | {link.linked_referral_id for link in links}
+        )
+        .values_list("pk", flat=True)
+    )
+    others = {
+        row["pk"]: row
+        for row in Referral.objects.filter(
+            pk__in={link.linked_referral_id for link in links}
+            | {link.referral_id for link in links}
+        ).values("pk", "source", "source_reference", "force__code", "received_at")
+    }
+    people = {
+        person.pk: person
+        for person in Person.objects.filter(
+            pk__in={link.person_id for link in links} | {link.linked_person_id for link in links}
+        )
+    }
+    found = []
+    for link in links:
+        if link.referral_id == referral.pk:
+            here, there, other_id = link.person_id, link.linked_person_id, link.linked_referral_id
+        else:
+            here, there, other_id = link.linked_person_id, link.person_id, link.referral_id
+        other = others[other_id]
+        can_see = other_id in visible
+        found.append(
+            {
+                "referral_id": other_id if can_see else None,
+                "force": other["force__code"],
+                "source": other["source"],
+                "source_reference": other["source_reference"],
+                "received_at": other["received_at"].isoformat(),
+                "visible": can_see,
+                "person_ref": people[here].ref,
+                "person_role": people[here].role,
+                "their_role": people[there].role,
+                "reason": link.reason,
+                "reason_text": link.get_reason_display(),
+                "matched_on": link.matched_on,
+            }
+        )
+    found.sort(key=lambda item: (item["received_at"], item["source_reference"], item["reason"]))
+    return found
+
+
+def people_detail(referral, *, as_of: datetime) -> list[dict]:
+    people = list(
+        Person.objects.filter(referral=referral).prefetch_related(
+            "identifiers", "addresses", "history"
+        )
+    )
+    refs = {person.pk: person.ref for person in people}
+    lives_with = defaultdict(list)
+    for a, b in LivesWith.objects.filter(person__referral=referral).values_list(
+        "person_id", "other_id"
+    ):
+        lives_with[a].append(refs[b])
+        lives_with[b].append(refs[a])
+    today = as_of.date()
+    return [
+        {
+            "ref": person.ref,
+            "role": person.role,
+            "first_name": person.first_name,
+            "last_name": person.last_name,
+            "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
+            "stated_age": person.stated_age,
+            "age_today": person.age_on(today),
+            "age_is_estimated": person.age_is_estimated,
+            "gender": person.gender,
+            "occupation": person.occupation,
+            "works_with_children": person.works_with_children,
+            "school_name": person.school_name,
+            "household_established": person.household_established,
+            "access_established": person.access_established,
+            "history_established": person.history_established,
+            "notes": person.notes,
+            "lives_with": sorted(lives_with[person.pk]),
+            "identifiers": [
+                {
+                    "type": item.kind,
+                    "value": item.value,
+                    "normalised": item.normalised,
+                    "service": item.service,
+                    "seen_at": item.seen_at.isoformat() if item.seen_at else None,
+                }
+                for item in person.identifiers.all()
+            ],
+            "addresses": [
+                {
+                    "kind": item.kind,
+                    "line1": item.line1,
+                    "line2": item.line2,
+                    "town": item.town,
+                    "region": item.region,
+                    "postcode": item.postcode,
+                    "country": item.country,
+                }
+                for item in person.addresses.all()
+            ],
+            "history": [
+                {
+                    "type": item.type,
+                    "outcome": item.outcome,
+                    "date": item.date.isoformat() if item.date else None,
+                    "description": item.description,
+                }
+                for item in person.history.all()
+            ],
+        }
+        for person in people
+    ]
+
+
+def access_detail(referral) -> list[dict]:
+    return [
+        {"subject": person_ref, "child": child_ref, "kind": kind}
+        for person_ref, child_ref, kind in Access.objects.filter(
+            person__referral=referral
+        ).values_list("person__ref", "child__ref", "kind")
+    ]

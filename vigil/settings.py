@@ -1,0 +1,188 @@
+"""Django settings for Vigil, read from the environment.
+
+VIGIL_ENV selects the mode: ``development`` (the default, used by ``make demo``), ``test`` or
+``production``. Production fails closed: it refuses to start with DEBUG on, without a real
+SECRET_KEY or without ALLOWED_HOSTS.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+ENVIRONMENT = os.environ.get("VIGIL_ENV", "development").strip().lower()
+if ENVIRONMENT not in {"development", "test", "production"}:
+    raise ImproperlyConfigured(
+        f"VIGIL_ENV must be development, test or production, not {ENVIRONMENT!r}"
+    )
+PRODUCTION = ENVIRONMENT == "production"
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DATA_DIR = Path(os.environ.get("VIGIL_DATA_DIR", "var")).resolve()
+
+_DEVELOPMENT_SECRET = "vigil-development-only-secret-key-never-use-in-production"  # noqa: S105
+SECRET_KEY = os.environ.get("VIGIL_SECRET_KEY", "" if PRODUCTION else _DEVELOPMENT_SECRET)
+DEBUG = _flag("VIGIL_DEBUG", default=ENVIRONMENT == "development")
+ALLOWED_HOSTS = _list("VIGIL_ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,testserver")
+
+if PRODUCTION:
+    if DEBUG:
+        raise ImproperlyConfigured("Vigil refuses to run in production with VIGIL_DEBUG on.")
+    if len(SECRET_KEY) < 50 or SECRET_KEY == _DEVELOPMENT_SECRET or "insecure" in SECRET_KEY:
+        raise ImproperlyConfigured(
+            "Vigil refuses to run in production without a real VIGIL_SECRET_KEY "
+            "(50 or more random characters)."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("Set VIGIL_ALLOWED_HOSTS to the host names Vigil serves.")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "vigil.core",
+    "vigil.accounts",
+    "vigil.audit",
+    "vigil.intake",
+    "vigil.people",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "vigil.audit.middleware.RequestContextMiddleware",
+    "vigil.core.middleware.SecurityHeadersMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "vigil.urls"
+WSGI_APPLICATION = "vigil.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATA_DIR / "vigil.sqlite3",
+            "OPTIONS": {
+                # Every transaction takes the write lock at BEGIN, so the audit chain's
+                # read-then-append cannot interleave with another writer.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "intake:referral-list"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = not PRODUCTION
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# Intake limits. A document larger than this is refused before it is parsed; JSON Lines files
+# are read a line at a time, so the limit applies to each line, not to the file.
+VIGIL_MAX_DOCUMENT_BYTES = int(os.environ.get("VIGIL_MAX_DOCUMENT_BYTES", 10 * 1024 * 1024))
+VIGIL_MAX_PACKAGE_BYTES = int(os.environ.get("VIGIL_MAX_PACKAGE_BYTES", 50 * 1024 * 1024))
+VIGIL_MAX_PACKAGE_FILES = int(os.environ.get("VIGIL_MAX_PACKAGE_FILES", 500))
+DATA_UPLOAD_MAX_MEMORY_SIZE = VIGIL_MAX_DOCUMENT_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = VIGIL_MAX_DOCUMENT_BYTES
+DATA_UPLOAD_MAX_NUMBER_FILES = 200
+
+SESSION_COOKIE_AGE = int(os.environ.get("VIGIL_SESSION_SECONDS", 30 * 60))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _flag("VIGIL_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    CSRF_TRUSTED_ORIGINS = _list("VIGIL_CSRF_TRUSTED_ORIGINS")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("VIGIL_LOG_LEVEL", "WARNING")},
+}

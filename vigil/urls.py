@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from vigil.api import api
+from vigil.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("vigil.accounts.urls")),
+    path("referrals/", include("vigil.intake.urls")),
+    path("api/v1/", api.urls),
+]
+
+handler403 = "vigil.core.views.forbidden"
+handler404 = "vigil.core.views.not_found"
+handler500 = "vigil.core.views.server_error"
