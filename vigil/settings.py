@@ -138,7 +138,8 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Collected static files exist only in production; elsewhere they are served from the apps.
+STATIC_ROOT = Path(os.environ.get("VIGIL_STATIC_ROOT", DATA_DIR / "static")) if PRODUCTION else None
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -173,7 +173,8 @@ def test_a_corrupt_zip_is_refused(tmp_path):
 def test_reported_images_inside_a_package_are_left_out_and_never_stored(tmp_path):
     package = _zip(
         {
-            "report.xml": b"<report><incidentSummary><incidentType>Child Pornography</incidentType></incidentSummary></report>",
+            "report.xml": b"<report><incidentSummary><incidentType>Child Pornography"
+            b"</incidentType></incidentSummary></report>",
             "evidence.jpg": b"\xff\xd8\xff\xe0 imagery",
         }
     )

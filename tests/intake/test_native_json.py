@@ -1,4 +1,4 @@
-"""Reading the native format: every field mapped, a missing fact stays unknown, errors point home."""
+"""Reading the native format: every field mapped, missing facts stay unknown, errors point home."""
 
 import json
 from datetime import UTC, date, datetime

@@ -1,6 +1,6 @@
 from django.core.paginator import Paginator
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from vigil.core.asof import parse_as_of
 
@@ -80,10 +80,12 @@ def get_referral(request, referral_id: int, as_of: str | None = None):
 )
 def create_referral(request):
     imported = services.import_json_referral(request.body, actor=request.user, as_of=timezone.now())
-    status = 201 if imported.status == "created" else 200
-    return status, {
-        "referral_id": imported.referral_id,
-        "source": imported.source,
-        "source_reference": imported.source_reference,
-        "status": imported.status,
-    }
+    return Status(
+        201 if imported.status == "created" else 200,
+        {
+            "referral_id": imported.referral_id,
+            "source": imported.source,
+            "source_reference": imported.source_reference,
+            "status": imported.status,
+        },
+    )

@@ -15,6 +15,7 @@ import phonenumbers
 
 _SPACE = re.compile(r"\s+")
 _DEVICE_NOISE = re.compile(r"[\s\-.:]")
+_DEVICE_WITH_TYPE = re.compile(r"^([A-Za-z]{2,12})\s*[:=\s]\s*(\S.*)$")
 
 
 def normalise_email(value: str) -> str:
@@ -50,10 +51,15 @@ def normalise_ip(value: str) -> str:
 def normalise_device(value: str) -> str:
     """``IMEI:35 4123-456789012`` and ``imei 354123456789012`` become ``IMEI:354123456789012``."""
     text = value.strip()
-    kind, sep, rest = text.partition(":")
-    if sep and kind.isalpha():
-        return f"{kind.upper()}:{_DEVICE_NOISE.sub('', rest).upper()}"
+    typed = _DEVICE_WITH_TYPE.match(text)
+    if typed:
+        return f"{typed.group(1).upper()}:{_DEVICE_NOISE.sub('', typed.group(2)).upper()}"
     return _DEVICE_NOISE.sub("", text).upper()
+
+
+def device_number(normalised: str) -> str:
+    """The device's own number, whatever type label the source put before it."""
+    return normalised.rpartition(":")[2]
 
 
 def normalise_profile_url(value: str) -> str:
@@ -99,8 +105,11 @@ def match_keys(
     for kind, value, service in identifiers:
         if not value:
             continue
-        if kind in {"email", "phone", "device"}:
+        if kind in {"email", "phone"}:
             keys[f"{kind}:{value}"] = (kind, f"{kind}:{value}", value)
+        elif kind == "device":
+            number = device_number(value)
+            keys[f"device:{number}"] = (kind, f"device:{number}", value)
         elif kind in {"username", "account_id"}:
             at = normalise_service(service)
             keys[f"{kind}:{at}:{value}"] = (

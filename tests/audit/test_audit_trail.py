@@ -1,0 +1,95 @@
+"""The audit trail is hash-chained: any altered or removed event is found and named."""
+
+import itertools
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from tests.conftest import AS_OF, SYSTEM, referral_data, store
+from vigil.audit.choices import AuditAction
+from vigil.audit.context import origin
+from vigil.audit.models import AuditEvent
+from vigil.audit.services import GENESIS_HASH, record, verify_chain
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trail(forces):
+    for n in range(3):
+        store(referral_data(source_reference=f"NCA-{n}"))
+    return list(AuditEvent.objects.order_by("id"))
+
+
+def test_each_event_carries_the_hash_of_the_one_before(trail):
+    assert trail[0].previous_hash == GENESIS_HASH
+    for before, after in itertools.pairwise(trail):
+        assert after.previous_hash == before.hash
+    assert verify_chain().ok
+
+
+def test_an_altered_event_is_found_and_named(trail):
+    target = trail[-2]
+    AuditEvent.objects.filter(pk=target.pk).update(actor_name="someone else")
+    result = verify_chain()
+    assert (result.ok, result.broken_event_id) == (False, target.pk)
+    assert "altered" in result.problem
+
+
+def test_a_removed_event_breaks_the_next_link(trail):
+    AuditEvent.objects.filter(pk=trail[1].pk).delete()
+    result = verify_chain()
+    assert (result.ok, result.broken_event_id) == (False, trail[2].pk)
+
+
+def test_removing_the_newest_events_is_found_too(trail):
+    AuditEvent.objects.filter(pk=trail[-1].pk).delete()
+    result = verify_chain()
+    assert not result.ok
+    assert "removed from the end" in result.problem
+
+
+def test_the_verify_command_names_the_broken_event(trail, capsys):
+    call_command("audit", "verify")
+    assert "intact: 3 events" in capsys.readouterr().out
+    AuditEvent.objects.filter(pk=trail[0].pk).update(after={"source_reference": "forged"})
+    with pytest.raises(SystemExit) as exited:
+        call_command("audit", "verify")
+    assert exited.value.code == 1
+    assert f"broken at event {trail[0].pk}" in capsys.readouterr().err
+
+
+def test_an_event_rolled_back_with_its_change_leaves_the_chain_whole(trail):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record(
+            SYSTEM, AuditAction.FORCE_ADDED, object_type="accounts.force", object_id="ZZ", at=AS_OF
+        )
+        raise RuntimeError("the change failed")
+    assert verify_chain().ok
+    record(SYSTEM, AuditAction.FORCE_ADDED, object_type="accounts.force", object_id="ZZ", at=AS_OF)
+    assert verify_chain().ok
+
+
+def test_events_record_where_the_action_came_from(forces):
+    with origin("cli", source_address="analyst@workstation", request_id="req-1"):
+        event = record(
+            SYSTEM, AuditAction.FORCE_ADDED, object_type="accounts.force", object_id="ZZ"
+        )
+    assert (event.channel, event.source_address, event.request_id) == (
+        "cli",
+        "analyst@workstation",
+        "req-1",
+    )
+
+
+def test_sign_in_and_failed_sign_in_are_audited(client, officer):
+    client.post("/accounts/login/", {"username": officer.username, "password": "wrong"})
+    failed = AuditEvent.objects.get(action="login.failed")
+    assert officer.username in failed.detail
+    assert "wrong" not in failed.detail
+    client.post(
+        "/accounts/login/",
+        {"username": officer.username, "password": "correct horse battery staple"},
+    )
+    assert AuditEvent.objects.filter(action="login", actor=officer).exists()
