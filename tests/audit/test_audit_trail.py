@@ -93,3 +93,13 @@ def test_sign_in_and_failed_sign_in_are_audited(client, officer):
         {"username": officer.username, "password": "correct horse battery staple"},
     )
     assert AuditEvent.objects.filter(action="login", actor=officer).exists()
+
+
+def test_a_missing_chain_head_with_events_is_tampering(trail):
+    from vigil.audit.models import AuditChainHead
+    from vigil.audit.services import AuditChainBroken
+
+    AuditChainHead.objects.all().delete()
+    assert not verify_chain().ok
+    with pytest.raises(AuditChainBroken):
+        record(SYSTEM, AuditAction.FORCE_ADDED, object_type="accounts.force", object_id="ZZ")

@@ -93,7 +93,7 @@ def record(
         "detail": detail[:500],
     }
     with transaction.atomic():
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
+        head = _chain_head()
         fields["previous_hash"] = head.last_hash
         fields["hash"] = event_hash(fields)
         event = AuditEvent.objects.create(actor=user, **fields)
@@ -101,6 +101,20 @@ def record(
         head.count += 1
         head.save(update_fields=["last_hash", "count"])
     return event
+
+
+class AuditChainBroken(RuntimeError):
+    """The trail's head is missing while events exist: someone has tampered with it."""
+
+
+def _chain_head() -> AuditChainHead:
+    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    if AuditEvent.objects.exists():
+        raise AuditChainBroken("the audit trail's head record is missing; run `vigil audit verify`")
+    # A new, empty trail (a fresh or flushed database).
+    return AuditChainHead.objects.create(pk=1, last_hash=GENESIS_HASH, count=0)
 
 
 def record_refusal(actor, action: str, detail: str = "") -> AuditEvent:
@@ -135,7 +149,11 @@ def verify_chain() -> ChainCheck:
             return ChainCheck(False, checked, event.id, "its content has been altered")
         previous = event.hash
         checked += 1
-    head = AuditChainHead.objects.get(pk=1)
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        if checked:
+            return ChainCheck(False, checked, None, "the trail's head record has been removed")
+        return ChainCheck(True, 0)
     if head.count != checked or head.last_hash != previous:
         return ChainCheck(
             False, checked, None, "events have been removed from the end of the trail"

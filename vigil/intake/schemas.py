@@ -51,6 +51,7 @@ class Address(Schema):
     region: str
     postcode: str
     country: str
+    text: str
 
 
 class History(Schema):

@@ -251,6 +251,7 @@ def people_detail(referral, *, as_of: datetime) -> list[dict]:
                     "region": item.region,
                     "postcode": item.postcode,
                     "country": item.country,
+                    "text": str(item),
                 }
                 for item in person.addresses.all()
             ],

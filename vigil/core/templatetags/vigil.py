@@ -23,3 +23,13 @@ def pretty_json(value) -> str:
 def words(value: str) -> str:
     """``contact_sexual_offence_child`` → ``contact sexual offence child``."""
     return str(value).replace("_", " ")
+
+
+@register.filter
+def identifier_label(kind: str) -> str:
+    from vigil.people.choices import IdentifierKind
+
+    try:
+        return IdentifierKind(kind).label
+    except ValueError:
+        return words(kind).capitalize()
