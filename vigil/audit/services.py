@@ -92,7 +92,9 @@ def record(
         "after": _plain(after),
         "detail": detail[:500],
     }
-    with transaction.atomic():
+    # Inside the caller's transaction no savepoint is needed: if the event fails, so does the
+    # change it records.
+    with transaction.atomic(savepoint=False):
         head = _chain_head()
         fields["previous_hash"] = head.last_hash
         fields["hash"] = event_hash(fields)

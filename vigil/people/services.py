@@ -80,19 +80,20 @@ def _store_match_keys(referral, people: list[Person], identifiers: list[Identifi
         by_person[item.person_id].append((item.kind, item.normalised, item.service))
     rows = []
     for person in people:
-        for reason, key, _shown in match_keys(
+        for reason, key, shown in match_keys(
             by_person[person.pk], person.first_name, person.last_name, person.date_of_birth
         ):
-            rows.append(
-                MatchKey(
-                    person=person,
-                    referral=referral,
-                    is_suspect=person.role == PersonRole.SUSPECT,
-                    reason=reason,
-                    key=key,
-                )
+            row = MatchKey(
+                person=person,
+                referral=referral,
+                is_suspect=person.role == PersonRole.SUSPECT,
+                reason=reason,
+                key=key,
             )
-    MatchKey.objects.bulk_create(rows)
+            # What the key means to a reader ("a@example.com"), for the link it may make.
+            row.shown = shown
+            rows.append(row)
+    referral.new_match_keys = MatchKey.objects.bulk_create(rows)
 
 
 def link_people(referral, people: list[Person]) -> list[Link]:
@@ -102,15 +103,15 @@ def link_people(referral, people: list[Person]) -> list[Link]:
     deconfliction answers (is this suspect known, or is someone here a suspect elsewhere?).
     One indexed lookup, whatever the number of referrals held.
     """
-    mine = list(MatchKey.objects.filter(referral=referral))
+    mine = getattr(referral, "new_match_keys", None)
+    if mine is None:
+        mine = list(MatchKey.objects.filter(referral=referral))
     if not mine:
         return []
-    keys = {row.key for row in mine}
-    theirs = MatchKey.objects.filter(key__in=keys).exclude(referral=referral)
+    theirs = MatchKey.objects.filter(key__in={row.key for row in mine}).exclude(referral=referral)
     by_key = defaultdict(list)
-    for row in theirs.values("person_id", "referral_id", "key", "is_suspect", "reason"):
+    for row in theirs.values("person_id", "referral_id", "key", "is_suspect"):
         by_key[row["key"]].append(row)
-    shown = _shown_values(referral, people)
     links = []
     for row in mine:
         for match in by_key.get(row.key, ()):
@@ -123,26 +124,10 @@ def link_people(referral, people: list[Person]) -> list[Link]:
                     linked_person_id=match["person_id"],
                     linked_referral_id=match["referral_id"],
                     reason=row.reason,
-                    matched_on=shown.get(row.key, row.key),
+                    matched_on=getattr(row, "shown", row.key),
                 )
             )
     return Link.objects.bulk_create(links, ignore_conflicts=True)
-
-
-def _shown_values(referral, people: list[Person]) -> dict[str, str]:
-    """What each key means to a person reading it ("j.smith@example.com", "Jo Smith, born …")."""
-    by_person = defaultdict(list)
-    for kind, normalised_value, service, person_id in Identifier.objects.filter(
-        person__referral=referral
-    ).values_list("kind", "normalised", "service", "person_id"):
-        by_person[person_id].append((kind, normalised_value, service))
-    shown = {}
-    for person in people:
-        for _reason, key, text in match_keys(
-            by_person[person.pk], person.first_name, person.last_name, person.date_of_birth
-        ):
-            shown[key] = text
-    return shown
 
 
 def linked_referrals(referral, viewer) -> list[dict]:
