@@ -124,3 +124,15 @@ def test_usage_errors_exit_2(tmp_path):
     assert run("import", "x.json", "--format", "pdf", data_dir=data).returncode == 2
     assert run("import", "a", "b", "--source-reference", "R", data_dir=data).returncode == 2
     assert run("import", "a.json", "--as-of", "soon", data_dir=data).returncode == 2
+
+
+def test_progress_estimates_count_referrals_in_files_folders_and_batches(tmp_path):
+    from vigil.intake.sources import estimate_count
+
+    (tmp_path / "one.json").write_bytes(as_bytes(referral_data()))
+    (tmp_path / "batch.jsonl").write_text("{}\n\n{}\n{}\n")
+    package = tmp_path / "package"
+    package.mkdir()
+    (package / "report.xml").write_text("<report/>")
+    (package / "fileDetails-1.xml").write_text("<fileDetails/>")
+    assert estimate_count([tmp_path]) == 5

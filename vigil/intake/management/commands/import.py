@@ -7,7 +7,7 @@ from tqdm import tqdm
 from vigil.core.asof import AsOfError, parse_as_of
 from vigil.core.commands import add_as_of, as_of_option, on_terminal, system_actor
 from vigil.intake.services import ImportOptions, import_paths
-from vigil.intake.sources import FORMATS
+from vigil.intake.sources import FORMATS, estimate_count
 
 
 class Command(BaseCommand):
@@ -51,7 +51,11 @@ class Command(BaseCommand):
             received_at=received_at,
             fmt=options["format"],
         )
-        with tqdm(desc="Importing", unit=" referrals", disable=not on_terminal()) as bar:
+        show_progress = on_terminal()
+        total = estimate_count(options["paths"]) if show_progress else None
+        with tqdm(
+            total=total, desc="Importing", unit=" referrals", disable=not show_progress
+        ) as bar:
             report = import_paths(
                 options["paths"],
                 actor=system_actor(),
