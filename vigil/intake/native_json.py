@@ -60,14 +60,7 @@ def split_document(name: str, content: bytes) -> Iterator[tuple[str, bytes]]:
         yield from _split_lines(name, content)
         return
     text = _decode(content)
-    try:
-        whole = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise IntakeError(
-            _syntax_message(error), f"line {error.lineno}, column {error.colno}"
-        ) from None
-    except RecursionError:
-        raise IntakeError("the JSON is nested too deeply to be a referral", "") from None
+    whole = _load(text)
     if not isinstance(whole, list):
         yield name, content.removeprefix(b"\xef\xbb\xbf")
         return
@@ -101,8 +94,16 @@ def _decode(content: bytes) -> str:
         ) from None
 
 
-def _syntax_message(error: json.JSONDecodeError) -> str:
-    return f"this is not valid JSON: {error.msg.lower()}"
+def _load(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise IntakeError(
+            f"this is not valid JSON: {error.msg.lower()}",
+            f"line {error.lineno}, column {error.colno}",
+        ) from None
+    except RecursionError:
+        raise IntakeError("the JSON is nested too deeply to be a referral", "") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,15 +118,7 @@ def read_referral(
     default_force: str = "",
 ) -> ReferralDraft:
     """Turn one referral's bytes into a draft, or raise ``IntakeError`` naming what is wrong."""
-    text = _decode(content)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise IntakeError(
-            _syntax_message(error), f"line {error.lineno}, column {error.colno}"
-        ) from None
-    except RecursionError:
-        raise IntakeError("the JSON is nested too deeply to be a referral", "$") from None
+    data = _load(_decode(content))
     if not isinstance(data, dict):
         raise IntakeError(f"a referral must be a JSON object, not {_describe(data)}", "$")
 
