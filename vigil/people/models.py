@@ -4,6 +4,8 @@ from datetime import date
 
 from django.db import models
 
+from .ages import age_on
+
 from .choices import (
     AccessKind,
     AddressKind,
@@ -59,22 +61,16 @@ class Person(models.Model):
 
     def age_on(self, day: date) -> int | None:
         """Age in whole years on ``day``; from a stated age, the youngest it can be."""
-        if self.date_of_birth:
-            return _whole_years(self.date_of_birth, day)
-        if self.stated_age is not None and self.stated_age_on:
-            return self.stated_age + max(0, _whole_years(self.stated_age_on, day))
-        return None
+        return age_on(
+            day,
+            date_of_birth=self.date_of_birth,
+            stated_age=self.stated_age,
+            stated_age_on=self.stated_age_on,
+        )
 
     @property
     def age_is_estimated(self) -> bool:
         return self.date_of_birth is None and self.stated_age is not None
-
-
-def _whole_years(start: date, end: date) -> int:
-    years = end.year - start.year
-    if (end.month, end.day) < (start.month, start.day):
-        years -= 1
-    return years
 
 
 class Identifier(models.Model):

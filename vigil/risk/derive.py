@@ -1,0 +1,346 @@
+"""Deriving the policy's answers from what is recorded on a referral. Pure: no Django.
+
+The service layer turns a stored referral into a ``ReferralRecord`` (plain data); the policy
+names, for each question, one derivation below and its parameters. Each answer carries the
+evidence that decided it: the record, where it came from and when it was learned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from vigil.people.ages import age_on
+
+from .engine import UNKNOWN, Answer, Fact
+from .policy import Policy
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a recorded fact came from ("NCA referral NCA-2020-0001", "intelligence check")."""
+
+    label: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    ref: str
+    role: str
+    first_name: str = ""
+    last_name: str = ""
+    date_of_birth: date | None = None
+    stated_age: int | None = None
+    stated_age_on: date | None = None
+    occupation: str = ""
+    works_with_children: bool | None = None
+    household_established: bool = False
+    access_established: bool = False
+    history_established: bool = False
+    has_home_address: bool = False
+    source: Source = Source()
+
+    def age_on(self, day: date) -> int | None:
+        return age_on(
+            day,
+            date_of_birth=self.date_of_birth,
+            stated_age=self.stated_age,
+            stated_age_on=self.stated_age_on,
+        )
+
+
+@dataclass(frozen=True)
+class HistoryRecord:
+    person_ref: str
+    type: str
+    outcome: str = ""
+    date: date | None = None
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class LivesWithRecord:
+    person_ref: str
+    other_ref: str
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    person_ref: str
+    child_ref: str
+    kind: str
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class SignalRecord:
+    """Something the referral says about the behaviour: an indicator, incident type or annotation."""
+
+    kind: str  # indicator | incident_type | annotation
+    value: str
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class MaterialRecord:
+    category: str = ""
+    classification: str = ""
+    annotations: tuple[str, ...] = ()
+    source: Source = Source()
+
+
+@dataclass(frozen=True)
+class ReferralRecord:
+    """Everything the policy may read about one referral."""
+
+    escalated: bool | None = None
+    escalation_reason: str = ""
+    source: Source = Source()
+    people: tuple[PersonRecord, ...] = ()
+    history: tuple[HistoryRecord, ...] = ()
+    lives_with: tuple[LivesWithRecord, ...] = ()
+    access: tuple[AccessRecord, ...] = ()
+    signals: tuple[SignalRecord, ...] = ()
+    material: tuple[MaterialRecord, ...] = ()
+    _by_ref: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def person(self, ref: str) -> PersonRecord | None:
+        if not self._by_ref:
+            self._by_ref.update({person.ref: person for person in self.people})
+        return self._by_ref.get(ref)
+
+    @property
+    def suspects(self) -> list[PersonRecord]:
+        return [person for person in self.people if person.role == "suspect"]
+
+
+def derive_facts(record: ReferralRecord, policy: Policy, as_of: datetime) -> dict[str, Fact]:
+    """Answer every question of the policy from the record, as of a moment."""
+    today = as_of.date()
+    return {
+        question.code: DERIVATIONS[question.derive](record, today, **question.params)
+        for question in policy.questions
+    }
+
+
+def _yes(detail: str, source: Source) -> Fact:
+    return Fact(Answer.YES, detail, source.label, source.at)
+
+
+def _no(detail: str, source: Source = Source()) -> Fact:
+    return Fact(Answer.NO, detail, source.label, source.at)
+
+
+_HISTORY_WORDS = {
+    "contact_sexual_offence_child": "a contact sexual offence against a child",
+    "indecent_images": "an indecent-image offence",
+    "other_sexual_offence": "another sexual offence",
+    "registered_sex_offender": "registration as a sex offender",
+    "sexual_harm_prevention_order": "a sexual harm prevention order",
+    "violence": "violence",
+    "domestic_abuse": "domestic abuse",
+    "substance_misuse": "substance misuse",
+    "other": "another offence",
+}
+_OUTCOME_WORDS = {
+    "conviction": "a conviction for",
+    "caution": "a caution for",
+    "allegation": "a previous allegation of",
+    "investigation": "an open investigation into",
+    "nfa": "an allegation (no further action) of",
+}
+
+
+def history(record: ReferralRecord, today: date, types=(), outcomes=None) -> Fact:
+    suspects = record.suspects
+    if not suspects:
+        return UNKNOWN
+    refs = {suspect.ref for suspect in suspects}
+    found = [
+        item
+        for item in record.history
+        if item.person_ref in refs
+        and item.type in types
+        and (outcomes is None or item.outcome in outcomes)
+    ]
+    if found:
+        item = max(found, key=lambda h: h.date or date.min)
+        words = _OUTCOME_WORDS.get(item.outcome, "a record of")
+        detail = f"{words} {_HISTORY_WORDS.get(item.type, item.type.replace('_', ' '))}"
+        if item.type in {"registered_sex_offender", "sexual_harm_prevention_order"}:
+            detail = _HISTORY_WORDS[item.type]
+        return _yes(detail, item.source)
+    if all(suspect.history_established for suspect in suspects):
+        return _no("none found after checks", suspects[0].source)
+    return UNKNOWN
+
+
+def _household(record: ReferralRecord, suspect: PersonRecord) -> list[tuple[PersonRecord, Source]]:
+    members = []
+    for link in record.lives_with:
+        other = None
+        if link.person_ref == suspect.ref:
+            other = record.person(link.other_ref)
+        elif link.other_ref == suspect.ref:
+            other = record.person(link.person_ref)
+        if other is not None:
+            members.append((other, link.source))
+    linked = {link.person_ref for link in record.lives_with} | {
+        link.other_ref for link in record.lives_with
+    }
+    # A household member the source listed without saying whom they live with.
+    members.extend(
+        (person, person.source)
+        for person in record.people
+        if person.role == "household_member" and person.ref not in linked
+    )
+    return members
+
+
+def lives_with_child(record: ReferralRecord, today: date, under_age: int = 18) -> Fact:
+    suspects = record.suspects
+    if not suspects:
+        return UNKNOWN
+    children, unknown_age = [], False
+    for suspect in suspects:
+        for member, source in _household(record, suspect):
+            age = member.age_on(today)
+            if age is None:
+                unknown_age = True
+            elif age < under_age:
+                children.append((age, member, source))
+    if children:
+        age, member, source = min(children, key=lambda child: child[0])
+        return _yes(f"lives with a child aged {age}", source)
+    if unknown_age:
+        return UNKNOWN
+    if all(suspect.household_established for suspect in suspects):
+        return _no("household established: no one under 18", suspects[0].source)
+    return UNKNOWN
+
+
+def access(record: ReferralRecord, today: date, kinds=()) -> Fact:
+    suspects = record.suspects
+    if not suspects:
+        return UNKNOWN
+    refs = {suspect.ref for suspect in suspects}
+    for entry in record.access:
+        if entry.person_ref in refs and entry.kind in kinds:
+            child = record.person(entry.child_ref)
+            age = child.age_on(today) if child else None
+            if age is not None and age >= 18:
+                continue
+            words = entry.kind.replace("_", " ")
+            detail = f"has {words} access to a child" + (f" aged {age}" if age is not None else "")
+            return _yes(detail, entry.source)
+    if all(suspect.access_established for suspect in suspects):
+        return _no("access to children established: none", suspects[0].source)
+    return UNKNOWN
+
+
+def works_with_children(record: ReferralRecord, today: date) -> Fact:
+    suspects = record.suspects
+    for suspect in suspects:
+        if suspect.works_with_children:
+            job = f" ({suspect.occupation})" if suspect.occupation else ""
+            return _yes(f"works or volunteers with children{job}", suspect.source)
+    if suspects and all(suspect.works_with_children is False for suspect in suspects):
+        return _no("does not work or volunteer with children", suspects[0].source)
+    return UNKNOWN
+
+
+_SIGNAL_WORDS = {
+    "indicator": "reported {}",
+    "incident_type": "incident type: {}",
+    "annotation": "annotated {}",
+}
+
+
+def referral_signals(
+    record: ReferralRecord, today: date, indicators=(), incident_types=(), annotations=()
+) -> Fact:
+    wanted = {"indicator": indicators, "incident_type": incident_types, "annotation": annotations}
+    for signal in record.signals:
+        if signal.value in wanted.get(signal.kind, ()):
+            words = _SIGNAL_WORDS[signal.kind].format(signal.value.replace("_", " "))
+            return _yes(words, signal.source)
+    return UNKNOWN
+
+
+def child_victim(record: ReferralRecord, today: date, under_age: int = 18) -> Fact:
+    for person in record.people:
+        if person.role != "victim":
+            continue
+        age = person.age_on(today)
+        if age is None or age < under_age:
+            # A victim in a child abuse referral is a child unless shown otherwise.
+            aged = f" aged {age}" if age is not None else ""
+            return _yes(f"an identified child victim{aged}", person.source)
+    return UNKNOWN
+
+
+def material(
+    record: ReferralRecord, today: date, categories=(), classifications=(), annotations=()
+) -> Fact:
+    for item in record.material:
+        if item.category in categories:
+            return _yes(f"category {item.category} material", item.source)
+        if item.classification in classifications:
+            return _yes(f"industry class {item.classification} material", item.source)
+        for note in item.annotations:
+            if note in annotations:
+                return _yes(f"material annotated {note.replace('_', ' ')}", item.source)
+    for signal in record.signals:
+        if signal.kind == "annotation" and signal.value in annotations:
+            return _yes(f"annotated {signal.value.replace('_', ' ')}", signal.source)
+    return UNKNOWN
+
+
+def escalated(record: ReferralRecord, today: date) -> Fact:
+    if record.escalated:
+        reason = f": {record.escalation_reason}" if record.escalation_reason else ""
+        return _yes(f"escalated by the source{reason}", record.source)
+    if record.escalated is False:
+        return _no("not escalated by the source", record.source)
+    return UNKNOWN
+
+
+def suspect_identified(record: ReferralRecord, today: date) -> Fact:
+    for suspect in record.suspects:
+        if (
+            suspect.first_name
+            and suspect.last_name
+            and (suspect.date_of_birth or suspect.has_home_address)
+        ):
+            return _yes(f"{suspect.first_name} {suspect.last_name}", suspect.source)
+    if not record.suspects:
+        return _no("no suspect is named")
+    return _no("the suspect is not fully identified", record.suspects[0].source)
+
+
+def suspect_is_child(record: ReferralRecord, today: date, under_age: int = 18) -> Fact:
+    ages = [(suspect.age_on(today), suspect) for suspect in record.suspects]
+    children = [(age, suspect) for age, suspect in ages if age is not None and age < under_age]
+    if children:
+        age, suspect = min(children, key=lambda child: child[0])
+        return _yes(f"suspect aged {age}", suspect.source)
+    if ages and all(age is not None for age, _ in ages):
+        return _no("suspect is an adult", ages[0][1].source)
+    return UNKNOWN
+
+
+DERIVATIONS: dict[str, Callable[..., Fact]] = {
+    "history": history,
+    "lives_with_child": lives_with_child,
+    "access": access,
+    "works_with_children": works_with_children,
+    "referral_signals": referral_signals,
+    "child_victim": child_victim,
+    "material": material,
+    "escalated": escalated,
+    "suspect_identified": suspect_identified,
+    "suspect_is_child": suspect_is_child,
+}
