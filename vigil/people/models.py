@@ -5,7 +5,6 @@ from datetime import date
 from django.db import models
 
 from .ages import age_on
-
 from .choices import (
     AccessKind,
     AddressKind,

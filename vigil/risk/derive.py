@@ -77,7 +77,7 @@ class AccessRecord:
 
 @dataclass(frozen=True)
 class SignalRecord:
-    """Something the referral says about the behaviour: an indicator, incident type or annotation."""
+    """What the referral says of the behaviour: an indicator, incident type or annotation."""
 
     kind: str  # indicator | incident_type | annotation
     value: str
