@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "vigil.audit",
     "vigil.intake",
     "vigil.people",
+    "vigil.risk",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,12 @@ VIGIL_MAX_PACKAGE_FILES = int(os.environ.get("VIGIL_MAX_PACKAGE_FILES", 500))
 DATA_UPLOAD_MAX_MEMORY_SIZE = VIGIL_MAX_DOCUMENT_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = VIGIL_MAX_DOCUMENT_BYTES
 DATA_UPLOAD_MAX_NUMBER_FILES = 200
+
+# The risk policy file in force (default: Vigil's own, vigil-default/1). A force may point this
+# at its licensed policy; each assessment records the policy id and version it used.
+VIGIL_RISK_POLICY = os.environ.get("VIGIL_RISK_POLICY", "")
+# Assessments per assessor drawn for a supervisor's quality check each time sampling runs.
+VIGIL_QUALITY_SAMPLE_SIZE = int(os.environ.get("VIGIL_QUALITY_SAMPLE_SIZE", 3))
 
 SESSION_COOKIE_AGE = int(os.environ.get("VIGIL_SESSION_SECONDS", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True

@@ -52,7 +52,7 @@ def test_removing_the_newest_events_is_found_too(trail):
 
 def test_the_verify_command_names_the_broken_event(trail, capsys):
     call_command("audit", "verify")
-    assert "intact: 3 events" in capsys.readouterr().out
+    assert f"intact: {len(trail)} events" in capsys.readouterr().out
     AuditEvent.objects.filter(pk=trail[0].pk).update(after={"source_reference": "forged"})
     with pytest.raises(SystemExit) as exited:
         call_command("audit", "verify")

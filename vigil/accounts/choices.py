@@ -23,6 +23,11 @@ class Role(models.TextChoices):
 class Action(models.TextChoices):
     REFERRAL_VIEW = "referral.view", "See referrals and the people in them"
     REFERRAL_IMPORT = "referral.import", "Import referrals"
+    FACTS_RECORD = "facts.record", "Record or correct facts on a referral"
+    GRADE_OVERRIDE_PROPOSE = "grade.override.propose", "Propose a different grade"
+    GRADE_OVERRIDE_APPROVE = "grade.override.approve", "Approve or refuse a lower grade"
+    ASSURANCE_VIEW = "assurance.view", "See grading assurance by assessor and team"
+    QUALITY_CHECK = "quality.check", "Check sampled assessments"
     FORCE_MANAGE = "force.manage", "Add and rename forces"
     USER_MANAGE = "user.manage", "Add users and change their roles"
     AUDIT_VIEW = "audit.view", "Search the audit trail"
@@ -32,15 +37,22 @@ class Action(models.TextChoices):
 # and administrator roles see no personal data through referral pages at all.
 _CASEWORK = {
     Action.REFERRAL_VIEW,
+    Action.FACTS_RECORD,
+}
+_SUPERVISION = {
+    Action.GRADE_OVERRIDE_PROPOSE,
+    Action.GRADE_OVERRIDE_APPROVE,
+    Action.ASSURANCE_VIEW,
+    Action.QUALITY_CHECK,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INTAKE_OFFICER: frozenset(_CASEWORK | {Action.REFERRAL_IMPORT}),
-    Role.ASSESSOR: frozenset(_CASEWORK),
-    Role.INVESTIGATOR: frozenset(_CASEWORK),
-    Role.SAFEGUARDING_OFFICER: frozenset(_CASEWORK),
-    Role.SUPERVISOR: frozenset(_CASEWORK | {Action.REFERRAL_IMPORT}),
-    Role.UNIT_HEAD: frozenset(_CASEWORK | {Action.REFERRAL_IMPORT}),
+    Role.ASSESSOR: frozenset(_CASEWORK | {Action.GRADE_OVERRIDE_PROPOSE}),
+    Role.INVESTIGATOR: frozenset(_CASEWORK | {Action.GRADE_OVERRIDE_PROPOSE}),
+    Role.SAFEGUARDING_OFFICER: frozenset(_CASEWORK | {Action.GRADE_OVERRIDE_PROPOSE}),
+    Role.SUPERVISOR: frozenset(_CASEWORK | _SUPERVISION | {Action.REFERRAL_IMPORT}),
+    Role.UNIT_HEAD: frozenset(_CASEWORK | _SUPERVISION | {Action.REFERRAL_IMPORT}),
     Role.ANALYST: frozenset(),
     Role.REGIONAL_OVERSIGHT: frozenset(),
     Role.AUDITOR: frozenset({Action.AUDIT_VIEW}),

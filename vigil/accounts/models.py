@@ -30,6 +30,7 @@ class User(AbstractUser):
     region = models.CharField(
         max_length=100, blank=True, help_text="For regional oversight users, who have no force."
     )
+    team = models.CharField(max_length=100, blank=True)
 
     class Meta:
         constraints = [

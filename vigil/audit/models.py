@@ -3,8 +3,6 @@
 from django.conf import settings
 from django.db import models
 
-from .choices import AuditAction
-
 
 class AuditEvent(models.Model):
     """One thing that happened, who did it, from where, and what it changed.
@@ -19,7 +17,8 @@ class AuditEvent(models.Model):
     )
     # A copy of the name, kept if the account is ever removed.
     actor_name = models.CharField(max_length=150)
-    action = models.CharField(max_length=40, choices=AuditAction.choices, db_index=True)
+    # One of AuditAction's values; kept free of choices so the list can grow without a migration.
+    action = models.CharField(max_length=40, db_index=True)
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     force_code = models.CharField(max_length=16, blank=True)

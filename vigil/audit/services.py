@@ -73,6 +73,8 @@ def record(
     object_id: str = "",
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction."""
+    if action not in AuditAction.values:
+        raise ValueError(f"{action!r} is not an audit action")
     user, name = _actor_fields(actor)
     where = current_origin()
     if obj is not None:

@@ -55,6 +55,14 @@ class Referral(models.Model):
     source_details = models.JSONField(default=dict, blank=True)
     # Fields of the original documents Vigil did not map, in their own notation.
     unmapped = models.JSONField(default=list, blank=True)
+    # Where facts recorded after receipt came from, e.g. {"indicator:grooming": {"source": …,
+    # "at": …}}; facts without an entry came with the referral.
+    fact_sources = models.JSONField(default=dict, blank=True)
+
+    # The current risk grade, kept here for lists and worklists; the assessments hold the
+    # reasons and the history.
+    grade = models.CharField(max_length=16, blank=True)
+    grade_provisional = models.BooleanField(default=False)
 
     # SHA-256 over the original documents (canonical JSON for native referrals), so a second
     # import of the same referral is recognised and a different one under the same reference
@@ -82,6 +90,7 @@ class Referral(models.Model):
         indexes = [
             models.Index(fields=["force", "-received_at"], name="referral_force_received"),
             models.Index(fields=["force", "status"], name="referral_force_status"),
+            models.Index(fields=["force", "grade"], name="referral_force_grade"),
         ]
 
     def __str__(self) -> str:

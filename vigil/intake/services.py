@@ -21,6 +21,7 @@ from vigil.accounts.permissions import require
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
 from vigil.people import services as people_services
+from vigil.risk import services as risk_services
 
 from . import cybertip, native_json
 from .drafts import IntakeError, ReferralDraft
@@ -35,6 +36,7 @@ class Imported:
     source: str
     source_reference: str
     status: str  # created | duplicate
+    grade: str = ""
 
 
 @dataclass
@@ -121,7 +123,9 @@ def import_json_referral(
         raise IntakeError("the referral is larger than Vigil accepts", "$")
     draft = native_json.read_referral(label, content, as_of=as_of)
     referral, status = store_referral(draft, actor=actor, as_of=as_of)
-    return Imported(label, referral.pk, referral.source, referral.source_reference, status)
+    return Imported(
+        label, referral.pk, referral.source, referral.source_reference, status, referral.grade
+    )
 
 
 def _import_units(units, actor, as_of, options, progress) -> ImportReport:
@@ -206,7 +210,9 @@ def _stream_lines(path: Path):
 def _store_and_report(draft: ReferralDraft, label: str, actor, as_of, report) -> None:
     referral, status = store_referral(draft, actor=actor, as_of=as_of)
     report.imported.append(
-        Imported(label, referral.pk, referral.source, referral.source_reference, status)
+        Imported(
+            label, referral.pk, referral.source, referral.source_reference, status, referral.grade
+        )
     )
 
 
@@ -296,6 +302,8 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
     )
     people = people_services.add_people(referral, draft.people, draft.access)
     links = people_services.link_people(referral, people)
+    # Graded the moment its facts arrive, in the same transaction.
+    risk_services.assess(referral, actor=actor, as_of=as_of, trigger="imported")
     record(
         actor,
         AuditAction.REFERRAL_IMPORTED,
@@ -311,6 +319,7 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
             "people": len(people),
             "material": len(draft.material),
             "links": len(links),
+            "grade": referral.grade,
         },
     )
     return referral, "created"
@@ -342,6 +351,60 @@ def referrals_for(actor: Actor, *, force: str = "", source: str = "", status: st
     if status:
         referrals = referrals.filter(status=status)
     return referrals
+
+
+def require_visible(actor: Actor, referral: Referral) -> None:
+    """Http404 unless this actor may see this referral (another force's is "not found")."""
+    if not Referral.objects.visible_to(actor).filter(pk=referral.pk).exists():
+        raise Http404("No referral found.")
+
+
+def add_indicator(
+    actor: Actor,
+    referral: Referral,
+    indicator: str,
+    *,
+    source: str,
+    learned_at: datetime | None = None,
+    as_of: datetime,
+) -> Referral:
+    """Record behaviour found after receipt (grooming, production…) and re-grade."""
+    from .choices import Indicator
+
+    require(actor, Action.FACTS_RECORD)
+    require_visible(actor, referral)
+    if indicator not in Indicator.values:
+        raise IntakeError(f"indicator must be one of {', '.join(Indicator.values)}", "indicator")
+    learned_at = learned_at or as_of
+    if learned_at > as_of or learned_at < referral.received_at:
+        raise IntakeError(
+            "a fact is learned after the referral was received and not in the future",
+            "learned_at",
+        )
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().get(pk=referral.pk)
+        if indicator not in referral.indicators:
+            referral.indicators = [*referral.indicators, indicator]
+            referral.fact_sources = {
+                **referral.fact_sources,
+                f"indicator:{indicator}": {"source": source, "at": learned_at.isoformat()},
+            }
+            referral.save(update_fields=["indicators", "fact_sources"])
+        record(
+            actor,
+            AuditAction.FACT_RECORDED,
+            referral,
+            at=as_of,
+            force_code=referral.force.code,
+            after={
+                "fact": "indicator recorded",
+                "indicator": indicator,
+                "source": source,
+                "learned_at": learned_at,
+            },
+        )
+        risk_services.assess(referral, actor=actor, as_of=as_of, trigger="indicator recorded")
+    return referral
 
 
 def find_referral(actor: Actor, id_or_reference: str | int) -> Referral:
@@ -421,6 +484,7 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
             )
         ],
         "unmapped": referral.unmapped,
+        "risk": risk_services.risk_summary(referral),
         "imported_at": referral.imported_at.isoformat(),
         "imported_by": referral.imported_by_name,
     }

@@ -42,6 +42,10 @@ class Person(models.Model):
     access_established = models.BooleanField(default=False)
     history_established = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
+    # Where this fact came from ("NCA referral NCA-2020-0001", "intelligence check") and when
+    # Vigil learned it: the risk explanation cites both.
+    source = models.CharField(max_length=200, blank=True)
+    learned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["referral_id", "id"]
@@ -115,6 +119,10 @@ class LivesWith(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    # Where this fact came from ("NCA referral NCA-2020-0001", "intelligence check") and when
+    # Vigil learned it: the risk explanation cites both.
+    source = models.CharField(max_length=200, blank=True)
+    learned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -131,6 +139,10 @@ class Access(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access")
     child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="reached_by")
     kind = models.CharField(max_length=24, choices=AccessKind.choices)
+    # Where this fact came from ("NCA referral NCA-2020-0001", "intelligence check") and when
+    # Vigil learned it: the risk explanation cites both.
+    source = models.CharField(max_length=200, blank=True)
+    learned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "access"
@@ -150,6 +162,10 @@ class History(models.Model):
     outcome = models.CharField(max_length=16, choices=HistoryOutcome.choices, blank=True)
     date = models.DateField(null=True, blank=True)
     description = models.TextField(blank=True)
+    # Where this fact came from ("NCA referral NCA-2020-0001", "intelligence check") and when
+    # Vigil learned it: the risk explanation cites both.
+    source = models.CharField(max_length=200, blank=True)
+    learned_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["date", "id"]

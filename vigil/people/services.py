@@ -4,11 +4,17 @@ from collections import defaultdict
 from dataclasses import asdict
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 
+from vigil.accounts.choices import Action
+from vigil.accounts.permissions import require
+from vigil.audit.choices import AuditAction
+from vigil.audit.services import record
 from vigil.intake.drafts import AccessDraft, PersonDraft
 
-from .choices import PersonRole
+from .choices import AccessKind, HistoryOutcome, HistoryType, PersonRole
 from .models import Access, Address, History, Identifier, Link, LivesWith, MatchKey, Person
 from .normalise import match_keys, normalise
 
@@ -16,6 +22,9 @@ from .normalise import match_keys, normalise
 def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -> list[Person]:
     """Store the referral's people with everything known about them, in the caller's transaction."""
     received_on = referral.received_at.date()
+    # Facts that arrive with a referral are known from its receipt, on its authority.
+    source = f"{referral.get_source_display()} referral {referral.source_reference}"
+    learned = {"source": source[:200], "learned_at": referral.received_at}
     people = Person.objects.bulk_create(
         Person(
             referral=referral,
@@ -34,6 +43,7 @@ def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -
             access_established=draft.access_established,
             history_established=draft.history_established,
             notes=draft.notes,
+            **learned,
         )
         for draft in drafts
     )
@@ -52,7 +62,7 @@ def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -
                 )
             )
         addresses.extend(Address(person=person, **asdict(item)) for item in draft.addresses)
-        history.extend(History(person=person, **asdict(item)) for item in draft.history)
+        history.extend(History(person=person, **asdict(item), **learned) for item in draft.history)
         for other in draft.lives_with:
             # One row per pair, whichever side listed it.
             pair = tuple(sorted((person.pk, by_ref[other].pk)))
@@ -61,11 +71,16 @@ def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -
     Identifier.objects.bulk_create(identifiers)
     Address.objects.bulk_create(addresses)
     History.objects.bulk_create(history)
-    LivesWith.objects.bulk_create(LivesWith(person_id=a, other_id=b) for a, b in sorted(lives_with))
+    LivesWith.objects.bulk_create(
+        LivesWith(person_id=a, other_id=b, **learned) for a, b in sorted(lives_with)
+    )
     Access.objects.bulk_create(
         {
             (entry.person_ref, entry.child_ref, entry.kind): Access(
-                person=by_ref[entry.person_ref], child=by_ref[entry.child_ref], kind=entry.kind
+                person=by_ref[entry.person_ref],
+                child=by_ref[entry.child_ref],
+                kind=entry.kind,
+                **learned,
             )
             for entry in access
         }.values()
@@ -261,3 +276,254 @@ def access_detail(referral) -> list[dict]:
             person__referral=referral
         ).values_list("person__ref", "child__ref", "kind")
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording facts after receipt. Each change is checked, audited and re-grades the referral in
+# one transaction, so assessors record facts and the grade follows from them.
+
+
+class FactError(ValidationError):
+    """A fact Vigil will not record, with the reason in plain words."""
+
+
+def _learned(referral, learned_at: datetime | None, as_of: datetime) -> datetime:
+    """When Vigil learned the fact: never in the future, never before the referral arrived."""
+    learned_at = learned_at or as_of
+    if learned_at > as_of:
+        raise FactError("a fact cannot be learned in the future")
+    if learned_at < referral.received_at:
+        raise FactError("a fact recorded later cannot be learned before the referral was received")
+    return learned_at
+
+
+def _open(actor, referral):
+    from vigil.intake.services import require_visible
+
+    require(actor, Action.FACTS_RECORD)
+    require_visible(actor, referral)
+
+
+def _after_change(actor, referral, what: str, after: dict, source: str, learned_at, as_of):
+    from vigil.risk.services import assess
+
+    record(
+        actor,
+        AuditAction.FACT_RECORDED,
+        referral,
+        at=as_of,
+        force_code=referral.force.code,
+        after={"fact": what, **after, "source": source, "learned_at": learned_at},
+    )
+    assess(referral, actor=actor, as_of=as_of, trigger=what)
+
+
+def _person(referral, ref: str) -> Person:
+    person = Person.objects.filter(referral=referral, ref=ref).first()
+    if person is None:
+        raise FactError(f"no one in this referral has the ref {ref!r}")
+    return person
+
+
+def _suspect_ref(referral) -> str:
+    suspect = Person.objects.filter(referral=referral, role=PersonRole.SUSPECT).first()
+    if suspect is None:
+        raise FactError("the referral has no suspect; name whom the person lives with")
+    return suspect.ref
+
+
+def _new_ref(referral, prefix: str) -> str:
+    taken = set(Person.objects.filter(referral=referral).values_list("ref", flat=True))
+    number = 1
+    while f"{prefix}{number}" in taken:
+        number += 1
+    return f"{prefix}{number}"
+
+
+def add_household_member(
+    actor,
+    referral,
+    *,
+    first_name: str = "",
+    last_name: str = "",
+    date_of_birth=None,
+    age: int | None = None,
+    lives_with: str = "",
+    source: str,
+    learned_at: datetime | None = None,
+    as_of: datetime,
+) -> Person:
+    """Someone who lives with a person of the referral (the suspect unless said otherwise)."""
+    _open(actor, referral)
+    learned_at = _learned(referral, learned_at, as_of)
+    if date_of_birth and date_of_birth > learned_at.date():
+        raise FactError("a date of birth cannot be after the day it was learned")
+    with transaction.atomic():
+        other = _person(referral, lives_with or _suspect_ref(referral))
+        member = Person.objects.create(
+            referral=referral,
+            ref=_new_ref(referral, "h"),
+            role=PersonRole.HOUSEHOLD_MEMBER,
+            first_name=first_name,
+            last_name=last_name,
+            date_of_birth=date_of_birth,
+            stated_age=age if date_of_birth is None else None,
+            stated_age_on=learned_at.date() if age is not None and date_of_birth is None else None,
+            source=source,
+            learned_at=learned_at,
+        )
+        LivesWith.objects.create(person=member, other=other, source=source, learned_at=learned_at)
+        _after_change(
+            actor,
+            referral,
+            "household member added",
+            {"ref": member.ref, "lives_with": other.ref, "age": member.age_on(learned_at.date())},
+            source,
+            learned_at,
+            as_of,
+        )
+    return member
+
+
+def add_access(
+    actor,
+    referral,
+    *,
+    child_ref: str = "",
+    child_first_name: str = "",
+    child_age: int | None = None,
+    kind: str,
+    person_ref: str = "",
+    source: str,
+    learned_at: datetime | None = None,
+    as_of: datetime,
+) -> Access:
+    """A person's access to a child outside their home (an existing person or a new child)."""
+    _open(actor, referral)
+    if kind not in AccessKind.values:
+        raise FactError(f"kind must be one of {', '.join(AccessKind.values)}")
+    learned_at = _learned(referral, learned_at, as_of)
+    with transaction.atomic():
+        person = _person(referral, person_ref or _suspect_ref(referral))
+        if child_ref:
+            child = _person(referral, child_ref)
+        else:
+            child = Person.objects.create(
+                referral=referral,
+                ref=_new_ref(referral, "c"),
+                role=PersonRole.OTHER,
+                first_name=child_first_name,
+                stated_age=child_age,
+                stated_age_on=learned_at.date() if child_age is not None else None,
+                notes="A child the suspect has access to.",
+                source=source,
+                learned_at=learned_at,
+            )
+        access, _ = Access.objects.get_or_create(
+            person=person,
+            child=child,
+            kind=kind,
+            defaults={"source": source, "learned_at": learned_at},
+        )
+        _after_change(
+            actor,
+            referral,
+            "access to a child recorded",
+            {"person": person.ref, "child": child.ref, "kind": kind},
+            source,
+            learned_at,
+            as_of,
+        )
+    return access
+
+
+def add_history(
+    actor,
+    referral,
+    *,
+    type: str,
+    outcome: str = "",
+    date=None,
+    description: str = "",
+    person_ref: str = "",
+    source: str,
+    learned_at: datetime | None = None,
+    as_of: datetime,
+) -> History:
+    """A previous offence or allegation found for a person."""
+    _open(actor, referral)
+    if type not in HistoryType.values:
+        raise FactError(f"type must be one of {', '.join(HistoryType.values)}")
+    if outcome and outcome not in HistoryOutcome.values:
+        raise FactError(f"outcome must be one of {', '.join(HistoryOutcome.values)}")
+    learned_at = _learned(referral, learned_at, as_of)
+    with transaction.atomic():
+        person = _person(referral, person_ref or _suspect_ref(referral))
+        item = History.objects.create(
+            person=person,
+            type=type,
+            outcome=outcome,
+            date=date,
+            description=description,
+            source=source,
+            learned_at=learned_at,
+        )
+        _after_change(
+            actor,
+            referral,
+            "history recorded",
+            {"person": person.ref, "type": type, "outcome": outcome, "date": date},
+            source,
+            learned_at,
+            as_of,
+        )
+    return item
+
+
+PERSON_FACTS = {
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "occupation",
+    "works_with_children",
+    "household_established",
+    "access_established",
+    "history_established",
+}
+
+
+def correct_person(
+    actor,
+    referral,
+    ref: str,
+    *,
+    changes: dict,
+    source: str,
+    learned_at: datetime | None = None,
+    as_of: datetime,
+) -> Person:
+    """Correct or add what is known about a person (occupation, work with children, the
+    household and history being established…)."""
+    _open(actor, referral)
+    unknown = set(changes) - PERSON_FACTS
+    if unknown:
+        raise FactError(f"these cannot be changed here: {', '.join(sorted(unknown))}")
+    learned_at = _learned(referral, learned_at, as_of)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().get(pk=_person(referral, ref).pk)
+        before = {name: getattr(person, name) for name in changes}
+        for name, value in changes.items():
+            setattr(person, name, value)
+        person.source = source
+        person.learned_at = learned_at
+        person.save()
+        _after_change(
+            actor,
+            referral,
+            "person's facts corrected",
+            {"person": ref, "before": before, "changes": changes},
+            source,
+            learned_at,
+            as_of,
+        )
+    return person

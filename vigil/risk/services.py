@@ -1,0 +1,644 @@
+"""Grading referrals, re-grading them when facts change, and overrides in the open.
+
+The engine (``engine.py``) and the derivation (``derive.py``) are pure; this module reads the
+referral's recorded facts into plain data, stores each assessment with its answers and policy
+version, and keeps the grade in force honest.
+"""
+
+import random
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+
+from vigil.accounts.actors import Actor, SystemActor, actor_name
+from vigil.accounts.choices import Action
+from vigil.accounts.models import User
+from vigil.accounts.permissions import require
+from vigil.audit.choices import AuditAction
+from vigil.audit.services import record
+from vigil.intake.models import Referral
+from vigil.people.models import Access, History, LivesWith, Person
+
+from . import engine
+from .derive import (
+    AccessRecord,
+    HistoryRecord,
+    LivesWithRecord,
+    MaterialRecord,
+    PersonRecord,
+    ReferralRecord,
+    SignalRecord,
+    Source,
+    derive_facts,
+)
+from .models import Assessment, Grade, Override, OverrideStatus, PolicyVersion, QualityCheck
+from .policy import DEFAULT_POLICY, Policy, load_policy, parse_policy
+
+GRADES = Grade.values
+
+
+def rank(grade: str) -> int:
+    return GRADES.index(grade)
+
+
+# ---------------------------------------------------------------------------------------------
+# Policies
+
+
+@cache
+def _load(path: str) -> Policy:
+    return load_policy(path)
+
+
+def active_policy() -> Policy:
+    """The policy in force: ``VIGIL_RISK_POLICY`` if set, else Vigil's default."""
+    return _load(settings.VIGIL_RISK_POLICY or str(DEFAULT_POLICY))
+
+
+@cache
+def _parsed(text: str) -> Policy:
+    return parse_policy(text)
+
+
+def policy_of(version: PolicyVersion) -> Policy:
+    """The policy exactly as an assessment used it (from the stored text)."""
+    return _parsed(version.text)
+
+
+def _stored_version(policy: Policy, as_of: datetime) -> PolicyVersion:
+    version = PolicyVersion.objects.filter(policy_id=policy.id, version=policy.version).first()
+    if version is None:
+        try:
+            with transaction.atomic():
+                return PolicyVersion.objects.create(
+                    policy_id=policy.id,
+                    version=policy.version,
+                    sha256=policy.sha256,
+                    text=policy.text,
+                    first_used_at=as_of,
+                )
+        except IntegrityError:
+            version = PolicyVersion.objects.get(policy_id=policy.id, version=policy.version)
+    if version.sha256 != policy.sha256:
+        # Reproducibility depends on one text per version.
+        raise ValidationError(
+            f"risk policy {policy.key} has changed since it was first used; give the changed "
+            "policy a new version number"
+        )
+    return version
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading a referral's facts
+
+
+def _referral_source(referral: Referral) -> Source:
+    return Source(
+        f"{referral.get_source_display()} referral {referral.source_reference}",
+        referral.received_at,
+    )
+
+
+def _source(label: str, at, fallback: Source) -> Source:
+    return Source(label, at) if label else fallback
+
+
+def referral_record(referral: Referral) -> ReferralRecord:
+    """Everything the policy may read about a referral, as plain data."""
+    received = _referral_source(referral)
+    people = list(Person.objects.filter(referral=referral).prefetch_related("addresses"))
+    refs = {person.pk: person.ref for person in people}
+    recorded = referral.fact_sources or {}
+
+    def signal_source(kind: str, value: str) -> Source:
+        entry = recorded.get(f"{kind}:{value}")
+        if entry:
+            return Source(entry["source"], datetime.fromisoformat(entry["at"]))
+        return received
+
+    signals = [
+        SignalRecord("indicator", v, signal_source("indicator", v)) for v in referral.indicators
+    ]
+    if referral.incident_type:
+        signals.append(SignalRecord("incident_type", referral.incident_type, received))
+    signals.extend(SignalRecord("annotation", v, received) for v in referral.annotations)
+    return ReferralRecord(
+        escalated=referral.escalated,
+        escalation_reason=referral.escalation_reason,
+        source=received,
+        people=tuple(
+            PersonRecord(
+                ref=person.ref,
+                role=person.role,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                date_of_birth=person.date_of_birth,
+                stated_age=person.stated_age,
+                stated_age_on=person.stated_age_on,
+                occupation=person.occupation,
+                works_with_children=person.works_with_children,
+                household_established=person.household_established,
+                access_established=person.access_established,
+                history_established=person.history_established,
+                has_home_address=any(
+                    a.kind == "home" and (a.line1 or a.postcode) for a in person.addresses.all()
+                ),
+                source=_source(person.source, person.learned_at, received),
+            )
+            for person in people
+        ),
+        history=tuple(
+            HistoryRecord(
+                refs[h.person_id],
+                h.type,
+                h.outcome,
+                h.date,
+                _source(h.source, h.learned_at, received),
+            )
+            for h in History.objects.filter(person__referral=referral)
+        ),
+        lives_with=tuple(
+            LivesWithRecord(
+                refs[link.person_id],
+                refs[link.other_id],
+                _source(link.source, link.learned_at, received),
+            )
+            for link in LivesWith.objects.filter(person__referral=referral)
+        ),
+        access=tuple(
+            AccessRecord(
+                refs[a.person_id],
+                refs[a.child_id],
+                a.kind,
+                _source(a.source, a.learned_at, received),
+            )
+            for a in Access.objects.filter(person__referral=referral)
+        ),
+        signals=tuple(signals),
+        material=tuple(
+            MaterialRecord(m.category, m.industry_classification, tuple(m.annotations), received)
+            for m in referral.material.all()
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Assessing
+
+
+def current_assessment(referral: Referral) -> Assessment | None:
+    return Assessment.objects.filter(referral=referral, is_current=True).first()
+
+
+def assess(
+    referral: Referral,
+    *,
+    actor: Actor,
+    as_of: datetime,
+    trigger: str,
+    policy: Policy | None = None,
+) -> Assessment | None:
+    """Grade the referral from its recorded facts; store a new assessment if anything changed.
+
+    Returns the new assessment, or None when the answers, the policy and the grade are all as
+    they were. Runs in the caller's transaction.
+    """
+    policy = policy or active_policy()
+    version = _stored_version(policy, as_of)
+    result = engine.grade(derive_facts(referral_record(referral), policy, as_of), policy, as_of)
+    answers = {code: fact.as_dict() for code, fact in result.answers.items()}
+    previous = (
+        Assessment.objects.select_for_update().filter(referral=referral, is_current=True).first()
+    )
+    changes = _changes(previous, answers, policy)
+    if (
+        previous is not None
+        and not changes
+        and previous.policy_id == version.pk
+        and previous.engine_grade == result.grade
+    ):
+        return None
+
+    held = previous is not None and rank(result.grade) < rank(previous.grade)
+    user = None if isinstance(actor, SystemActor) else actor
+    assessment = Assessment.objects.create(
+        referral=referral,
+        policy=version,
+        assessed_at=as_of,
+        assessed_by=user,
+        assessed_by_name=actor_name(actor),
+        trigger=trigger,
+        changes=changes,
+        engine_grade=result.grade,
+        # A lower grade waits for a supervisor; a higher one takes effect at once.
+        grade=previous.grade if held else result.grade,
+        minimum_grade=result.minimum,
+        step=result.step,
+        step_text=result.step_text,
+        provisional=result.provisional,
+        missing=[{"code": code, "text": policy.question(code).text} for code in result.missing],
+        reasons=[{"code": r.code, "text": r.text, "evidence": r.evidence} for r in result.reasons],
+        floors=list(result.floors),
+        answers=answers,
+        flags=result.flags,
+        sentence=result.sentence,
+    )
+    if previous is not None:
+        previous.is_current = False
+        previous.save(update_fields=["is_current"])
+        previous.overrides.filter(status=OverrideStatus.PENDING).update(
+            status=OverrideStatus.SUPERSEDED
+        )
+    if held:
+        Override.objects.create(
+            referral=referral,
+            assessment=assessment,
+            from_grade=previous.grade,
+            proposed_grade=result.grade,
+            reason=f"Re-graded ({trigger}): "
+            + "; ".join(f"{c['text']}: {c['from']} → {c['to']}" for c in changes)
+            if changes
+            else f"Re-graded ({trigger}).",
+            proposed_by=None,
+            proposed_by_name="Vigil (re-grade)",
+            proposed_at=as_of,
+            status=OverrideStatus.PENDING,
+        )
+    _mirror(referral, assessment)
+    record(
+        actor,
+        AuditAction.REFERRAL_ASSESSED,
+        referral,
+        at=as_of,
+        force_code=referral.force.code,
+        before={"grade": previous.grade} if previous else None,
+        after={
+            "grade": assessment.grade,
+            "engine_grade": assessment.engine_grade,
+            "provisional": assessment.provisional,
+            "policy": policy.key,
+            "step": assessment.step,
+            "trigger": trigger,
+            "changes": changes,
+        },
+    )
+    return assessment
+
+
+def _changes(previous: Assessment | None, answers: dict, policy: Policy) -> list[dict]:
+    if previous is None:
+        return []
+    found = []
+    for code, fact in answers.items():
+        before = previous.answers.get(code, {}).get("answer", "unknown")
+        if before != fact["answer"]:
+            found.append(
+                {
+                    "code": code,
+                    "text": policy.question(code).text,
+                    "from": before,
+                    "to": fact["answer"],
+                }
+            )
+    return found
+
+
+def _mirror(referral: Referral, assessment: Assessment) -> None:
+    referral.grade = assessment.grade
+    referral.grade_provisional = assessment.provisional
+    Referral.objects.filter(pk=referral.pk).update(
+        grade=assessment.grade, grade_provisional=assessment.provisional
+    )
+
+
+def reproduce(assessment: Assessment) -> engine.Assessment:
+    """Grade the stored answers again under the stored policy text."""
+    policy = policy_of(assessment.policy)
+    facts = {code: engine.Fact.from_dict(data) for code, data in assessment.answers.items()}
+    return engine.grade(facts, policy, assessment.assessed_at)
+
+
+def regrade_all(*, actor: Actor, as_of: datetime, referrals=None) -> Counter:
+    """Re-run the engine on every referral (ages move on, policies change).
+
+    Stores a new assessment only where an answer, the policy or the grade changed.
+    """
+    counts: Counter = Counter()
+    referrals = referrals if referrals is not None else Referral.objects.all()
+    for referral in referrals.select_related("force").iterator(chunk_size=500):
+        with transaction.atomic():
+            made = assess(referral, actor=actor, as_of=as_of, trigger="scheduled re-grade")
+        counts["re-graded" if made else "unchanged"] += 1
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Overrides
+
+
+class OverrideRefused(ValidationError):
+    pass
+
+
+def propose_override(
+    actor: Actor, referral: Referral, proposed_grade: str, reason: str, *, as_of: datetime
+) -> Override:
+    """Propose a different grade with a written reason.
+
+    Raising applies at once; lowering waits for a supervisor. Below a floor is refused.
+    """
+    require(actor, Action.GRADE_OVERRIDE_PROPOSE)
+    if proposed_grade not in GRADES:
+        raise OverrideRefused(f"{proposed_grade!r} is not a grade")
+    if len(reason.strip()) < 10:
+        raise OverrideRefused(
+            "give the reason for a different grade in words (10 characters or more)"
+        )
+    with transaction.atomic():
+        assessment = (
+            Assessment.objects.select_for_update()
+            .filter(referral=referral, is_current=True)
+            .first()
+        )
+        if assessment is None:
+            raise OverrideRefused("the referral has not been graded yet")
+        if proposed_grade == assessment.grade:
+            raise OverrideRefused(f"the grade is already {Grade(proposed_grade).label.lower()}")
+        if rank(proposed_grade) < rank(assessment.minimum_grade):
+            floors = "; ".join(assessment.floors)
+            raise OverrideRefused(
+                f"{Grade(proposed_grade).label} is below the floor of "
+                f"{Grade(assessment.minimum_grade).label.lower()} ({floors})"
+            )
+        raising = rank(proposed_grade) > rank(assessment.grade)
+        override = Override.objects.create(
+            referral=referral,
+            assessment=assessment,
+            from_grade=assessment.grade,
+            proposed_grade=proposed_grade,
+            reason=reason.strip(),
+            proposed_by=None if isinstance(actor, SystemActor) else actor,
+            proposed_by_name=actor_name(actor),
+            proposed_at=as_of,
+            status=OverrideStatus.APPLIED if raising else OverrideStatus.PENDING,
+        )
+        if raising:
+            _set_grade(referral, assessment, proposed_grade)
+        record(
+            actor,
+            AuditAction.OVERRIDE_PROPOSED,
+            override,
+            at=as_of,
+            force_code=referral.force.code,
+            after={
+                "referral": referral.pk,
+                "from": override.from_grade,
+                "to": proposed_grade,
+                "status": override.status,
+                "reason": override.reason,
+            },
+        )
+    return override
+
+
+def decide_override(
+    actor: Actor, override: Override, *, approve: bool, reason: str = "", as_of: datetime
+) -> Override:
+    """A supervisor, not the proposer, approves or refuses a lower grade."""
+    require(actor, Action.GRADE_OVERRIDE_APPROVE)
+    with transaction.atomic():
+        override = Override.objects.select_for_update().get(pk=override.pk)
+        if override.status != OverrideStatus.PENDING:
+            raise OverrideRefused(
+                f"this proposal is already {override.get_status_display().lower()}"
+            )
+        if override.proposed_by_id is not None and override.proposed_by_id == getattr(
+            actor, "pk", None
+        ):
+            raise PermissionDenied(
+                "a lower grade must be approved by someone other than its proposer"
+            )
+        if not approve and not reason.strip():
+            raise OverrideRefused("say why the proposal is refused")
+        assessment = override.assessment
+        if not assessment.is_current:
+            raise OverrideRefused("the referral has been re-graded since; propose again")
+        if approve and rank(override.proposed_grade) < rank(assessment.minimum_grade):
+            raise OverrideRefused("the proposed grade is below the floor")
+        override.status = OverrideStatus.APPROVED if approve else OverrideStatus.REFUSED
+        override.decided_by = None if isinstance(actor, SystemActor) else actor
+        override.decided_by_name = actor_name(actor)
+        override.decided_at = as_of
+        override.decision_reason = reason.strip()
+        override.save()
+        if approve:
+            _set_grade(override.referral, assessment, override.proposed_grade)
+        record(
+            actor,
+            AuditAction.OVERRIDE_DECIDED,
+            override,
+            at=as_of,
+            force_code=override.referral.force.code,
+            before={"status": OverrideStatus.PENDING},
+            after={"status": override.status, "grade": assessment.grade, "reason": reason},
+        )
+    return override
+
+
+def _set_grade(referral: Referral, assessment: Assessment, grade: str) -> None:
+    assessment.grade = grade
+    assessment.save(update_fields=["grade"])
+    _mirror(referral, assessment)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading grades back
+
+
+def risk_summary(referral: Referral) -> dict | None:
+    """The grade in force and why, as in ``vigil referral show --json``."""
+    assessment = current_assessment(referral)
+    if assessment is None:
+        return None
+    return {
+        "grade": assessment.grade,
+        "engine_grade": assessment.engine_grade,
+        "provisional": assessment.provisional,
+        "policy": f"{assessment.policy.policy_id}/{assessment.policy.version}",
+        "step": assessment.step,
+        "step_text": assessment.step_text,
+        "sentence": assessment.sentence,
+        "reasons": assessment.reasons,
+        "missing": assessment.missing,
+        "floors": assessment.floors,
+        "minimum_grade": assessment.minimum_grade,
+        "suspect_is_child": bool(assessment.flags.get("suspect_is_child")),
+        "answers": assessment.answers,
+        "assessed_at": assessment.assessed_at.isoformat(),
+        "pending_overrides": [
+            _override_dict(o) for o in assessment.overrides.filter(status=OverrideStatus.PENDING)
+        ],
+    }
+
+
+def risk_history(referral: Referral) -> list[dict]:
+    return [
+        {
+            "id": a.pk,
+            "assessed_at": a.assessed_at.isoformat(),
+            "assessed_by": a.assessed_by_name,
+            "trigger": a.trigger,
+            "changes": a.changes,
+            "engine_grade": a.engine_grade,
+            "grade": a.grade,
+            "provisional": a.provisional,
+            "policy": f"{a.policy.policy_id}/{a.policy.version}",
+            "sentence": a.sentence,
+            "is_current": a.is_current,
+            "overrides": [_override_dict(o) for o in a.overrides.all()],
+        }
+        for a in referral.assessments.select_related("policy").prefetch_related("overrides")
+    ]
+
+
+def _override_dict(override: Override) -> dict:
+    return {
+        "id": override.pk,
+        "from_grade": override.from_grade,
+        "proposed_grade": override.proposed_grade,
+        "reason": override.reason,
+        "proposed_by": override.proposed_by_name,
+        "proposed_at": override.proposed_at.isoformat(),
+        "status": override.status,
+        "decided_by": override.decided_by_name,
+        "decided_at": override.decided_at.isoformat() if override.decided_at else None,
+        "decision_reason": override.decision_reason,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Assessor assurance
+
+
+def assurance(actor: Actor, *, since: datetime, until: datetime) -> dict:
+    """Per assessor and per team: assessments, overrides and how they were decided."""
+    require(actor, Action.ASSURANCE_VIEW)
+    scope = Q()
+    if not isinstance(actor, SystemActor):
+        scope = Q(referral__force_id=actor.force_id)
+    assessments = (
+        Assessment.objects.filter(scope, assessed_at__gte=since, assessed_at__lt=until)
+        .exclude(assessed_by=None)
+        .values("assessed_by")
+        .annotate(count=Count("id"))
+    )
+    overrides = Override.objects.filter(scope, proposed_at__gte=since, proposed_at__lt=until)
+    rows: dict[int, Counter] = defaultdict(Counter)
+    for row in assessments:
+        rows[row["assessed_by"]]["assessments"] = row["count"]
+    for override in overrides.exclude(proposed_by=None):
+        counts = rows[override.proposed_by_id]
+        counts["proposed"] += 1
+        counts["raised" if not override.lowers else "lowered"] += 1
+        counts[override.status] += 1
+        if override.proposed_grade != override.assessment.engine_grade:
+            counts["disagree_with_engine"] += 1
+    users = {user.pk: user for user in User.objects.filter(pk__in=rows)}
+    assessors = []
+    teams: dict[str, Counter] = defaultdict(Counter)
+    for user_id, counts in sorted(rows.items(), key=lambda item: users[item[0]].username):
+        user = users[user_id]
+        entry = {"assessor": user.username, "team": user.team or "(no team)", **_figures(counts)}
+        assessors.append(entry)
+        teams[entry["team"]].update(counts)
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "assessors": assessors,
+        "teams": [{"team": team, **_figures(counts)} for team, counts in sorted(teams.items())],
+    }
+
+
+def _figures(counts: Counter) -> dict:
+    keys = (
+        "assessments",
+        "proposed",
+        "raised",
+        "lowered",
+        "applied",
+        "approved",
+        "refused",
+        "pending",
+        "superseded",
+        "disagree_with_engine",
+    )
+    return {key: counts.get(key, 0) for key in keys}
+
+
+def queue_quality_sample(
+    actor: Actor,
+    *,
+    as_of: datetime,
+    size: int | None = None,
+    days: int = 30,
+    seed: int | None = None,
+) -> list[QualityCheck]:
+    """Draw a random sample of each assessor's recent assessments for a supervisor to check."""
+    require(actor, Action.QUALITY_CHECK)
+    size = settings.VIGIL_QUALITY_SAMPLE_SIZE if size is None else size
+    chooser = random.Random(seed)  # noqa: S311 - a sample for review, not a secret
+    recent = Assessment.objects.filter(
+        assessed_at__gte=as_of - timedelta(days=days), assessed_at__lte=as_of, quality_check=None
+    ).exclude(assessed_by=None)
+    if not isinstance(actor, SystemActor):
+        recent = recent.filter(referral__force_id=actor.force_id)
+    by_assessor = defaultdict(list)
+    for assessment_id, assessor_id in recent.values_list("id", "assessed_by"):
+        by_assessor[assessor_id].append(assessment_id)
+    queued = []
+    with transaction.atomic():
+        for assessor_id, ids in sorted(by_assessor.items()):
+            for assessment_id in chooser.sample(sorted(ids), min(size, len(ids))):
+                queued.append(
+                    QualityCheck.objects.create(
+                        assessment_id=assessment_id, assessor_id=assessor_id, queued_at=as_of
+                    )
+                )
+        record(
+            actor,
+            AuditAction.QUALITY_SAMPLED,
+            object_type="risk.qualitycheck",
+            object_id="",
+            at=as_of,
+            after={"queued": [c.assessment_id for c in queued]},
+        )
+    return queued
+
+
+def record_quality_check(
+    actor: Actor, check: QualityCheck, *, outcome: str, notes: str, as_of: datetime
+) -> QualityCheck:
+    require(actor, Action.QUALITY_CHECK)
+    if outcome not in QualityCheck.Outcome.values:
+        raise ValidationError(f"outcome must be one of {', '.join(QualityCheck.Outcome.values)}")
+    if getattr(actor, "pk", None) == check.assessor_id:
+        raise PermissionDenied("an assessor does not check their own assessment")
+    with transaction.atomic():
+        check.outcome = outcome
+        check.notes = notes
+        check.checked_by = None if isinstance(actor, SystemActor) else actor
+        check.checked_at = as_of
+        check.save()
+        record(
+            actor,
+            AuditAction.QUALITY_CHECKED,
+            check,
+            at=as_of,
+            after={"assessment": check.assessment_id, "outcome": outcome, "notes": notes},
+        )
+    return check
