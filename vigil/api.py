@@ -3,7 +3,7 @@
 Routes stay thin: they call a service and turn its errors into responses here, in one place.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
@@ -12,6 +12,7 @@ from vigil.accounts.tokens import user_for_key
 from vigil.core.asof import AsOfError
 from vigil.intake.api import router as referrals_router
 from vigil.intake.drafts import IntakeError
+from vigil.risk.api import router as risk_router
 
 
 class BearerToken(HttpBearer):
@@ -46,6 +47,11 @@ def _refused(request, error: IntakeError):
     )
 
 
+@api.exception_handler(ValidationError)
+def _invalid(request, error: ValidationError):
+    return api.create_response(request, {"error": " ".join(error.messages)}, status=422)
+
+
 @api.exception_handler(AsOfError)
 def _bad_as_of(request, error: AsOfError):
     return api.create_response(request, {"error": str(error), "location": "as_of"}, status=400)
@@ -62,5 +68,6 @@ def _forbidden(request, error):
 
 
 api.add_router("/referrals", referrals_router)
+api.add_router("", risk_router)
 
 __all__ = ["api"]

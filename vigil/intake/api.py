@@ -37,6 +37,8 @@ def list_referrals(request, filters: Query[ListFilters]):
                 "status": referral.status,
                 "summary": referral.summary,
                 "incident_type": referral.incident_type,
+                "grade": referral.grade,
+                "grade_provisional": referral.grade_provisional,
             }
             for referral in page
         ],
@@ -87,5 +89,6 @@ def create_referral(request):
             "source": imported.source,
             "source_reference": imported.source_reference,
             "status": imported.status,
+            "grade": imported.grade,
         },
     )

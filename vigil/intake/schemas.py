@@ -4,6 +4,8 @@ from datetime import date, datetime
 
 from ninja import Schema
 
+from vigil.risk.schemas import RiskOut
+
 
 class Problem(Schema):
     error: str
@@ -15,6 +17,7 @@ class Imported(Schema):
     source: str
     source_reference: str
     status: str  # created | duplicate
+    grade: str
 
 
 class ReferralSummary(Schema):
@@ -26,6 +29,8 @@ class ReferralSummary(Schema):
     status: str
     summary: str
     incident_type: str
+    grade: str
+    grade_provisional: bool
 
 
 class ReferralPage(Schema):
@@ -155,5 +160,6 @@ class Referral(Schema):
     linked_referrals: list[LinkedReferral]
     documents: list[Document]
     unmapped: list[str]
+    risk: RiskOut | None
     imported_at: datetime
     imported_by: str
