@@ -7,6 +7,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("accounts/", include("vigil.accounts.urls")),
     path("referrals/", include("vigil.intake.urls")),
+    path("risk/", include("vigil.risk.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -10,7 +10,11 @@ from vigil.accounts.permissions import has_permission, require
 from vigil.core.asof import is_now, parse_as_of
 
 from . import services
-from .choices import ReferralStatus, Source
+from vigil.people.choices import AccessKind, HistoryOutcome, HistoryType
+from vigil.risk import services as risk_services
+from vigil.risk.models import Grade
+
+from .choices import Indicator, ReferralStatus, Source
 from .forms import ImportForm, ReferralFilterForm
 
 
@@ -52,6 +56,8 @@ def referral_detail(request, referral_id: int):
     as_of = parse_as_of(request.GET.get("as_of"))
     referral = services.open_referral(request.user, referral_id, as_of=timezone.now())
     detail = services.referral_detail(referral, request.user, as_of=as_of)
+    suspect = referral.people.filter(role="suspect").first()
+    policy = risk_services.active_policy()
     return render(
         request,
         "intake/referral_detail.html",
@@ -60,6 +66,36 @@ def referral_detail(request, referral_id: int):
             "detail": detail,
             "as_of": as_of,
             "as_of_is_now": is_now(as_of),
+            # The risk panel.
+            "risk": detail["risk"],
+            "history": risk_services.risk_history(referral),
+            "questions": {q.code: q.text for q in policy.questions},
+            "suspect": suspect,
+            "suspect_flags": [
+                (
+                    "household_established",
+                    "Household established (everyone listed)",
+                    suspect and suspect.household_established,
+                ),
+                (
+                    "access_established",
+                    "Access to children established",
+                    suspect and suspect.access_established,
+                ),
+                (
+                    "history_established",
+                    "History checked and complete",
+                    suspect and suspect.history_established,
+                ),
+            ],
+            "can_record": has_permission(request.user, Action.FACTS_RECORD),
+            "can_override": has_permission(request.user, Action.GRADE_OVERRIDE_PROPOSE),
+            "can_approve": has_permission(request.user, Action.GRADE_OVERRIDE_APPROVE),
+            "grades": Grade.choices,
+            "access_kinds": AccessKind.choices,
+            "history_types": HistoryType.choices,
+            "history_outcomes": HistoryOutcome.choices,
+            "indicators": Indicator.choices,
         },
     )
 

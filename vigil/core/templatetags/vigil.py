@@ -33,3 +33,23 @@ def identifier_label(kind: str) -> str:
         return IdentifierKind(kind).label
     except ValueError:
         return words(kind).capitalize()
+
+
+@register.filter
+def grade_label(grade: str) -> str:
+    from vigil.risk.models import Grade
+
+    try:
+        return Grade(grade).label
+    except ValueError:
+        return "Not graded"
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.filter
+def split(value: str, separator: str = ",") -> list[str]:
+    return str(value).split(separator)

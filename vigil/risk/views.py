@@ -1,0 +1,248 @@
+"""Risk pages: changes posted from the referral page, assurance and quality checks."""
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from vigil.accounts.choices import Action
+from vigil.accounts.permissions import require
+from vigil.intake.drafts import IntakeError
+from vigil.intake.services import add_indicator, find_referral
+from vigil.people import services as people
+
+from . import forms, services
+from .models import Override, QualityCheck
+
+
+def _back(referral_id: int):
+    return redirect(f"/referrals/{referral_id}/#risk")
+
+
+def _problems(form) -> str:
+    return "; ".join(
+        f"{field.replace('_', ' ')}: {' '.join(errors)}" for field, errors in form.errors.items()
+    )
+
+
+def _apply(request, referral_id: int, form_class, change, done: str):
+    """Validate the form, run the change, and say what happened on the referral page."""
+    referral = find_referral(request.user, referral_id)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"Not recorded. {_problems(form)}")
+        return _back(referral.pk)
+    try:
+        change(referral, form)
+    except (ValidationError, IntakeError) as error:
+        text = error.message if isinstance(error, IntakeError) else " ".join(error.messages)
+        messages.error(request, f"Not recorded: {text}")
+    else:
+        messages.success(request, done)
+    return _back(referral.pk)
+
+
+def _fact(form) -> dict:
+    return {"source": form.cleaned_data["source"], "learned_at": form.cleaned_data["learned_at"]}
+
+
+@login_required
+@require_POST
+def add_household_member(request, referral_id: int):
+    def change(referral, form):
+        data = form.cleaned_data
+        people.add_household_member(
+            request.user,
+            referral,
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            date_of_birth=data["date_of_birth"],
+            age=data["age"],
+            as_of=timezone.now(),
+            **_fact(form),
+        )
+
+    return _apply(
+        request,
+        referral_id,
+        forms.HouseholdMemberForm,
+        change,
+        "Household member recorded; the referral has been re-graded.",
+    )
+
+
+@login_required
+@require_POST
+def add_access(request, referral_id: int):
+    def change(referral, form):
+        data = form.cleaned_data
+        people.add_access(
+            request.user,
+            referral,
+            kind=data["kind"],
+            child_first_name=data["child_first_name"],
+            child_age=data["child_age"],
+            as_of=timezone.now(),
+            **_fact(form),
+        )
+
+    return _apply(
+        request,
+        referral_id,
+        forms.AccessForm,
+        change,
+        "Access to a child recorded; the referral has been re-graded.",
+    )
+
+
+@login_required
+@require_POST
+def add_history(request, referral_id: int):
+    def change(referral, form):
+        data = form.cleaned_data
+        people.add_history(
+            request.user,
+            referral,
+            type=data["type"],
+            outcome=data["outcome"],
+            date=data["date"],
+            description=data["description"],
+            as_of=timezone.now(),
+            **_fact(form),
+        )
+
+    return _apply(
+        request,
+        referral_id,
+        forms.HistoryForm,
+        change,
+        "History recorded; the referral has been re-graded.",
+    )
+
+
+@login_required
+@require_POST
+def add_referral_indicator(request, referral_id: int):
+    def change(referral, form):
+        add_indicator(
+            request.user,
+            referral,
+            form.cleaned_data["indicator"],
+            as_of=timezone.now(),
+            **_fact(form),
+        )
+
+    return _apply(
+        request,
+        referral_id,
+        forms.IndicatorForm,
+        change,
+        "Indicator recorded; the referral has been re-graded.",
+    )
+
+
+@login_required
+@require_POST
+def correct_suspect(request, referral_id: int, ref: str):
+    def change(referral, form):
+        people.correct_person(
+            request.user, referral, ref, changes=form.changes(), as_of=timezone.now(), **_fact(form)
+        )
+
+    return _apply(
+        request,
+        referral_id,
+        forms.SuspectForm,
+        change,
+        "The suspect's facts are updated; the referral has been re-graded.",
+    )
+
+
+@login_required
+@require_POST
+def propose_override(request, referral_id: int):
+    def change(referral, form):
+        override = services.propose_override(
+            request.user,
+            referral,
+            form.cleaned_data["grade"],
+            form.cleaned_data["reason"],
+            as_of=timezone.now(),
+        )
+        if override.status == "pending":
+            messages.info(request, "A lower grade waits for a supervisor's approval.")
+
+    return _apply(request, referral_id, forms.OverrideForm, change, "Your proposal is recorded.")
+
+
+@login_required
+@require_POST
+def decide_override(request, override_id: int):
+    override = get_object_or_404(Override, pk=override_id)
+
+    def change(referral, form):
+        services.decide_override(
+            request.user,
+            override,
+            approve=form.cleaned_data["decision"] == "approve",
+            reason=form.cleaned_data["reason"],
+            as_of=timezone.now(),
+        )
+
+    return _apply(request, override.referral_id, forms.DecisionForm, change, "Decision recorded.")
+
+
+@login_required
+def assurance(request):
+    now = timezone.now()
+    days = int(request.GET.get("days", 90)) if request.GET.get("days", "90").isdigit() else 90
+    report = services.assurance(request.user, since=now - timedelta(days=days), until=now)
+    pending = Override.objects.filter(
+        status="pending", referral__force_id=request.user.force_id
+    ).select_related("referral")
+    return render(
+        request, "risk/assurance.html", {"report": report, "days": days, "pending": pending}
+    )
+
+
+@login_required
+def quality_checks(request):
+    require(request.user, Action.QUALITY_CHECK)
+    if request.method == "POST":
+        if "draw" in request.POST:
+            queued = services.queue_quality_sample(request.user, as_of=timezone.now())
+            messages.success(request, f"{len(queued)} assessments drawn for checking.")
+        else:
+            check = get_object_or_404(
+                QualityCheck,
+                pk=request.POST.get("check"),
+                assessment__referral__force_id=request.user.force_id,
+            )
+            form = forms.QualityCheckForm(request.POST)
+            if form.is_valid():
+                try:
+                    services.record_quality_check(
+                        request.user,
+                        check,
+                        outcome=form.cleaned_data["outcome"],
+                        notes=form.cleaned_data["notes"],
+                        as_of=timezone.now(),
+                    )
+                    messages.success(request, "Check recorded.")
+                except (ValidationError, PermissionDenied) as error:
+                    messages.error(request, str(error))
+            else:
+                messages.error(request, _problems(form))
+        return redirect("risk:quality-checks")
+    checks = (
+        QualityCheck.objects.filter(assessment__referral__force_id=request.user.force_id)
+        .select_related("assessment__referral", "assessor")
+        .order_by("checked_at", "queued_at")
+    )
+    return render(
+        request, "risk/quality_checks.html", {"checks": checks, "form": forms.QualityCheckForm()}
+    )
