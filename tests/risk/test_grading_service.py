@@ -1,5 +1,6 @@
 """Grading stored referrals: at import, again when facts change, and overrides in the open."""
 
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -335,3 +336,36 @@ def test_correcting_the_suspect_records_the_source(assessor):
         "works or volunteers with children (Swimming coach) (employer check, 2020-09-15)"
         in assessment.sentence
     )
+
+
+def test_quality_samples_are_drawn_per_assessor_at_the_configured_size(
+    assessor, make_user, settings
+):
+    settings.VIGIL_QUALITY_SAMPLE_SIZE = 2
+    other = make_user("assessor", "XF", username="assessor2")
+    for n, who in enumerate([assessor] * 4 + [other]):
+        referral, _ = store(
+            suspect_only(household_established=True) | {"source_reference": f"Q-{n}"}
+        )
+        people.add_history(who, referral, type="violence", source="check", as_of=LATER)
+    supervisor = make_user("supervisor", "XF")
+    queued = risk.queue_quality_sample(supervisor, as_of=LATER, seed=1)
+    per_assessor = Counter(check.assessor.username for check in queued)
+    assert per_assessor == {"assessor-xf": 2, "assessor2": 1}
+    # Assessments Vigil made on import are not an assessor's work.
+    assert all(check.assessment.assessed_by is not None for check in queued)
+    # Drawing again takes only what was not drawn before.
+    again = risk.queue_quality_sample(supervisor, as_of=LATER, seed=2)
+    assert Counter(check.assessor.username for check in again) == {"assessor-xf": 2}
+
+
+def test_the_regrade_command_reports_what_changed(capsys):
+    store(
+        suspect_only(
+            date_of_birth="2002-09-20", household_established=True, access_established=True
+        )
+    )
+    from django.core.management import call_command
+
+    call_command("risk", "regrade", "--as-of", "2020-09-21")
+    assert "1 re-graded, 0 unchanged" in capsys.readouterr().out

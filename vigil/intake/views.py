@@ -8,12 +8,11 @@ from vigil.accounts.choices import Action
 from vigil.accounts.models import Force
 from vigil.accounts.permissions import has_permission, require
 from vigil.core.asof import is_now, parse_as_of
-
-from . import services
 from vigil.people.choices import AccessKind, HistoryOutcome, HistoryType
 from vigil.risk import services as risk_services
 from vigil.risk.models import Grade
 
+from . import services
 from .choices import Indicator, ReferralStatus, Source
 from .forms import ImportForm, ReferralFilterForm
 

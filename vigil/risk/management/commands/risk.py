@@ -1,0 +1,65 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from vigil.core.asof import AsOfError, parse_as_of
+from vigil.core.commands import add_as_of, as_of_option, on_terminal, system_actor
+from vigil.intake.models import Referral
+from vigil.risk import services
+
+
+class Command(BaseCommand):
+    help = "Re-grade referrals, draw quality-check samples, and report grading assurance."
+
+    def add_arguments(self, parser):
+        commands = parser.add_subparsers(dest="action", required=True)
+        regrade = commands.add_parser(
+            "regrade",
+            help="Re-run the engine on every referral (run daily: ages move on). Stores a new "
+            "assessment only where something changed.",
+        )
+        regrade.add_argument("--referral", type=int, help="Only this referral id.")
+        add_as_of(regrade)
+        sample = commands.add_parser("sample", help="Queue assessments for quality checks.")
+        sample.add_argument("--size", type=int, default=None, help="Per assessor.")
+        sample.add_argument("--days", type=int, default=30)
+        add_as_of(sample)
+        report = commands.add_parser("assurance", help="Overrides and disagreement per assessor.")
+        report.add_argument("--since", required=True)
+        report.add_argument("--until", default=None)
+
+    def handle(self, *args, **options):
+        action = options["action"]
+        if action == "regrade":
+            referrals = Referral.objects.all()
+            if options["referral"]:
+                referrals = referrals.filter(pk=options["referral"])
+            total = referrals.count()
+            as_of = as_of_option(options)
+            with tqdm(total=total, desc="Re-grading", disable=not on_terminal()):
+                counts = services.regrade_all(
+                    actor=system_actor(), as_of=as_of, referrals=referrals
+                )
+            self.stdout.write(
+                f"{counts['re-graded']} re-graded, {counts['unchanged']} unchanged "
+                f"(as of {as_of:%Y-%m-%d %H:%M})."
+            )
+        elif action == "sample":
+            queued = services.queue_quality_sample(
+                system_actor(),
+                as_of=as_of_option(options),
+                size=options["size"],
+                days=options["days"],
+            )
+            self.stdout.write(f"{len(queued)} assessments queued for checking.")
+        else:
+            try:
+                since = parse_as_of(options["since"])
+                until = parse_as_of(options["until"]) if options["until"] else timezone.now()
+            except AsOfError as error:
+                raise CommandError(str(error), returncode=2) from None
+            self.stdout.write(
+                json.dumps(services.assurance(system_actor(), since=since, until=until))
+            )
