@@ -32,6 +32,7 @@ lint: $(TEST_STAMP)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.intake
+	$(BIN)/python -m benchmarks.risk
 
 # Needs the network to reach the vulnerability database; not part of `make test`.
 audit: $(TEST_STAMP)
