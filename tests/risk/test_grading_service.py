@@ -369,3 +369,29 @@ def test_the_regrade_command_reports_what_changed(capsys):
 
     call_command("risk", "regrade", "--as-of", "2020-09-21")
     assert "1 re-graded, 0 unchanged" in capsys.readouterr().out
+
+
+def test_a_new_policy_version_re_grades_and_both_versions_stay_reproducible(settings, tmp_path):
+    referral, _ = store(
+        suspect_only(
+            history=[{"type": "indecent_images"}],
+            history_established=True,
+            household_established=True,
+            access_established=True,
+        )
+    )
+    assert referral.grade == "medium"
+    stricter = (
+        risk.active_policy()
+        .text.replace("version = 1", "version = 2")
+        .replace('grade = "medium"\nstep = "D5"', 'grade = "high"\nstep = "D5"')
+    )
+    path = tmp_path / "vigil-default-2.toml"
+    path.write_text(stricter)
+    settings.VIGIL_RISK_POLICY = str(path)
+    assert risk.regrade_all(actor=SYSTEM, as_of=LATER) == {"re-graded": 1}
+    referral.refresh_from_db()
+    assert referral.grade == "high"
+    assert risk.current_assessment(referral).policy.version == 2
+    for assessment in Assessment.objects.all():
+        assert risk.reproduce(assessment).grade == assessment.engine_grade

@@ -73,6 +73,7 @@ class Subject(Schema):
     last_name: str
     date_of_birth: date | None
     stated_age: int | None
+    stated_age_on: date | None
     age_today: int | None
     age_is_estimated: bool
     gender: str

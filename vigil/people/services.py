@@ -221,6 +221,7 @@ def people_detail(referral, *, as_of: datetime) -> list[dict]:
             "last_name": person.last_name,
             "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
             "stated_age": person.stated_age,
+            "stated_age_on": person.stated_age_on.isoformat() if person.stated_age_on else None,
             "age_today": person.age_on(today),
             "age_is_estimated": person.age_is_estimated,
             "gender": person.gender,

@@ -53,3 +53,16 @@ def get(mapping, key):
 @register.filter
 def split(value: str, separator: str = ",") -> list[str]:
     return str(value).split(separator)
+
+
+@register.filter
+def when(value) -> str:
+    """An ISO date and time (as the API gives it) in London time, for reading."""
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
