@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "vigil.intake",
     "vigil.people",
     "vigil.risk",
+    "vigil.clocks",
+    "vigil.investigations",
+    "vigil.safeguarding",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +170,25 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 200
 VIGIL_RISK_POLICY = os.environ.get("VIGIL_RISK_POLICY", "")
 # Assessments per assessor drawn for a supervisor's quality check each time sampling runs.
 VIGIL_QUALITY_SAMPLE_SIZE = int(os.environ.get("VIGIL_QUALITY_SAMPLE_SIZE", 3))
+
+# Where people reach Vigil, for links in e-mails.
+VIGIL_BASE_URL = os.environ.get("VIGIL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# E-mail for escalations: written to var/mail in development and the demo, SMTP in production
+# (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS).
+EMAIL_BACKEND = os.environ.get(
+    "VIGIL_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.filebased.EmailBackend",
+)
+EMAIL_FILE_PATH = DATA_DIR / "mail"
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = os.environ.get("VIGIL_FROM_EMAIL", "vigil@localhost")
 
 SESSION_COOKIE_AGE = int(os.environ.get("VIGIL_SESSION_SECONDS", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True

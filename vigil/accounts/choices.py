@@ -14,6 +14,7 @@ class Role(models.TextChoices):
     SAFEGUARDING_OFFICER = "safeguarding_officer", "Safeguarding officer"
     SUPERVISOR = "supervisor", "Supervisor"
     UNIT_HEAD = "unit_head", "Unit head"
+    CHILD_PROTECTION_LEAD = "child_protection_lead", "Force lead for child protection"
     ANALYST = "analyst", "Analyst"
     REGIONAL_OVERSIGHT = "regional_oversight", "Regional oversight"
     AUDITOR = "auditor", "Auditor"
@@ -28,6 +29,12 @@ class Action(models.TextChoices):
     GRADE_OVERRIDE_APPROVE = "grade.override.approve", "Approve or refuse a lower grade"
     ASSURANCE_VIEW = "assurance.view", "See grading assurance by assessor and team"
     QUALITY_CHECK = "quality.check", "Check sampled assessments"
+    WORKLIST_VIEW = "worklist.view", "See worklists of clocks"
+    BREACHES_VIEW = "breaches.view", "See every breach in the force"
+    REFERRAL_ALLOCATE = "referral.allocate", "Allocate referrals to investigators"
+    ACTION_RECORD = "action.record", "Record investigative actions"
+    SAFEGUARDING_RECORD = "safeguarding.record", "Record safeguarding steps"
+    REFERRAL_REVIEW = "referral.review", "Record a supervisor's review"
     FORCE_MANAGE = "force.manage", "Add and rename forces"
     USER_MANAGE = "user.manage", "Add users and change their roles"
     AUDIT_VIEW = "audit.view", "Search the audit trail"
@@ -38,12 +45,18 @@ class Action(models.TextChoices):
 _CASEWORK = {
     Action.REFERRAL_VIEW,
     Action.FACTS_RECORD,
+    Action.WORKLIST_VIEW,
+    Action.ACTION_RECORD,
+    Action.SAFEGUARDING_RECORD,
 }
 _SUPERVISION = {
     Action.GRADE_OVERRIDE_PROPOSE,
     Action.GRADE_OVERRIDE_APPROVE,
     Action.ASSURANCE_VIEW,
     Action.QUALITY_CHECK,
+    Action.BREACHES_VIEW,
+    Action.REFERRAL_ALLOCATE,
+    Action.REFERRAL_REVIEW,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -53,6 +66,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.SAFEGUARDING_OFFICER: frozenset(_CASEWORK | {Action.GRADE_OVERRIDE_PROPOSE}),
     Role.SUPERVISOR: frozenset(_CASEWORK | _SUPERVISION | {Action.REFERRAL_IMPORT}),
     Role.UNIT_HEAD: frozenset(_CASEWORK | _SUPERVISION | {Action.REFERRAL_IMPORT}),
+    Role.CHILD_PROTECTION_LEAD: frozenset(
+        {Action.REFERRAL_VIEW, Action.WORKLIST_VIEW, Action.BREACHES_VIEW, Action.ASSURANCE_VIEW}
+    ),
     Role.ANALYST: frozenset(),
     Role.REGIONAL_OVERSIGHT: frozenset(),
     Role.AUDITOR: frozenset({Action.AUDIT_VIEW}),

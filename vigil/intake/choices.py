@@ -14,6 +14,10 @@ class Source(models.TextChoices):
 
 class ReferralStatus(models.TextChoices):
     RECEIVED = "received", "Received"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = [status for status in ReferralStatus.values if status != ReferralStatus.CLOSED]
 
 
 class IncidentType(models.TextChoices):

@@ -63,6 +63,15 @@ class Referral(models.Model):
     # reasons and the history.
     grade = models.CharField(max_length=16, blank=True)
     grade_provisional = models.BooleanField(default=False)
+    # Who has the referral now, kept here for worklists; the allocations hold the history.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_referrals",
+    )
+    team = models.CharField(max_length=100, blank=True)
 
     # SHA-256 over the original documents (canonical JSON for native referrals), so a second
     # import of the same referral is recognised and a different one under the same reference

@@ -1,8 +1,8 @@
 """Risk policies as data: reading and checking a policy file. Pure: no Django.
 
 A policy names its questions (and how each is derived from a referral's facts), its decision
-rules (first match wins), its floors, what makes a grade provisional, and the timescales each
-grade carries. See ``policies/vigil-default-1.toml``.
+rules (first match wins), its floors, what makes a grade provisional, and the clocks each duty
+carries with their escalation (read by ``vigil.clocks.rules``). See ``policies/vigil-default-1.toml``.
 """
 
 import hashlib
@@ -70,7 +70,8 @@ class Policy:
     floors: tuple[Rule, ...]
     provisional: tuple[ProvisionalRule, ...]
     flags: dict
-    timescales: dict
+    clocks: dict
+    escalation: dict
     sha256: str
     text: str = field(repr=False, compare=False)
 
@@ -152,7 +153,8 @@ def _build(data: dict, text: str) -> Policy:
             for rule in data.get("provisional", [])
         ),
         flags=dict(data.get("flags", {})),
-        timescales=dict(data.get("timescales", {})),
+        clocks=dict(data.get("clocks", {})),
+        escalation=dict(data.get("escalation", {})),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         text=text,
     )

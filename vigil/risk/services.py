@@ -270,6 +270,7 @@ def assess(
             status=OverrideStatus.PENDING,
         )
     _mirror(referral, assessment)
+    _sync_clocks(referral, as_of)
     record(
         actor,
         AuditAction.REFERRAL_ASSESSED,
@@ -388,7 +389,7 @@ def propose_override(
             status=OverrideStatus.APPLIED if raising else OverrideStatus.PENDING,
         )
         if raising:
-            _set_grade(referral, assessment, proposed_grade)
+            _set_grade(referral, assessment, proposed_grade, as_of)
         record(
             actor,
             AuditAction.OVERRIDE_PROPOSED,
@@ -437,7 +438,7 @@ def decide_override(
         override.decision_reason = reason.strip()
         override.save()
         if approve:
-            _set_grade(override.referral, assessment, override.proposed_grade)
+            _set_grade(override.referral, assessment, override.proposed_grade, as_of)
         record(
             actor,
             AuditAction.OVERRIDE_DECIDED,
@@ -450,10 +451,18 @@ def decide_override(
     return override
 
 
-def _set_grade(referral: Referral, assessment: Assessment, grade: str) -> None:
+def _set_grade(referral: Referral, assessment: Assessment, grade: str, as_of: datetime) -> None:
     assessment.grade = grade
     assessment.save(update_fields=["grade"])
     _mirror(referral, assessment)
+    _sync_clocks(referral, as_of)
+
+
+def _sync_clocks(referral: Referral, as_of: datetime) -> None:
+    # The clocks follow the grade: a higher grade brings due times forward at once.
+    from vigil.clocks.services import sync_clocks
+
+    sync_clocks(referral, as_of=as_of)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,0 +1,29 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from vigil.clocks import services
+from vigil.core.commands import add_as_of, as_of_option, system_actor
+
+
+class Command(BaseCommand):
+    help = (
+        "Escalate every overdue clock to the level it has reached and send each notification "
+        "once (running it again sends nothing new)."
+    )
+
+    def add_arguments(self, parser):
+        add_as_of(parser)
+
+    def handle(self, *args, **options):
+        as_of = as_of_option(options)
+        try:
+            counts = services.run_job(
+                "escalation sweep",
+                as_of=as_of,
+                work=lambda: services.sweep(actor=system_actor(), as_of=as_of),
+            )
+        except services.JobBusy as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(
+            f"{counts['escalated']} clocks escalated, {counts['notifications']} new "
+            f"notifications, {counts['emailed']} e-mails sent (as of {as_of:%Y-%m-%d %H:%M})."
+        )

@@ -1,0 +1,118 @@
+"""Clocks on duties, the notifications their breaches send, and the worker's lock."""
+
+from django.conf import settings
+from django.db import models
+
+
+class ClockKind(models.TextChoices):
+    RISK_ASSESSMENT = "risk_assessment", "Risk assessment"
+    ALLOCATION = "allocation", "Allocation"
+    ENFORCEMENT_ACTION = "enforcement_action", "Enforcement action"
+    SOCIAL_CARE_REFERRAL = "social_care_referral", "Social care referral"
+    STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
+    LADO_REFERRAL = "lado_referral", "LADO referral"
+    SUPERVISOR_REVIEW = "supervisor_review", "Supervisor review"
+    ESTABLISH_FACTS = "establish_facts", "Establish missing facts"
+
+
+class Clock(models.Model):
+    """A duty on a referral with its due time: from when, by when, and when it was met.
+
+    Recomputed whenever the referral's grade, facts or actions change. The force, owner, team
+    and grade are copied here from the referral so that worklists are one indexed query.
+    """
+
+    referral = models.ForeignKey("intake.Referral", on_delete=models.CASCADE, related_name="clocks")
+    kind = models.CharField(max_length=24, choices=ClockKind.choices)
+    # Repeating duties (supervisor reviews, establishing facts) number their cycles.
+    cycle = models.PositiveIntegerField(default=1)
+    rule = models.CharField(max_length=300)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    due_soon_at = models.DateTimeField()
+    met_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
+    # Open: neither met nor cancelled. Kept as a column so worklists can index it.
+    is_open = models.BooleanField(default=True)
+    # The highest escalation level whose notifications have been sent.
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+
+    force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.CharField(max_length=100, blank=True)
+    grade = models.CharField(max_length=16, blank=True)
+    grade_rank = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "kind", "cycle"], name="clock_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["force", "is_open", "due_at"], name="clock_force_open"),
+            models.Index(fields=["owner", "is_open", "due_at"], name="clock_owner_open"),
+            models.Index(fields=["force", "team", "is_open", "due_at"], name="clock_team_open"),
+            models.Index(fields=["is_open", "due_at"], name="clock_open_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """One escalation sent to one person: in the app, and by e-mail."""
+
+    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="notifications")
+    level = models.PositiveSmallIntegerField()
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    created_at = models.DateTimeField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["clock", "level", "recipient"], name="notification_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class JobLock(models.Model):
+    """Held while a background job runs, so two runs never overlap."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    holder = models.CharField(max_length=120, blank=True)
+    acquired_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder or 'free'}"
+
+
+class JobRun(models.Model):
+    """One run of a background job: when, as of when, and what it did."""
+
+    name = models.CharField(max_length=60)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    as_of = models.DateTimeField()
+    outcome = models.CharField(max_length=20, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["name", "started_at"], name="job_run_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"

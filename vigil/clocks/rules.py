@@ -1,0 +1,390 @@
+"""Clock arithmetic: when each duty falls due and how far past it a referral is. Pure: no Django.
+
+Takes plain data (what happened to a referral and when) and the policy's clock and escalation
+tables; returns the clocks a referral should carry and the state of each at any moment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+LONDON = ZoneInfo("Europe/London")
+UTC = ZoneInfo("UTC")
+
+
+class ClockPolicyError(ValueError):
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Durations and working days
+
+
+@dataclass(frozen=True)
+class Duration:
+    """Exactly one of: elapsed hours, calendar days (London wall clock), or working days."""
+
+    hours: float = 0
+    days: int = 0
+    working_days: int = 0
+
+    @classmethod
+    def parse(cls, data: dict, where: str) -> Duration:
+        unknown = set(data) - {"hours", "days", "working_days"}
+        if unknown or len([v for v in data.values() if v]) != 1:
+            raise ClockPolicyError(
+                f"{where}: a duration is one of hours, days or working_days, not {data!r}"
+            )
+        return cls(**data)
+
+    def words(self) -> str:
+        for unit, amount in (
+            ("hour", self.hours),
+            ("day", self.days),
+            ("working day", self.working_days),
+        ):
+            if amount:
+                number = f"{amount:g}"
+                return f"{number} {unit}{'' if amount == 1 else 's'}"
+        return "no time"
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday, except England and Wales bank holidays."""
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def due_after(start: datetime, duration: Duration) -> datetime:
+    """When a duty that starts at ``start`` and has ``duration`` falls due (UTC)."""
+    if duration.hours:
+        # Elapsed time: add in UTC (adding to a London time would add wall-clock hours).
+        return utc(start) + timedelta(hours=duration.hours)
+    local = start.astimezone(LONDON).replace(tzinfo=None)
+    if duration.days:
+        # "7 days" keeps the wall-clock time across a change of the clocks.
+        return _localise(local + timedelta(days=duration.days))
+    return _localise(_add_working_days(local, duration.working_days))
+
+
+def _add_working_days(local: datetime, count: int) -> datetime:
+    """Working-day time passes only on working days: Friday 15:00 plus one working day is
+    Monday 15:00; Saturday 10:00 plus one is the end of Monday."""
+    remaining = timedelta(days=count)
+    cursor = local
+    while True:
+        midnight = datetime.combine(cursor.date() + timedelta(days=1), time())
+        if is_working_day(cursor.date()):
+            if cursor + remaining <= midnight:
+                return cursor + remaining
+            remaining -= midnight - cursor
+        cursor = midnight
+
+
+def _localise(naive_local: datetime) -> datetime:
+    return naive_local.replace(tzinfo=LONDON).astimezone(UTC)
+
+
+def utc(moment: datetime) -> datetime:
+    """The same instant in UTC. Python subtracts two times of one zone by their wall clocks,
+    so every comparison and difference here is made in UTC."""
+    return moment.astimezone(UTC)
+
+
+# ---------------------------------------------------------------------------------------------
+# The policy's clock and escalation tables
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    kind: str
+    text: str
+    starts: str
+    duration: Duration | None
+    by_grade: dict = field(default_factory=dict, hash=False, compare=False)
+    grades: tuple[str, ...] = ()
+    # Risk questions whose yes starts this clock (from when the fact was learned).
+    known_from: tuple[str, ...] = ()
+    # Risk questions of which one must be yes for this clock to apply.
+    requires_yes: tuple[str, ...] = ()
+
+    def duration_for(self, grade: str | None) -> Duration | None:
+        return self.by_grade.get(grade, self.duration)
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    fraction: float
+    at_least: timedelta
+    reaches: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Escalation:
+    due_soon_fraction: float
+    due_soon_at_most: timedelta
+    levels: tuple[Level, ...]
+
+
+STARTS = {
+    "received",
+    "graded",
+    "child_known",
+    "social_care_referral",
+    "works_with_children_known",
+    "last_supervisor_review",
+    "provisional",
+}
+
+
+def clock_rules(table: dict) -> dict[str, ClockRule]:
+    rules = {}
+    for kind, data in table.items():
+        where = f"clocks.{kind}"
+        if data.get("starts") not in STARTS:
+            raise ClockPolicyError(f"{where}: starts must be one of {', '.join(sorted(STARTS))}")
+        duration = Duration.parse(data["duration"], where) if "duration" in data else None
+        by_grade = {
+            grade: Duration.parse(value, f"{where}.by_grade.{grade}")
+            for grade, value in data.get("by_grade", {}).items()
+        }
+        if duration is None and not by_grade:
+            raise ClockPolicyError(f"{where}: give a duration or durations by grade")
+        rules[kind] = ClockRule(
+            kind=kind,
+            text=data.get("text", kind.replace("_", " ")),
+            starts=data["starts"],
+            duration=duration,
+            by_grade=by_grade,
+            grades=tuple(data.get("grades", ())),
+            known_from=tuple(data.get("known_from", ())),
+            requires_yes=tuple(data.get("requires_yes", ())),
+        )
+        if (
+            data["starts"] in {"child_known", "works_with_children_known"}
+            and not rules[kind].known_from
+        ):
+            raise ClockPolicyError(f"{where}: say which questions' yes starts it (known_from)")
+    return rules
+
+
+def _timedelta(data: dict | None) -> timedelta:
+    if not data:
+        return timedelta(0)
+    duration = Duration.parse(data, "escalation")
+    if duration.working_days:
+        raise ClockPolicyError("escalation thresholds are in hours or days")
+    return timedelta(hours=duration.hours, days=duration.days)
+
+
+def escalation_rules(table: dict) -> Escalation:
+    soon = table.get("due_soon", {})
+    levels = tuple(
+        Level(
+            level=int(item["level"]),
+            fraction=float(item["overdue_by"].get("fraction", 0)),
+            at_least=_timedelta(item["overdue_by"].get("at_least")),
+            reaches=tuple(item.get("reaches", ())),
+        )
+        for item in sorted(table.get("levels", []), key=lambda item: item["level"])
+    )
+    return Escalation(
+        due_soon_fraction=float(soon.get("fraction", 0.25)),
+        due_soon_at_most=_timedelta(soon.get("at_most")) or timedelta(hours=24),
+        levels=levels,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Which clocks a referral carries
+
+
+@dataclass(frozen=True)
+class ClockInputs:
+    """What has happened to a referral, and when (all times timezone-aware)."""
+
+    received_at: datetime
+    grade: str | None = None
+    graded_at: datetime | None = None
+    # Stretches of time the grade was provisional: (from, until or None while still so).
+    provisional_periods: tuple[tuple[datetime, datetime | None], ...] = ()
+    # Risk questions answered yes now, each with when the fact was learned.
+    yes_since: dict = field(default_factory=dict, hash=False)
+    is_open: bool = True
+    allocated_at: datetime | None = None
+    enforced_at: datetime | None = None
+    social_care_at: datetime | None = None
+    strategy_requested_at: datetime | None = None
+    lado_at: datetime | None = None
+    reviews: tuple[datetime, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlannedClock:
+    kind: str
+    cycle: int
+    started_at: datetime
+    due_at: datetime
+    met_at: datetime | None
+    rule: str
+
+
+def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> list[PlannedClock]:
+    """Every clock the referral should carry now, met or not."""
+    planned: list[PlannedClock] = []
+
+    def add(kind: str, started: datetime | None, met: datetime | None, cycle: int = 1):
+        rule = rules.get(kind)
+        if rule is None or started is None:
+            return
+        duration = rule.duration_for(inputs.grade)
+        if duration is None:
+            return
+        graded = (
+            f" ({inputs.grade.replace('_', ' ')})" if kind in _BY_GRADE and rule.by_grade else ""
+        )
+        planned.append(
+            PlannedClock(
+                kind=kind,
+                cycle=cycle,
+                started_at=started,
+                due_at=due_after(started, duration),
+                met_at=met,
+                rule=f"{policy_key}: {rule.text} within {duration.words()}{graded} "
+                f"of {_STARTS_WORDS[rule.starts]}",
+            )
+        )
+
+    def known(kind: str) -> datetime | None:
+        rule = rules.get(kind)
+        times = [inputs.yes_since[code] for code in rule.known_from if code in inputs.yes_since]
+        return min(times) if rule and times else None
+
+    def applies(kind: str) -> bool:
+        rule = rules.get(kind)
+        return (
+            bool(rule)
+            and (not rule.grades or inputs.grade in rule.grades)
+            and (
+                not rule.requires_yes or any(code in inputs.yes_since for code in rule.requires_yes)
+            )
+        )
+
+    settled = _first_settled(inputs)
+    add("risk_assessment", inputs.received_at, settled)
+    if inputs.graded_at:
+        add("allocation", inputs.graded_at, inputs.allocated_at)
+        add("enforcement_action", inputs.received_at, inputs.enforced_at)
+    if "social_care_referral" in rules and applies("social_care_referral"):
+        add("social_care_referral", known("social_care_referral"), inputs.social_care_at)
+    if inputs.social_care_at and applies("strategy_discussion"):
+        add("strategy_discussion", inputs.social_care_at, inputs.strategy_requested_at)
+    if "lado_referral" in rules and applies("lado_referral"):
+        add("lado_referral", known("lado_referral"), inputs.lado_at)
+    start = inputs.received_at
+    for cycle, reviewed in enumerate(sorted(inputs.reviews), start=1):
+        add("supervisor_review", start, reviewed, cycle)
+        start = reviewed
+    if inputs.is_open:
+        add("supervisor_review", start, None, len(inputs.reviews) + 1)
+    for cycle, (since, until) in enumerate(inputs.provisional_periods, start=1):
+        add("establish_facts", since, until, cycle)
+    return planned
+
+
+_BY_GRADE = {"allocation", "enforcement_action", "social_care_referral"}
+_STARTS_WORDS = {
+    "received": "receipt",
+    "graded": "grading",
+    "child_known": "learning of a child at risk",
+    "social_care_referral": "the social care referral",
+    "works_with_children_known": "learning the suspect works with children",
+    "last_supervisor_review": "receipt or the last review",
+    "provisional": "the grade becoming provisional",
+}
+
+
+def _first_settled(inputs: ClockInputs) -> datetime | None:
+    """When a grade that was not provisional first stood."""
+    if not inputs.graded_at:
+        return None
+    if not inputs.provisional_periods:
+        return inputs.graded_at
+    first_start, first_end = inputs.provisional_periods[0]
+    if first_start > inputs.graded_at:
+        return inputs.graded_at
+    return first_end
+
+
+def keep_breach(previous_due: datetime | None, planned_due: datetime, as_of: datetime) -> datetime:
+    """A clock already overdue never gets a later due time: being slow does not buy time."""
+    if previous_due is not None and utc(previous_due) <= utc(as_of) and planned_due > previous_due:
+        return previous_due
+    return planned_due
+
+
+# ---------------------------------------------------------------------------------------------
+# The state of a clock at a moment
+
+
+@dataclass(frozen=True)
+class State:
+    state: str  # due | due_soon | overdue | met | met_late
+    due_soon_at: datetime
+    overdue_by: timedelta
+    level: int
+    next_level_at: datetime | None
+
+
+def due_soon_at(started_at: datetime, due_at: datetime, escalation: Escalation) -> datetime:
+    started_at, due_at = utc(started_at), utc(due_at)
+    window = due_at - started_at
+    return due_at - min(window * escalation.due_soon_fraction, escalation.due_soon_at_most)
+
+
+def level_at(
+    started_at: datetime, due_at: datetime, moment: datetime, escalation: Escalation
+) -> tuple[int, datetime | None]:
+    """The escalation level reached at ``moment``, and when the next one is reached."""
+    started_at, due_at, moment = utc(started_at), utc(due_at), utc(moment)
+    window = due_at - started_at
+    reached, upcoming = 0, None
+    for level in escalation.levels:
+        threshold = due_at + max(window * level.fraction, level.at_least)
+        if moment >= threshold:
+            reached = level.level
+        elif upcoming is None:
+            upcoming = threshold
+    return reached, upcoming
+
+
+def state_of(
+    started_at: datetime,
+    due_at: datetime,
+    met_at: datetime | None,
+    as_of: datetime,
+    escalation: Escalation,
+) -> State:
+    started_at, due_at, as_of = utc(started_at), utc(due_at), utc(as_of)
+    met_at = utc(met_at) if met_at is not None else None
+    soon = due_soon_at(started_at, due_at, escalation)
+    if met_at is not None and met_at <= as_of:
+        late = met_at > due_at
+        level, _ = level_at(started_at, due_at, met_at, escalation) if late else (0, None)
+        return State(
+            "met_late" if late else "met", soon, max(met_at - due_at, timedelta(0)), level, None
+        )
+    if as_of >= due_at:
+        level, upcoming = level_at(started_at, due_at, as_of, escalation)
+        return State("overdue", soon, as_of - due_at, level, upcoming)
+    return State("due_soon" if as_of >= soon else "due", soon, timedelta(0), 0, None)

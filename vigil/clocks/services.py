@@ -1,0 +1,476 @@
+"""Putting clocks on referrals, worklists, and escalating every breach until someone acts.
+
+The arithmetic is pure (``rules.py``); this module reads what has happened to a referral,
+keeps its ``Clock`` rows in step, and sends each escalation exactly once.
+"""
+
+import socket
+from collections import Counter
+from datetime import datetime, timedelta
+from functools import cache
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from vigil.accounts.actors import Actor, SystemActor
+from vigil.accounts.choices import Action, Role
+from vigil.accounts.models import User
+from vigil.accounts.permissions import require
+from vigil.audit.choices import AuditAction
+from vigil.audit.services import record
+from vigil.intake.choices import ReferralStatus
+from vigil.intake.models import Referral
+from vigil.investigations.models import POSITIVE_ACTIONS
+from vigil.risk import services as risk_services
+from vigil.risk.models import Assessment, Grade, Override, OverrideStatus
+
+from . import rules
+from .models import Clock, JobLock, JobRun, Notification
+
+GRADE_RANK = {grade: rank for rank, grade in enumerate(Grade.values, start=1)}
+STATE_ORDER = {"overdue": 0, "due_soon": 1, "due": 2}
+
+
+@cache
+def _tables(policy_text_sha: str) -> tuple[dict, rules.Escalation]:
+    policy = risk_services.active_policy()
+    return rules.clock_rules(policy.clocks), rules.escalation_rules(policy.escalation)
+
+
+def clock_tables() -> tuple[dict, rules.Escalation]:
+    """The clock rules and escalation of the policy in force."""
+    return _tables(risk_services.active_policy().sha256)
+
+
+# ---------------------------------------------------------------------------------------------
+# Keeping a referral's clocks in step
+
+
+def clock_inputs(referral: Referral) -> rules.ClockInputs:
+    """What has happened to the referral, as the pure clock rules read it."""
+    assessments = list(
+        Assessment.objects.filter(referral=referral)
+        .order_by("assessed_at", "id")
+        .values("assessed_at", "provisional", "answers", "is_current")
+    )
+    periods, since = [], None
+    for item in assessments:
+        if item["provisional"] and since is None:
+            since = item["assessed_at"]
+        elif not item["provisional"] and since is not None:
+            periods.append((since, item["assessed_at"]))
+            since = None
+    if since is not None:
+        periods.append((since, None))
+    current = next((item for item in assessments if item["is_current"]), None)
+    yes_since = {}
+    if current:
+        for code, fact in current["answers"].items():
+            if fact["answer"] == "yes":
+                at = fact.get("at")
+                yes_since[code] = datetime.fromisoformat(at) if at else current["assessed_at"]
+
+    def first(queryset, field):
+        return queryset.order_by(field).values_list(field, flat=True).first()
+
+    return rules.ClockInputs(
+        received_at=referral.received_at,
+        grade=referral.grade or None,
+        graded_at=assessments[0]["assessed_at"] if assessments else None,
+        provisional_periods=tuple(periods),
+        yes_since=yes_since,
+        is_open=referral.status != ReferralStatus.CLOSED,
+        allocated_at=first(referral.allocations.all(), "allocated_at"),
+        enforced_at=first(referral.actions.filter(kind__in=POSITIVE_ACTIONS), "occurred_at"),
+        social_care_at=first(referral.social_care_referrals.all(), "shared_at"),
+        strategy_requested_at=first(referral.strategy_discussions.all(), "requested_at"),
+        lado_at=first(referral.lado_referrals.all(), "referred_at"),
+        reviews=tuple(
+            referral.reviews.order_by("reviewed_at").values_list("reviewed_at", flat=True)
+        ),
+    )
+
+
+def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
+    """Bring the referral's clocks in line with its grade, facts and actions.
+
+    Runs in the caller's transaction. A clock already overdue never gets a later due time; a
+    clock no longer called for (a fact corrected away) is cancelled, with the reason, not deleted.
+    """
+    table, escalation = clock_tables()
+    planned = rules.plan(clock_inputs(referral), table, risk_services.active_policy().key)
+    existing = {
+        (clock.kind, clock.cycle): clock
+        for clock in Clock.objects.select_for_update().filter(referral=referral)
+    }
+    kept = []
+    for item in planned:
+        clock = existing.pop((item.kind, item.cycle), None)
+        previous_due = clock.due_at if clock and clock.met_at is None else None
+        due_at = rules.keep_breach(previous_due, item.due_at, as_of)
+        fields = {
+            "rule": item.rule[:300],
+            "started_at": item.started_at,
+            "due_at": due_at,
+            "due_soon_at": rules.due_soon_at(item.started_at, due_at, escalation),
+            "met_at": item.met_at,
+            "cancelled_at": None,
+            "cancel_reason": "",
+            "is_open": item.met_at is None,
+            **_copied(referral),
+        }
+        if clock is None:
+            clock = Clock.objects.create(
+                referral=referral, kind=item.kind, cycle=item.cycle, **fields
+            )
+        elif any(getattr(clock, name) != value for name, value in fields.items()):
+            for name, value in fields.items():
+                setattr(clock, name, value)
+            clock.save()
+        kept.append(clock)
+    for clock in existing.values():
+        if clock.is_open:
+            clock.is_open = False
+            clock.cancelled_at = as_of
+            clock.cancel_reason = "no longer called for by the referral's facts or grade"
+            clock.save()
+    return kept
+
+
+def _copied(referral: Referral) -> dict:
+    return {
+        "force_id": referral.force_id,
+        "owner_id": referral.owner_id,
+        "team": referral.team,
+        "grade": referral.grade,
+        "grade_rank": GRADE_RANK.get(referral.grade, 0),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading clocks
+
+
+def clock_view(clock: Clock, as_of: datetime, escalation: rules.Escalation) -> dict:
+    if clock.cancelled_at and clock.cancelled_at <= as_of:
+        state = rules.State("cancelled", clock.due_soon_at, timedelta(0), 0, None)
+    else:
+        state = rules.state_of(clock.started_at, clock.due_at, clock.met_at, as_of, escalation)
+    return {
+        "kind": clock.kind,
+        "text": clock.get_kind_display(),
+        "cycle": clock.cycle,
+        "rule": clock.rule,
+        "started_at": clock.started_at.isoformat(),
+        "due_at": clock.due_at.isoformat(),
+        "met_at": clock.met_at.isoformat() if clock.met_at else None,
+        "state": state.state,
+        "overdue_by_seconds": int(state.overdue_by.total_seconds()),
+        "escalation_level": state.level,
+        "cancel_reason": clock.cancel_reason,
+    }
+
+
+def referral_clocks(referral: Referral, *, as_of: datetime) -> list[dict]:
+    """Every clock of a referral as of a moment (for the timeline, the API and the CLI)."""
+    _, escalation = clock_tables()
+    clocks = Clock.objects.filter(referral=referral, started_at__lte=as_of).order_by(
+        "started_at", "kind", "cycle"
+    )
+    return [clock_view(clock, as_of, escalation) for clock in clocks]
+
+
+def _ordered(clocks, as_of: datetime):
+    """Overdue first, then due soon, then due; within each, the highest grade first, then the
+    earliest due. Low-risk clocks sit in the same list as very-high ones."""
+    state_rank = Case(
+        When(due_at__lte=as_of, then=Value(0)),
+        When(due_soon_at__lte=as_of, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    return clocks.annotate(state_rank=state_rank).order_by(
+        "state_rank", "-grade_rank", "due_at", "id"
+    )
+
+
+def _open_as_of(as_of: datetime):
+    """Clocks open at ``as_of``: started by then, and not met or cancelled by then."""
+    return (
+        Clock.objects.filter(started_at__lte=as_of)
+        .filter(Q(met_at__isnull=True) | Q(met_at__gt=as_of))
+        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
+    )
+
+
+def _scoped(actor: Actor, scope: str, force_code: str = ""):
+    clocks = Clock.objects.all()
+    if isinstance(actor, SystemActor):
+        return clocks.filter(force__code=force_code) if force_code else clocks
+    if actor.force_id is None:
+        return clocks.none()
+    clocks = clocks.filter(force_id=actor.force_id)
+    if scope == "mine":
+        return clocks.filter(owner=actor)
+    if scope == "team":
+        return clocks.filter(team=actor.team) if actor.team else clocks.none()
+    return clocks
+
+
+def worklist(
+    actor: Actor,
+    *,
+    as_of: datetime,
+    scope: str = "mine",
+    force_code: str = "",
+    limit: int = 200,
+    offset: int = 0,
+) -> dict:
+    """Open clocks for ``mine``, ``team`` or ``force``, most urgent first, with counts."""
+    require(actor, Action.WORKLIST_VIEW)
+    if scope == "force" and not isinstance(actor, SystemActor):
+        require(actor, Action.BREACHES_VIEW)
+    _, escalation = clock_tables()
+    scoped = _scoped(actor, scope, force_code)
+    if as_of >= timezone.now() - timedelta(minutes=1):
+        open_clocks = scoped.filter(is_open=True)
+    else:
+        open_clocks = scoped.filter(pk__in=_open_as_of(as_of).values("pk"))
+    counts = open_clocks.aggregate(
+        total=Count("id"),
+        overdue=Count("id", filter=Q(due_at__lte=as_of)),
+        due_soon=Count("id", filter=Q(due_at__gt=as_of, due_soon_at__lte=as_of)),
+    )
+    counts["due"] = counts["total"] - counts["overdue"] - counts["due_soon"]
+    page = _ordered(open_clocks, as_of).select_related("referral", "force", "owner")[
+        offset : offset + limit
+    ]
+    return {
+        "as_of": as_of.isoformat(),
+        "scope": scope,
+        "counts": counts,
+        "items": [_item(clock, as_of, escalation) for clock in page],
+    }
+
+
+def _item(clock: Clock, as_of: datetime, escalation: rules.Escalation) -> dict:
+    view = clock_view(clock, as_of, escalation)
+    return {
+        "referral_id": clock.referral_id,
+        "source_reference": clock.referral.source_reference,
+        "force": clock.force.code,
+        "grade": clock.grade,
+        "clock": clock.kind,
+        "clock_text": clock.get_kind_display(),
+        "owner": clock.owner.username if clock.owner else None,
+        "started_at": view["started_at"],
+        "due_at": view["due_at"],
+        "state": view["state"],
+        "overdue_by_seconds": view["overdue_by_seconds"],
+        "escalation_level": view["escalation_level"],
+    }
+
+
+def breaches(actor: Actor, *, as_of: datetime, force_code: str = "", limit: int = 500) -> dict:
+    """Every overdue clock in the force, highest escalation first."""
+    require(actor, Action.BREACHES_VIEW)
+    _, escalation = clock_tables()
+    overdue = _scoped(actor, "force", force_code).filter(
+        pk__in=_open_as_of(as_of).filter(due_at__lte=as_of).values("pk")
+    )
+    items = [
+        _item(clock, as_of, escalation)
+        for clock in overdue.select_related("referral", "force", "owner").order_by(
+            "due_at", "-grade_rank", "id"
+        )[:limit]
+    ]
+    items.sort(
+        key=lambda item: (
+            -item["escalation_level"],
+            -GRADE_RANK.get(item["grade"], 0),
+            item["due_at"],
+        )
+    )
+    by_level = Counter(item["escalation_level"] for item in items)
+    return {
+        "as_of": as_of.isoformat(),
+        "count": overdue.count(),
+        "by_level": {str(level): by_level.get(level, 0) for level in (1, 2, 3)},
+        "items": items,
+    }
+
+
+def unallocated(actor: Actor, *, limit: int = 200):
+    require(actor, Action.WORKLIST_VIEW)
+    grade_rank = Case(
+        *[When(grade=grade, then=Value(rank)) for grade, rank in GRADE_RANK.items()],
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return (
+        Referral.objects.visible_to(actor)
+        .filter(owner__isnull=True)
+        .exclude(status=ReferralStatus.CLOSED)
+        .annotate(grade_rank=grade_rank)
+        .order_by("-grade_rank", "received_at")[:limit]
+    )
+
+
+def provisional(actor: Actor, *, limit: int = 200):
+    require(actor, Action.WORKLIST_VIEW)
+    return (
+        Referral.objects.visible_to(actor)
+        .filter(grade_provisional=True)
+        .exclude(status=ReferralStatus.CLOSED)
+        .order_by("received_at")[:limit]
+    )
+
+
+def overrides_waiting(actor: Actor):
+    """Lower grades waiting for this supervisor (never their own proposals)."""
+    if isinstance(actor, SystemActor) or Action.GRADE_OVERRIDE_APPROVE not in _actions(actor):
+        return Override.objects.none()
+    return (
+        Override.objects.filter(status=OverrideStatus.PENDING, referral__force_id=actor.force_id)
+        .exclude(proposed_by=actor)
+        .select_related("referral")
+        .order_by("proposed_at")
+    )
+
+
+def _actions(user) -> frozenset:
+    from vigil.accounts.choices import ROLE_ACTIONS
+
+    return ROLE_ACTIONS.get(user.role, frozenset())
+
+
+# ---------------------------------------------------------------------------------------------
+# Escalation
+
+
+def recipients(clock: Clock, reaches: tuple[str, ...]) -> list[User]:
+    roles = {
+        "supervisor": Role.SUPERVISOR,
+        "unit_head": Role.UNIT_HEAD,
+        "child_protection_lead": Role.CHILD_PROTECTION_LEAD,
+    }
+    found: dict[int, User] = {}
+    if "owner" in reaches and clock.owner and clock.owner.is_active:
+        found[clock.owner.pk] = clock.owner
+    wanted = [roles[name] for name in reaches if name in roles]
+    if wanted:
+        for user in User.objects.filter(force_id=clock.force_id, role__in=wanted, is_active=True):
+            found[user.pk] = user
+    return list(found.values())
+
+
+def sweep(*, actor: Actor, as_of: datetime) -> Counter:
+    """Escalate every overdue clock to the level it has reached, notifying each person once.
+
+    Idempotent: a level's notifications are sent once; running the sweep again sends nothing
+    new. E-mails that failed are tried again on the next run.
+    """
+    _, escalation = clock_tables()
+    counts: Counter = Counter()
+    levels = {level.level: level for level in escalation.levels}
+    overdue = Clock.objects.filter(is_open=True, due_at__lte=as_of).select_related(
+        "referral", "force", "owner"
+    )
+    for clock in overdue.iterator(chunk_size=500):
+        reached, _ = rules.level_at(clock.started_at, clock.due_at, as_of, escalation)
+        if reached <= clock.escalation_level:
+            continue
+        with transaction.atomic():
+            for level in range(clock.escalation_level + 1, reached + 1):
+                for user in recipients(clock, levels[level].reaches):
+                    _, created = Notification.objects.get_or_create(
+                        clock=clock,
+                        level=level,
+                        recipient=user,
+                        defaults=_message(clock, level, as_of),
+                    )
+                    counts["notifications"] += int(created)
+            previous = clock.escalation_level
+            Clock.objects.filter(pk=clock.pk).update(escalation_level=reached)
+            record(
+                actor,
+                AuditAction.CLOCK_ESCALATED,
+                clock,
+                at=as_of,
+                force_code=clock.force.code,
+                before={"level": previous},
+                after={"level": reached, "referral": clock.referral_id, "kind": clock.kind},
+            )
+            counts["escalated"] += 1
+    counts["emailed"] = _send_pending_emails(as_of)
+    return counts
+
+
+def _message(clock: Clock, level: int, as_of: datetime) -> dict:
+    # No names or details of the case: only the reference and the duty, which the reader
+    # follows into Vigil.
+    local_due = timezone.localtime(clock.due_at)
+    subject = (
+        f"Vigil: {clock.get_kind_display().lower()} overdue on {clock.referral.source_reference}"
+        f" (level {level})"
+    )
+    body = (
+        f"{clock.get_kind_display()} for referral {clock.referral.source_reference} "
+        f"({clock.force.code}, grade {clock.grade.replace('_', ' ') or 'not set'}) was due "
+        f"{local_due:%d %B %Y %H:%M} and is overdue. It has reached escalation level {level}.\n\n"
+        f"Open it in Vigil: {settings.VIGIL_BASE_URL}/referrals/{clock.referral_id}/\n"
+    )
+    return {"created_at": as_of, "subject": subject[:300], "body": body}
+
+
+def _send_pending_emails(as_of: datetime) -> int:
+    sent = 0
+    pending = Notification.objects.filter(emailed_at__isnull=True).select_related("recipient")
+    for note in pending.iterator(chunk_size=200):
+        if not note.recipient.email:
+            continue
+        try:
+            send_mail(note.subject, note.body, None, [note.recipient.email])
+        except OSError:
+            continue  # tried again on the next sweep
+        Notification.objects.filter(pk=note.pk).update(emailed_at=as_of)
+        sent += 1
+    return sent
+
+
+# ---------------------------------------------------------------------------------------------
+# Background jobs
+
+
+class JobBusy(RuntimeError):
+    pass
+
+
+def run_job(name: str, *, as_of: datetime, work, stale_after: timedelta = timedelta(minutes=30)):
+    """Run ``work()`` under a lock so two runs of the same job never overlap; record the run."""
+    holder = f"{socket.gethostname()}:{timezone.now().timestamp()}"
+    JobLock.objects.get_or_create(name=name)
+    now = timezone.now()
+    taken = (
+        JobLock.objects.filter(name=name)
+        .filter(Q(holder="") | Q(acquired_at__lt=now - stale_after))
+        .update(holder=holder, acquired_at=now)
+    )
+    if not taken:
+        raise JobBusy(f"{name} is already running")
+    run = JobRun.objects.create(name=name, started_at=now, as_of=as_of)
+    try:
+        detail = work()
+        run.outcome = "done"
+        run.detail = {key: value for key, value in dict(detail or {}).items()}
+        return detail
+    except Exception:
+        run.outcome = "failed"
+        raise
+    finally:
+        run.finished_at = timezone.now()
+        run.save()
+        JobLock.objects.filter(name=name, holder=holder).update(holder="", acquired_at=None)

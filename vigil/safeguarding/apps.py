@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SafeguardingConfig(AppConfig):
+    name = "vigil.safeguarding"
+    label = "safeguarding"
+    verbose_name = "Safeguarding: social care, strategy discussions and the LADO"

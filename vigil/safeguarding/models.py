@@ -1,0 +1,70 @@
+"""Safeguarding the children: social care, strategy discussions and the LADO."""
+
+from django.db import models
+
+from vigil.investigations.models import Recorded
+
+
+class ShareMethod(models.TextChoices):
+    PHONE = "phone", "Telephone"
+    SECURE_EMAIL = "secure_email", "Secure e-mail"
+    PORTAL = "portal", "Multi-agency referral portal"
+    MASH = "mash", "Multi-agency safeguarding hub (MASH)"
+    IN_PERSON = "in_person", "In person"
+
+
+class SocialCareReferral(Recorded):
+    """Information shared with children's social care."""
+
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, related_name="social_care_referrals"
+    )
+    authority = models.CharField(max_length=200)
+    method = models.CharField(max_length=16, choices=ShareMethod.choices)
+    shared_at = models.DateTimeField()
+    what_was_shared = models.TextField()
+    decision = models.TextField(blank=True)
+    decision_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["shared_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.shared_at:%Y-%m-%d}"
+
+
+class StrategyDiscussion(Recorded):
+    """A strategy discussion between police, social care and health (at least)."""
+
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, related_name="strategy_discussions"
+    )
+    requested_at = models.DateTimeField()
+    held_at = models.DateTimeField(null=True, blank=True)
+    # [{"agency": "police", "name": "…"}, …]
+    attendees = models.JSONField(default=list, blank=True)
+    decisions = models.TextField(blank=True)
+    record_circulated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+
+    def __str__(self) -> str:
+        return f"strategy discussion requested {self.requested_at:%Y-%m-%d}"
+
+
+class LadoReferral(Recorded):
+    """The local authority designated officer told of a suspect who works with children."""
+
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, related_name="lado_referrals"
+    )
+    authority = models.CharField(max_length=200)
+    referred_at = models.DateTimeField()
+    outcome = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["referred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"LADO {self.authority} {self.referred_at:%Y-%m-%d}"
