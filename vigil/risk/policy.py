@@ -2,7 +2,8 @@
 
 A policy names its questions (and how each is derived from a referral's facts), its decision
 rules (first match wins), its floors, what makes a grade provisional, and the clocks each duty
-carries with their escalation (read by ``vigil.clocks.rules``). See ``policies/vigil-default-1.toml``.
+carries with their escalation (read by ``vigil.clocks.rules``).
+See ``policies/vigil-default-1.toml``.
 """
 
 import hashlib
