@@ -9,9 +9,11 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from vigil.accounts.tokens import user_for_key
+from vigil.clocks.api import router as clocks_router
 from vigil.core.asof import AsOfError
 from vigil.intake.api import router as referrals_router
 from vigil.intake.drafts import IntakeError
+from vigil.investigations.api import router as investigations_router
 from vigil.risk.api import router as risk_router
 
 
@@ -69,5 +71,7 @@ def _forbidden(request, error):
 
 api.add_router("/referrals", referrals_router)
 api.add_router("", risk_router)
+api.add_router("", clocks_router)
+api.add_router("", investigations_router)
 
 __all__ = ["api"]

@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("vigil.accounts.urls")),
     path("referrals/", include("vigil.intake.urls")),
     path("risk/", include("vigil.risk.urls")),
+    path("worklist/", include("vigil.clocks.urls")),
+    path("investigation/", include("vigil.investigations.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from ninja import Schema
 
+from vigil.clocks.schemas import ClockOut
 from vigil.risk.schemas import RiskOut
 
 
@@ -162,5 +163,6 @@ class Referral(Schema):
     documents: list[Document]
     unmapped: list[str]
     risk: RiskOut | None
+    clocks: list[ClockOut]
     imported_at: datetime
     imported_by: str

@@ -434,6 +434,8 @@ def open_referral(actor: Actor, id_or_reference: str | int, *, as_of: datetime) 
 
 def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> dict:
     """Everything held on a referral as plain data (the API, ``vigil referral show --json``)."""
+    from vigil.clocks import services as clocks_services
+
     people = people_services.people_detail(referral, as_of=as_of)
     return {
         "id": referral.pk,
@@ -485,6 +487,7 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
         ],
         "unmapped": referral.unmapped,
         "risk": risk_services.risk_summary(referral),
+        "clocks": clocks_services.referral_clocks(referral, as_of=as_of),
         "imported_at": referral.imported_at.isoformat(),
         "imported_by": referral.imported_by_name,
     }

@@ -5,12 +5,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from vigil.accounts.choices import Action
-from vigil.accounts.models import Force
+from vigil.accounts.models import Force, User
 from vigil.accounts.permissions import has_permission, require
 from vigil.core.asof import is_now, parse_as_of
+from vigil.investigations.models import ActionKind
 from vigil.people.choices import AccessKind, HistoryOutcome, HistoryType
 from vigil.risk import services as risk_services
 from vigil.risk.models import Grade
+from vigil.safeguarding.models import ShareMethod
 
 from . import services
 from .choices import Indicator, ReferralStatus, Source
@@ -95,6 +97,16 @@ def referral_detail(request, referral_id: int):
             "history_types": HistoryType.choices,
             "history_outcomes": HistoryOutcome.choices,
             "indicators": Indicator.choices,
+            # The clocks panel.
+            "can_allocate": has_permission(request.user, Action.REFERRAL_ALLOCATE),
+            "can_act": has_permission(request.user, Action.ACTION_RECORD),
+            "can_safeguard": has_permission(request.user, Action.SAFEGUARDING_RECORD),
+            "can_review": has_permission(request.user, Action.REFERRAL_REVIEW),
+            "officers": User.objects.filter(force_id=referral.force_id, is_active=True).order_by(
+                "username"
+            ),
+            "action_kinds": ActionKind.choices,
+            "share_methods": ShareMethod.choices,
         },
     )
 

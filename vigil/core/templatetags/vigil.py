@@ -66,3 +66,30 @@ def when(value) -> str:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
+
+
+_STATE_LABELS = {
+    "overdue": "Overdue",
+    "due_soon": "Due soon",
+    "due": "Due",
+    "met": "Met",
+    "met_late": "Met late",
+    "cancelled": "Not needed",
+}
+
+
+@register.filter
+def state_label(state: str) -> str:
+    return _STATE_LABELS.get(state, state)
+
+
+@register.filter
+def seconds_words(seconds: int) -> str:
+    """How long, in the largest sensible units: "3 days 4 hours", "5 hours"."""
+    seconds = int(seconds or 0)
+    days, rest = divmod(seconds, 86400)
+    hours = rest // 3600
+    if days:
+        return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+    minutes = (rest % 3600) // 60
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"

@@ -1,0 +1,162 @@
+"""Clocks through the CLI, the API and the pages."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.clocks.test_clock_service import low_risk
+from tests.conftest import store
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def referral(forces):
+    received = timezone.now() - timedelta(days=40)
+    return store(low_risk(received), as_of=received + timedelta(hours=1))[0]
+
+
+def test_vigil_worklist_json_has_the_documented_shape(referral):
+    out = io.StringIO()
+    call_command("worklist", "--force", "XF", "--json", stdout=out)
+    result = json.loads(out.getvalue())
+    assert "as_of" in result
+    item = next(i for i in result["items"] if i["clock"] == "enforcement_action")
+    assert set(item) >= {
+        "referral_id",
+        "source_reference",
+        "force",
+        "grade",
+        "clock",
+        "due_at",
+        "state",
+        "overdue_by_seconds",
+        "escalation_level",
+    }
+    assert (item["state"], item["escalation_level"], item["grade"]) == ("overdue", 1, "low")
+
+
+def test_vigil_worklist_as_of_a_past_moment(referral):
+    out = io.StringIO()
+    moment = (referral.received_at + timedelta(days=2)).isoformat()
+    call_command("worklist", "--json", "--as-of", moment, stdout=out)
+    states = {i["clock"]: i["state"] for i in json.loads(out.getvalue())["items"]}
+    assert states["enforcement_action"] == "due"
+
+
+def test_referral_show_json_includes_clocks(referral):
+    out = io.StringIO()
+    call_command("referral", "show", str(referral.pk), "--json", stdout=out)
+    clocks = json.loads(out.getvalue())["clocks"]
+    enforcement = next(c for c in clocks if c["kind"] == "enforcement_action")
+    assert set(enforcement) >= {
+        "kind",
+        "started_at",
+        "due_at",
+        "met_at",
+        "state",
+        "escalation_level",
+    }
+
+
+def test_the_api_worklist_breaches_and_actions(client, make_user, referral):
+    officer = make_user("investigator", "XF")
+    client.force_login(make_user("supervisor", "XF"))
+    allocated = client.post(
+        f"/api/v1/referrals/{referral.pk}/allocation",
+        json.dumps({"officer": officer.username}),
+        content_type="application/json",
+    )
+    assert allocated.status_code == 201
+    breaches = client.get("/api/v1/breaches").json()
+    assert any(i["clock"] == "enforcement_action" for i in breaches["items"])
+    client.force_login(officer)
+    mine = client.get("/api/v1/worklist?scope=mine").json()
+    assert mine["counts"]["overdue"] >= 1
+    assert client.get("/api/v1/breaches").status_code == 403
+    acted = client.post(
+        f"/api/v1/referrals/{referral.pk}/actions",
+        json.dumps({"kind": "voluntary_interview"}),
+        content_type="application/json",
+    )
+    enforcement = next(c for c in acted.json() if c["kind"] == "enforcement_action")
+    assert enforcement["state"] == "met_late"
+
+
+def test_another_force_cannot_act_on_a_referral(client, make_user, referral):
+    client.force_login(make_user("investigator", "YF"))
+    response = client.post(
+        f"/api/v1/referrals/{referral.pk}/actions",
+        json.dumps({"kind": "arrest"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+
+
+def test_the_worklist_page_shows_my_clocks_with_counts_and_an_as_of_banner(
+    client, make_user, referral
+):
+    officer = make_user("investigator", "XF")
+    from vigil.investigations.services import allocate
+
+    allocate(make_user("supervisor", "XF"), referral, officer, as_of=timezone.now())
+    client.force_login(officer)
+    text = client.get(reverse("clocks:worklist")).content.decode()
+    assert 'data-testid="worklist-counts"' in text
+    assert "Enforcement action" in text and "Overdue" in text
+    past = client.get(
+        reverse("clocks:worklist"),
+        {"as_of": (referral.received_at + timedelta(days=2)).date().isoformat()},
+    )
+    assert b"Shown as of" in past.content
+
+
+def test_the_unallocated_and_provisional_tabs(client, make_user, referral):
+    client.force_login(make_user("investigator", "XF"))
+    text = client.get(reverse("clocks:worklist"), {"tab": "unallocated"}).content.decode()
+    assert referral.source_reference in text
+
+
+def test_the_breach_view_is_for_supervisors(client, make_user, referral):
+    client.force_login(make_user("investigator", "XF"))
+    assert client.get(reverse("clocks:breaches")).status_code == 403
+    client.force_login(make_user("supervisor", "XF"))
+    text = client.get(reverse("clocks:breaches")).content.decode()
+    assert 'data-testid="breaches"' in text and referral.source_reference in text
+
+
+def test_recording_an_action_on_the_referral_page_meets_the_clock(client, make_user, referral):
+    client.force_login(make_user("investigator", "XF"))
+    response = client.post(
+        reverse("investigations:action", args=[referral.pk]),
+        {"kind": "arrest", "occurred_at": ""},
+        follow=True,
+    )
+    text = response.content.decode()
+    assert "Action recorded." in text
+    assert 'data-testid="clock-timeline"' in text and "Met late" in text
+
+
+def test_a_future_date_is_refused_on_the_page(client, make_user, referral):
+    client.force_login(make_user("investigator", "XF"))
+    future = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
+    response = client.post(
+        reverse("investigations:action", args=[referral.pk]),
+        {"kind": "arrest", "occurred_at": future},
+        follow=True,
+    )
+    assert "Not recorded: a thing cannot have happened in the future" in response.content.decode()
+
+
+def test_the_worker_runs_the_sweep_and_the_daily_regrade_once(referral, capsys):
+    from vigil.clocks.models import JobRun
+
+    call_command("worker", "--once")
+    call_command("worker", "--once")
+    assert JobRun.objects.filter(name="daily re-grade").count() == 1
+    assert JobRun.objects.filter(name="escalation sweep", outcome="done").count() == 2

@@ -1,0 +1,65 @@
+from ninja import Router
+
+from vigil.accounts.choices import Action
+from vigil.accounts.permissions import require
+from vigil.core.asof import parse_as_of
+from vigil.intake.services import find_referral
+
+from . import schemas, services
+from .models import Notification
+
+router = Router(tags=["clocks"])
+
+
+@router.get(
+    "/worklist",
+    response=schemas.Worklist,
+    summary="Open clocks, most urgent first: scope mine, team or force",
+)
+def worklist(request, scope: str = "mine", as_of: str | None = None, page: int = 1):
+    return services.worklist(
+        request.user,
+        as_of=parse_as_of(as_of),
+        scope=scope,
+        limit=200,
+        offset=(max(page, 1) - 1) * 200,
+    )
+
+
+@router.get(
+    "/breaches",
+    response=schemas.Breaches,
+    summary="Every overdue clock in your force, highest escalation first",
+)
+def breaches(request, as_of: str | None = None):
+    return services.breaches(request.user, as_of=parse_as_of(as_of))
+
+
+@router.get(
+    "/referrals/{referral_id}/clocks",
+    response=list[schemas.ClockOut],
+    summary="Every clock of a referral as of a moment",
+)
+def referral_clocks(request, referral_id: int, as_of: str | None = None):
+    require(request.user, Action.REFERRAL_VIEW)
+    referral = find_referral(request.user, referral_id)
+    return services.referral_clocks(referral, as_of=parse_as_of(as_of))
+
+
+@router.get(
+    "/notifications",
+    response=list[schemas.NotificationOut],
+    summary="Your escalation notifications, newest first",
+)
+def notifications(request):
+    return [
+        {
+            "id": n.pk,
+            "referral_id": n.clock.referral_id,
+            "level": n.level,
+            "subject": n.subject,
+            "created_at": n.created_at,
+            "read_at": n.read_at,
+        }
+        for n in Notification.objects.filter(recipient=request.user).select_related("clock")[:200]
+    ]

@@ -1,0 +1,59 @@
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from vigil.clocks import services
+from vigil.clocks.models import JobRun
+from vigil.core.commands import system_actor
+from vigil.risk.services import regrade_all
+
+
+class Command(BaseCommand):
+    help = (
+        "Run Vigil's background work without any broker: the escalation sweep every minute, and "
+        "the daily re-grade (ages move on) once a day. Stop with Ctrl+C."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--interval", type=int, default=60, help="Seconds between sweeps.")
+        parser.add_argument("--once", action="store_true", help="Run once and stop.")
+
+    def handle(self, *args, **options):
+        stopping = {"now": False}
+        signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
+        while not stopping["now"]:
+            self._tick()
+            if options["once"]:
+                break
+            try:
+                time.sleep(options["interval"])
+            except KeyboardInterrupt:
+                break
+
+    def _tick(self) -> None:
+        now = timezone.now()
+        actor = system_actor()
+        today = timezone.localdate(now)
+        ran_today = JobRun.objects.filter(
+            name="daily re-grade", outcome="done", as_of__date__gte=today
+        ).exists()
+        if not ran_today:
+            try:
+                counts = services.run_job(
+                    "daily re-grade",
+                    as_of=now,
+                    work=lambda: regrade_all(actor=actor, as_of=now),
+                )
+                self.stdout.write(f"{now:%Y-%m-%d %H:%M} re-graded: {dict(counts)}")
+            except services.JobBusy:
+                pass
+        try:
+            counts = services.run_job(
+                "escalation sweep", as_of=now, work=lambda: services.sweep(actor=actor, as_of=now)
+            )
+            if counts["notifications"] or counts["emailed"]:
+                self.stdout.write(f"{now:%Y-%m-%d %H:%M} escalation: {dict(counts)}")
+        except services.JobBusy:
+            self.stdout.write("another worker is sweeping; skipping this minute")
