@@ -35,8 +35,10 @@ class Clock(models.Model):
     cancel_reason = models.CharField(max_length=300, blank=True)
     # Open: neither met nor cancelled. Kept as a column so worklists can index it.
     is_open = models.BooleanField(default=True)
-    # The highest escalation level whose notifications have been sent.
+    # The highest escalation level whose notifications have been sent, and when the next level
+    # is reached: the sweep looks only at clocks whose next level has come.
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
 
     force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
     owner = models.ForeignKey(
@@ -55,7 +57,7 @@ class Clock(models.Model):
             models.Index(fields=["force", "is_open", "due_at"], name="clock_force_open"),
             models.Index(fields=["owner", "is_open", "due_at"], name="clock_owner_open"),
             models.Index(fields=["force", "team", "is_open", "due_at"], name="clock_team_open"),
-            models.Index(fields=["is_open", "due_at"], name="clock_open_due"),
+            models.Index(fields=["is_open", "next_escalation_at"], name="clock_escalation_due"),
         ]
 
     def __str__(self) -> str:

@@ -368,6 +368,18 @@ def level_at(
     return reached, upcoming
 
 
+def next_escalation_at(
+    started_at: datetime, due_at: datetime, level: int, escalation: Escalation
+) -> datetime | None:
+    """When a clock already escalated to ``level`` reaches the next level (None: no more)."""
+    started_at, due_at = utc(started_at), utc(due_at)
+    window = due_at - started_at
+    for item in escalation.levels:
+        if item.level > level:
+            return due_at + max(window * item.fraction, item.at_least)
+    return None
+
+
 def state_of(
     started_at: datetime,
     due_at: datetime,

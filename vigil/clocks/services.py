@@ -111,11 +111,15 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
         clock = existing.pop((item.kind, item.cycle), None)
         previous_due = clock.due_at if clock and clock.met_at is None else None
         due_at = rules.keep_breach(previous_due, item.due_at, as_of)
+        level = clock.escalation_level if clock else 0
         fields = {
             "rule": item.rule[:300],
             "started_at": item.started_at,
             "due_at": due_at,
             "due_soon_at": rules.due_soon_at(item.started_at, due_at, escalation),
+            "next_escalation_at": rules.next_escalation_at(
+                item.started_at, due_at, level, escalation
+            ),
             "met_at": item.met_at,
             "cancelled_at": None,
             "cancel_reason": "",
@@ -206,6 +210,14 @@ def _open_as_of(as_of: datetime):
     )
 
 
+def _open(clocks, as_of: datetime):
+    """Clocks open at ``as_of``. Now, that is the indexed ``is_open``; at another moment, the
+    clocks started by then and not yet met or cancelled then."""
+    if as_of >= timezone.now() - timedelta(minutes=1):
+        return clocks.filter(is_open=True)
+    return clocks.filter(pk__in=_open_as_of(as_of).values("pk"))
+
+
 def _scoped(actor: Actor, scope: str, force_code: str = ""):
     clocks = Clock.objects.all()
     if isinstance(actor, SystemActor):
@@ -234,11 +246,7 @@ def worklist(
     if scope == "force" and not isinstance(actor, SystemActor):
         require(actor, Action.BREACHES_VIEW)
     _, escalation = clock_tables()
-    scoped = _scoped(actor, scope, force_code)
-    if as_of >= timezone.now() - timedelta(minutes=1):
-        open_clocks = scoped.filter(is_open=True)
-    else:
-        open_clocks = scoped.filter(pk__in=_open_as_of(as_of).values("pk"))
+    open_clocks = _open(_scoped(actor, scope, force_code), as_of)
     counts = open_clocks.aggregate(
         total=Count("id"),
         overdue=Count("id", filter=Q(due_at__lte=as_of)),
@@ -376,10 +384,11 @@ def sweep(*, actor: Actor, as_of: datetime) -> Counter:
     _, escalation = clock_tables()
     counts: Counter = Counter()
     levels = {level.level: level for level in escalation.levels}
-    overdue = Clock.objects.filter(is_open=True, due_at__lte=as_of).select_related(
+    # Only clocks whose next level has come: the cost follows what changed, not the backlog.
+    waiting = Clock.objects.filter(is_open=True, next_escalation_at__lte=as_of).select_related(
         "referral", "force", "owner"
     )
-    for clock in overdue.iterator(chunk_size=500):
+    for clock in waiting.iterator(chunk_size=500):
         reached, _ = rules.level_at(clock.started_at, clock.due_at, as_of, escalation)
         if reached <= clock.escalation_level:
             continue
@@ -394,7 +403,12 @@ def sweep(*, actor: Actor, as_of: datetime) -> Counter:
                     )
                     counts["notifications"] += int(created)
             previous = clock.escalation_level
-            Clock.objects.filter(pk=clock.pk).update(escalation_level=reached)
+            Clock.objects.filter(pk=clock.pk).update(
+                escalation_level=reached,
+                next_escalation_at=rules.next_escalation_at(
+                    clock.started_at, clock.due_at, reached, escalation
+                ),
+            )
             record(
                 actor,
                 AuditAction.CLOCK_ESCALATED,
