@@ -186,14 +186,12 @@ def _people():
 
 def _build(count: int, officers, connection):
     """Referrals and clocks written straight into the tables (COPY on PostgreSQL)."""
-    from vigil.clocks import rules
     from vigil.clocks.services import clock_tables
 
     _, escalation = clock_tables()
     chooser = random.Random(11)  # noqa: S311 - synthetic benchmark data
     span = timedelta(days=3 * 365).total_seconds()
     referral_rows, clock_rows = [], []
-    clock_id = 0
     for referral_id in range(1, count + 1):
         force_officers = officers[referral_id % FORCES]
         force_id = force_officers[0].force_id
@@ -236,34 +234,9 @@ def _build(count: int, officers, connection):
             )
         )
 
-        def clock(kind, started, due, met, level_owner=owner):
-            nonlocal clock_id
-            clock_id += 1
-            open_ = met is None and is_open
-            level = rules.level_at(started, due, NOW, escalation)[0] if open_ else 0
-            upcoming = rules.next_escalation_at(started, due, level, escalation) if open_ else None
+        def clock(kind, started, due, met, referral=(referral_id, force_id, is_open, grade, owner)):
             clock_rows.append(
-                (
-                    clock_id,
-                    referral_id,
-                    kind,
-                    1,
-                    "bench",
-                    started,
-                    due,
-                    rules.due_soon_at(started, due, escalation),
-                    met if met or not is_open else None,
-                    None,
-                    "",
-                    open_,
-                    level,
-                    upcoming,
-                    force_id,
-                    level_owner.pk if level_owner else None,
-                    level_owner.team if level_owner else "",
-                    grade,
-                    GRADES.index(grade) + 1,
-                )
+                _clock_row(len(clock_rows) + 1, kind, started, due, met, referral, escalation)
             )
 
         enforcement_due = received + ENFORCEMENT[grade]
@@ -310,6 +283,36 @@ def _build(count: int, officers, connection):
     _write(connection, "intake_referral", referral_columns, referral_rows)
     _write(connection, "clocks_clock", clock_columns, clock_rows)
     return len(referral_rows), len(clock_rows)
+
+
+def _clock_row(clock_id, kind, started, due, met, referral, escalation) -> tuple:
+    from vigil.clocks import rules
+
+    referral_id, force_id, is_open, grade, owner = referral
+    open_ = met is None and is_open
+    level = rules.level_at(started, due, NOW, escalation)[0] if open_ else 0
+    upcoming = rules.next_escalation_at(started, due, level, escalation) if open_ else None
+    return (
+        clock_id,
+        referral_id,
+        kind,
+        1,
+        "bench",
+        started,
+        due,
+        rules.due_soon_at(started, due, escalation),
+        met if met or not is_open else None,
+        None,
+        "",
+        open_,
+        level,
+        upcoming,
+        force_id,
+        owner.pk if owner else None,
+        owner.team if owner else "",
+        grade,
+        GRADES.index(grade) + 1,
+    )
 
 
 def _write(connection, table: str, columns: str, rows: list[tuple]) -> None:
