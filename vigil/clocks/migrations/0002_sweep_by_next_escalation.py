@@ -5,26 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_child_protection_lead_role'),
-        ('clocks', '0001_initial'),
-        ('intake', '0003_referral_owner_and_team'),
+        ("accounts", "0003_child_protection_lead_role"),
+        ("clocks", "0001_initial"),
+        ("intake", "0003_referral_owner_and_team"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='clock',
-            name='clock_open_due',
+            model_name="clock",
+            name="clock_open_due",
         ),
         migrations.AddField(
-            model_name='clock',
-            name='next_escalation_at',
+            model_name="clock",
+            name="next_escalation_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='clock',
-            index=models.Index(fields=['is_open', 'next_escalation_at'], name='clock_escalation_due'),
+            model_name="clock",
+            index=models.Index(
+                fields=["is_open", "next_escalation_at"], name="clock_escalation_due"
+            ),
         ),
     ]

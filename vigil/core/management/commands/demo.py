@@ -48,6 +48,9 @@ class Command(BaseCommand):
             self.stdout.write("Demo referrals are already loaded.")
         else:
             self._referrals(options["referrals"], options["seed"], now)
+            self._allocate_some(now)
+        # Escalate what the demo data has left overdue, so worklists and notifications show it.
+        call_command("escalate", verbosity=0, stdout=self.stdout)
         self._print_logins(users)
 
     def _users(self, now) -> list[User]:
@@ -65,9 +68,13 @@ class Command(BaseCommand):
                     region="Example North",
                     first_name="Demo",
                     last_name=role.label,
+                    email=f"{username}@demo.vigil.invalid",
                     as_of=now,
                     check_password=False,
                 )
+                if role in {Role.INVESTIGATOR, Role.SAFEGUARDING_OFFICER, Role.SUPERVISOR}:
+                    user.team = "Online Child Abuse Team 1"
+                    user.save(update_fields=["team"])
             users.append(user)
         if not User.objects.filter(username="investigator_yf").exists():
             users.append(
@@ -114,6 +121,17 @@ class Command(BaseCommand):
                 stored += self._store(draft, now)
                 bar.update()
         self.stdout.write(f"Loaded {stored} synthetic referrals.")
+
+    def _allocate_some(self, now) -> None:
+        """Give half of Exampleshire's open referrals to the demo investigator."""
+        from vigil.investigations.services import allocate
+
+        supervisor = User.objects.get(username="supervisor")
+        investigator = User.objects.get(username="investigator")
+        referrals = Referral.objects.filter(force__code="XF").order_by("received_at")
+        for index, referral in enumerate(referrals):
+            if index % 2 == 0:
+                allocate(supervisor, referral, investigator, as_of=now)
 
     def _store(self, draft, now) -> int:
         try:

@@ -9,12 +9,20 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Do not run the escalation sweep and daily re-grade in this process "
+            "(run `vigil worker` separately instead).",
+        )
 
     def handle(self, *args, **options):
         from waitress import serve
 
         from vigil.wsgi import application
 
+        if not options["no_worker"]:
+            self._start_worker()
         url = f"http://{options['host']}:{options['port']}/"
         mode = "production" if settings.PRODUCTION else settings.ENVIRONMENT
         self.stdout.write(f"Vigil ({mode}) is serving on {url} – press Ctrl+C to stop.")
@@ -25,4 +33,19 @@ class Command(BaseCommand):
             threads=options["threads"],
             ident="vigil",
             clear_untrusted_proxy_headers=True,
+        )
+
+    def _start_worker(self) -> None:
+        """The embedded deployment's background work, in a thread: escalation every minute and
+        the daily re-grade. A separate `vigil worker` may run too; a lock keeps them apart."""
+        import threading
+
+        from django.core.management import call_command
+
+        def loop():
+            call_command("worker", interval=60)
+
+        threading.Thread(target=loop, name="vigil-worker", daemon=True).start()
+        self.stdout.write(
+            "Background work (escalation sweep, daily re-grade) runs in this process."
         )
