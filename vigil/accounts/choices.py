@@ -35,6 +35,10 @@ class Action(models.TextChoices):
     ACTION_RECORD = "action.record", "Record investigative actions"
     SAFEGUARDING_RECORD = "safeguarding.record", "Record safeguarding steps"
     REFERRAL_REVIEW = "referral.review", "Record a supervisor's review"
+    RELEASE_APPROVE = "release.approve", "Release a suspect to an address with a child"
+    REFERRAL_TRANSFER = "referral.transfer", "Transfer a referral to another force"
+    OUTCOME_CLOSE = "outcome.close", "Close a referral with an outcome"
+    OUTCOME_APPROVE = "outcome.approve", "Close not in the public interest, or past safeguarding"
     FORCE_MANAGE = "force.manage", "Add and rename forces"
     USER_MANAGE = "user.manage", "Add users and change their roles"
     AUDIT_VIEW = "audit.view", "Search the audit trail"
@@ -48,6 +52,7 @@ _CASEWORK = {
     Action.WORKLIST_VIEW,
     Action.ACTION_RECORD,
     Action.SAFEGUARDING_RECORD,
+    Action.OUTCOME_CLOSE,
 }
 _SUPERVISION = {
     Action.GRADE_OVERRIDE_PROPOSE,
@@ -57,6 +62,9 @@ _SUPERVISION = {
     Action.BREACHES_VIEW,
     Action.REFERRAL_ALLOCATE,
     Action.REFERRAL_REVIEW,
+    Action.RELEASE_APPROVE,
+    Action.REFERRAL_TRANSFER,
+    Action.OUTCOME_APPROVE,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {

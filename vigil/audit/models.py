@@ -38,6 +38,14 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
 
+    def get_action_display(self) -> str:
+        from .choices import AuditAction
+
+        try:
+            return AuditAction(self.action).label
+        except ValueError:
+            return self.action
+
 
 class AuditChainHead(models.Model):
     """A single row holding the newest hash; locking it serialises appends to the chain."""

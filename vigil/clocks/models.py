@@ -13,6 +13,8 @@ class ClockKind(models.TextChoices):
     LADO_REFERRAL = "lado_referral", "LADO referral"
     SUPERVISOR_REVIEW = "supervisor_review", "Supervisor review"
     ESTABLISH_FACTS = "establish_facts", "Establish missing facts"
+    RELEASE_SOCIAL_CARE = "release_social_care", "Social care told of a release"
+    BAIL_RETURN = "bail_return", "Bail return"
 
 
 class Clock(models.Model):

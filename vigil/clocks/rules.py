@@ -137,6 +137,8 @@ class Escalation:
 
 
 STARTS = {
+    "release_with_child",
+    "bail",
     "received",
     "graded",
     "child_known",
@@ -158,7 +160,7 @@ def clock_rules(table: dict) -> dict[str, ClockRule]:
             grade: Duration.parse(value, f"{where}.by_grade.{grade}")
             for grade, value in data.get("by_grade", {}).items()
         }
-        if duration is None and not by_grade:
+        if duration is None and not by_grade and data["starts"] != "bail":
             raise ClockPolicyError(f"{where}: give a duration or durations by grade")
         rules[kind] = ClockRule(
             kind=kind,
@@ -227,6 +229,11 @@ class ClockInputs:
     strategy_requested_at: datetime | None = None
     lado_at: datetime | None = None
     reviews: tuple[datetime, ...] = ()
+    # Releases of the suspect: (when, to an address with a child?, bail return date or None).
+    releases: tuple[tuple[datetime, bool, datetime | None], ...] = ()
+    # Every time information was shared with social care, and every time bail was answered.
+    social_care_times: tuple[datetime, ...] = ()
+    bail_answered: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -299,6 +306,25 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
         add("supervisor_review", start, None, len(inputs.reviews) + 1)
     for cycle, (since, until) in enumerate(inputs.provisional_periods, start=1):
         add("establish_facts", since, until, cycle)
+    child_releases = [released for released, with_child, _ in inputs.releases if with_child]
+    for cycle, released in enumerate(sorted(child_releases), start=1):
+        told = [t for t in inputs.social_care_times if t >= released]
+        add("release_social_care", released, min(told) if told else None, cycle)
+    bail = rules.get("bail_return")
+    if bail:
+        bails = sorted((r, back) for r, _, back in inputs.releases if back is not None)
+        for cycle, (released, back) in enumerate(bails, start=1):
+            answered = [t for t in inputs.bail_answered if t >= released]
+            planned.append(
+                PlannedClock(
+                    kind="bail_return",
+                    cycle=cycle,
+                    started_at=released,
+                    due_at=utc(back),
+                    met_at=min(answered) if answered else None,
+                    rule=f"{policy_key}: {bail.text}",
+                )
+            )
     return planned
 
 
@@ -311,6 +337,8 @@ _STARTS_WORDS = {
     "works_with_children_known": "learning the suspect works with children",
     "last_supervisor_review": "receipt or the last review",
     "provisional": "the grade becoming provisional",
+    "release_with_child": "the release",
+    "bail": "the release on bail",
 }
 
 

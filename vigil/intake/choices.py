@@ -13,11 +13,42 @@ class Source(models.TextChoices):
 
 
 class ReferralStatus(models.TextChoices):
+    """Where a referral is in its investigation, in order."""
+
     RECEIVED = "received", "Received"
+    RESEARCHING = "researching", "Researching"
+    GRADED = "graded", "Graded"
+    ALLOCATED = "allocated", "Allocated"
+    ENFORCEMENT = "enforcement", "Enforcement"
+    POST_ENFORCEMENT = "post_enforcement", "After enforcement"
+    OUTCOME_PENDING = "outcome_pending", "Outcome pending"
     CLOSED = "closed", "Closed"
 
 
 OPEN_STATUSES = [status for status in ReferralStatus.values if status != ReferralStatus.CLOSED]
+
+# The moves a person may make by hand; the rest follow from what is recorded (grading,
+# allocation, a positive action, a release, an outcome).
+TRANSITIONS = {
+    ReferralStatus.RECEIVED: {ReferralStatus.RESEARCHING, ReferralStatus.GRADED},
+    ReferralStatus.RESEARCHING: {ReferralStatus.GRADED, ReferralStatus.OUTCOME_PENDING},
+    ReferralStatus.GRADED: {ReferralStatus.RESEARCHING, ReferralStatus.OUTCOME_PENDING},
+    ReferralStatus.ALLOCATED: {ReferralStatus.RESEARCHING, ReferralStatus.OUTCOME_PENDING},
+    ReferralStatus.ENFORCEMENT: {ReferralStatus.POST_ENFORCEMENT, ReferralStatus.OUTCOME_PENDING},
+    ReferralStatus.POST_ENFORCEMENT: {ReferralStatus.OUTCOME_PENDING},
+    ReferralStatus.OUTCOME_PENDING: {ReferralStatus.POST_ENFORCEMENT},
+    ReferralStatus.CLOSED: set(),
+}
+
+
+class Flag(models.TextChoices):
+    """Shown wherever the referral appears."""
+
+    SUSPECT_IS_CHILD = "suspect_is_child", "Suspect is a child"
+    POSITION_OF_TRUST = "position_of_trust", "Suspect in a position of trust"
+    FIREARMS = "firearms", "Firearms"
+    SELF_HARM_RISK = "self_harm_risk", "Suspect at risk of self-harm"
+    RESTRICTED = "restricted", "Restricted"
 
 
 class IncidentType(models.TextChoices):

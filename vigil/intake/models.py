@@ -24,7 +24,9 @@ class ReferralQuerySet(models.QuerySet):
             return self
         if not has_permission(actor, Action.REFERRAL_VIEW) or actor.force_id is None:
             return self.none()
-        return self.filter(force_id=actor.force_id)
+        # A force keeps sight of what it transferred to another.
+        transferred = models.Q(transfers__from_force_id=actor.force_id)
+        return self.filter(models.Q(force_id=actor.force_id) | transferred).distinct()
 
 
 class Referral(models.Model):
@@ -72,6 +74,12 @@ class Referral(models.Model):
         related_name="owned_referrals",
     )
     team = models.CharField(max_length=100, blank=True)
+    # Flags set by people (firearms, restricted…); the suspect-is-a-child and position-of-trust
+    # flags follow from the grade's facts and are added when shown.
+    flags = models.JSONField(default=list, blank=True)
+    # Raised by every change, so two people changing the referral at once cannot silently
+    # overwrite each other: the second is told what changed and decides again.
+    version = models.PositiveIntegerField(default=1)
 
     # SHA-256 over the original documents (canonical JSON for native referrals), so a second
     # import of the same referral is recognised and a different one under the same reference

@@ -6,13 +6,16 @@ nothing and the good ones beside it in the same batch are kept.
 
 import hashlib
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import Http404
+from django.utils import timezone
 
 from vigil.accounts.actors import Actor, SystemActor, actor_name
 from vigil.accounts.choices import Action
@@ -24,6 +27,7 @@ from vigil.people import services as people_services
 from vigil.risk import services as risk_services
 
 from . import cybertip, native_json
+from .choices import ReferralStatus
 from .drafts import IntakeError, ReferralDraft
 from .models import Document, Material, Referral
 from .sources import JsonUnit, Limits, PackageUnit, Refusal, units_from_paths, units_from_uploads
@@ -351,6 +355,60 @@ def referrals_for(actor: Actor, *, force: str = "", source: str = "", status: st
     if status:
         referrals = referrals.filter(status=status)
     return referrals
+
+
+class Conflict(Exception):
+    """Someone else changed the referral since this person opened it."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@contextmanager
+def changing(referral: Referral, *, expected_version: int | None = None):
+    """Lock the referral for a change, in one transaction, and raise its version.
+
+    With ``expected_version`` (the version the person saw), a change made by someone else in
+    the meantime is refused with what changed, rather than silently overwritten.
+    """
+    from vigil.audit.models import AuditEvent
+
+    with transaction.atomic():
+        locked = Referral.objects.select_for_update().select_related("force").get(pk=referral.pk)
+        if expected_version is not None and locked.version != expected_version:
+            last = (
+                AuditEvent.objects.filter(object_type="intake.referral", object_id=str(locked.pk))
+                .exclude(action=AuditAction.REFERRAL_VIEWED)
+                .order_by("-id")
+                .first()
+            )
+            what = (
+                f"{last.get_action_display()} by {last.actor_name} at "
+                f"{timezone.localtime(last.at):%d %b %Y %H:%M}"
+                if last
+                else "another change"
+            )
+            raise Conflict(
+                f"{locked.source_reference} was changed since you opened it ({what}). "
+                "Look at it again and decide again."
+            )
+        yield locked
+        Referral.objects.filter(pk=locked.pk).update(version=F("version") + 1)
+        locked.version += 1
+        referral.version = locked.version
+
+
+def advance(referral: Referral, status: str) -> bool:
+    """Move the referral forward to ``status`` when what was recorded implies it (never back)."""
+    order = ReferralStatus.values
+    if referral.status == ReferralStatus.CLOSED or order.index(status) <= order.index(
+        referral.status
+    ):
+        return False
+    referral.status = status
+    Referral.objects.filter(pk=referral.pk).update(status=status)
+    return True
 
 
 def require_visible(actor: Actor, referral: Referral) -> None:

@@ -14,6 +14,7 @@ class ActionKind(models.TextChoices):
     VOLUNTARY_INTERVIEW = "voluntary_interview", "Voluntary interview"
     SAFEGUARDING_VISIT = "safeguarding_visit", "Safeguarding visit to the address"
     CHARGE = "charge", "Charge"
+    BAIL_ANSWERED = "bail_answered", "Answered bail"
 
 
 # Actions that count as the first positive action against the suspect.
@@ -92,3 +93,91 @@ class SupervisorReview(Recorded):
 
     def __str__(self) -> str:
         return f"review {self.reviewed_at:%Y-%m-%d}"
+
+
+class ReleaseKind(models.TextChoices):
+    PRE_CHARGE_BAIL = "pre_charge_bail", "Pre-charge bail with conditions"
+    RELEASED_UNDER_INVESTIGATION = "released_under_investigation", "Released under investigation"
+    CHARGED_REMANDED = "charged_remanded", "Charged and remanded"
+    CHARGED_BAILED = "charged_bailed", "Charged and bailed"
+
+
+class Release(Recorded):
+    """The suspect released (or remanded), to which address, and on what safeguards."""
+
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, related_name="releases"
+    )
+    kind = models.CharField(max_length=32, choices=ReleaseKind.choices)
+    released_at = models.DateTimeField()
+    address = models.CharField(max_length=300, blank=True)
+    postcode = models.CharField(max_length=16, blank=True)
+    conditions = models.TextField(blank=True)
+    return_at = models.DateTimeField(null=True, blank=True)
+    # The children found to live at or visit the address when it was recorded (their refs).
+    children_at_address = models.JSONField(default=list, blank=True)
+    supervisor_decision = models.TextField(blank=True)
+    safeguarding_plan = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["released_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.released_at:%Y-%m-%d}"
+
+
+class Transfer(Recorded):
+    """A referral handed to another force (the suspect lives there); both forces see it."""
+
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, related_name="transfers"
+    )
+    from_force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
+    to_force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    transferred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["transferred_at", "id"]
+        indexes = [models.Index(fields=["from_force"], name="transfer_from_force")]
+
+    def __str__(self) -> str:
+        return f"{self.from_force.code} → {self.to_force.code}"
+
+
+class Outcome(Recorded):
+    """How the referral was closed: a Home Office outcome type and the rationale."""
+
+    referral = models.OneToOneField(
+        "intake.Referral", on_delete=models.CASCADE, related_name="outcome"
+    )
+    code = models.CharField(max_length=16)
+    text = models.CharField(max_length=200)
+    rationale = models.TextField()
+    closed_at = models.DateTimeField()
+    not_in_public_interest = models.BooleanField(default=False)
+    # Why it was closed although a safeguarding step was still due (a supervisor's words).
+    outstanding_safeguarding_reason = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.text}"
+
+
+class StandardCheck(Recorded):
+    """A minimum investigative standard someone has recorded as met, and how."""
+
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, related_name="standard_checks"
+    )
+    code = models.CharField(max_length=40)
+    note = models.TextField()
+    met_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["met_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "code"], name="standard_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code

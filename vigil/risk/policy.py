@@ -73,6 +73,7 @@ class Policy:
     flags: dict
     clocks: dict
     escalation: dict
+    standards: tuple
     sha256: str
     text: str = field(repr=False, compare=False)
 
@@ -156,6 +157,7 @@ def _build(data: dict, text: str) -> Policy:
         flags=dict(data.get("flags", {})),
         clocks=dict(data.get("clocks", {})),
         escalation=dict(data.get("escalation", {})),
+        standards=tuple(dict(item) for item in data.get("standards", [])),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         text=text,
     )

@@ -270,6 +270,10 @@ def assess(
             status=OverrideStatus.PENDING,
         )
     _mirror(referral, assessment)
+    # A provisional grade leaves the referral in research; a settled one moves it on.
+    from vigil.intake.services import advance
+
+    advance(referral, "researching" if assessment.provisional else "graded")
     _sync_clocks(referral, as_of)
     record(
         actor,

@@ -23,6 +23,8 @@ class SocialCareReferral(Recorded):
     method = models.CharField(max_length=16, choices=ShareMethod.choices)
     shared_at = models.DateTimeField()
     what_was_shared = models.TextField()
+    # The children this referral to social care was about.
+    children = models.ManyToManyField("people.Person", blank=True, related_name="+")
     decision = models.TextField(blank=True)
     decision_at = models.DateTimeField(null=True, blank=True)
 
@@ -68,3 +70,21 @@ class LadoReferral(Recorded):
 
     def __str__(self) -> str:
         return f"LADO {self.authority} {self.referred_at:%Y-%m-%d}"
+
+
+class WelfarePlan(Recorded):
+    """The suspect's own welfare plan, recorded before arrest or interview when the suspect is a
+    child or at risk of self-harm after contact with police."""
+
+    referral = models.ForeignKey(
+        "intake.Referral", on_delete=models.CASCADE, related_name="welfare_plans"
+    )
+    reason = models.CharField(max_length=200)
+    plan = models.TextField()
+    agreed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["agreed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"welfare plan {self.agreed_at:%Y-%m-%d}"
