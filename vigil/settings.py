@@ -6,6 +6,7 @@ SECRET_KEY or without ALLOWED_HOSTS.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -112,6 +113,14 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            # Tests use a file too, not shared-cache memory: concurrent writers must wait for
+            # each other's locks exactly as they do in use.
+            "TEST": {
+                "NAME": os.environ.get(
+                    "VIGIL_TEST_DATABASE",
+                    str(Path(tempfile.gettempdir()) / f"vigil-test-{os.getpid()}.sqlite3"),
+                )
             },
         }
     }

@@ -91,6 +91,16 @@ def clock_inputs(referral: Referral) -> rules.ClockInputs:
         reviews=tuple(
             referral.reviews.order_by("reviewed_at").values_list("reviewed_at", flat=True)
         ),
+        releases=tuple(
+            (release.released_at, bool(release.children_at_address), release.return_at)
+            for release in referral.releases.all()
+        ),
+        social_care_times=tuple(
+            referral.social_care_referrals.values_list("shared_at", flat=True)
+        ),
+        bail_answered=tuple(
+            referral.actions.filter(kind="bail_answered").values_list("occurred_at", flat=True)
+        ),
     )
 
 

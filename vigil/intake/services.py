@@ -376,6 +376,8 @@ def changing(referral: Referral, *, expected_version: int | None = None):
 
     with transaction.atomic():
         locked = Referral.objects.select_for_update().select_related("force").get(pk=referral.pk)
+        if locked.status == ReferralStatus.CLOSED:
+            raise Conflict(f"{locked.source_reference} is closed; nothing more can be recorded on it")
         if expected_version is not None and locked.version != expected_version:
             last = (
                 AuditEvent.objects.filter(object_type="intake.referral", object_id=str(locked.pk))
