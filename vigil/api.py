@@ -13,6 +13,7 @@ from vigil.clocks.api import router as clocks_router
 from vigil.core.asof import AsOfError
 from vigil.intake.api import router as referrals_router
 from vigil.intake.drafts import IntakeError
+from vigil.intake.services import Conflict
 from vigil.investigations.api import router as investigations_router
 from vigil.risk.api import router as risk_router
 
@@ -47,6 +48,11 @@ def _refused(request, error: IntakeError):
     return api.create_response(
         request, {"error": error.message, "location": error.location}, status=422
     )
+
+
+@api.exception_handler(Conflict)
+def _conflict(request, error: Conflict):
+    return api.create_response(request, {"error": error.message}, status=409)
 
 
 @api.exception_handler(ValidationError)

@@ -22,6 +22,7 @@ class WorkItem(Schema):
     source_reference: str
     force: str
     grade: str
+    flags: list[str]
     clock: str
     clock_text: str
     owner: str | None

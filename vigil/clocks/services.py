@@ -95,9 +95,7 @@ def clock_inputs(referral: Referral) -> rules.ClockInputs:
             (release.released_at, bool(release.children_at_address), release.return_at)
             for release in referral.releases.all()
         ),
-        social_care_times=tuple(
-            referral.social_care_referrals.values_list("shared_at", flat=True)
-        ),
+        social_care_times=tuple(referral.social_care_referrals.values_list("shared_at", flat=True)),
         bail_answered=tuple(
             referral.actions.filter(kind="bail_answered").values_list("occurred_at", flat=True)
         ),
@@ -281,6 +279,7 @@ def _item(clock: Clock, as_of: datetime, escalation: rules.Escalation) -> dict:
         "source_reference": clock.referral.source_reference,
         "force": clock.force.code,
         "grade": clock.grade,
+        "flags": clock.referral.flags,
         "clock": clock.kind,
         "clock_text": clock.get_kind_display(),
         "owner": clock.owner.username if clock.owner else None,

@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from vigil.accounts.choices import Action
+from vigil.accounts.models import User
 from vigil.accounts.permissions import has_permission
 from vigil.core.asof import is_now, parse_as_of
 
@@ -35,6 +36,10 @@ def worklist(request):
         context["worklist"] = services.worklist(request.user, as_of=as_of, scope=tab)
     elif tab == "unallocated":
         context["referrals"] = services.unallocated(request.user)
+        context["can_allocate"] = has_permission(request.user, Action.REFERRAL_ALLOCATE)
+        context["officers"] = User.objects.filter(
+            force_id=request.user.force_id, is_active=True, role__in=["investigator", "supervisor"]
+        ).order_by("username")
     elif tab == "provisional":
         context["referrals"] = services.provisional(request.user)
     else:

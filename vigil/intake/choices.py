@@ -112,3 +112,7 @@ class IndustryClassification(models.TextChoices):
     A2 = "A2", "A2: prepubescent, lascivious exhibition"
     B1 = "B1", "B1: pubescent, sex act"
     B2 = "B2", "B2: pubescent, lascivious exhibition"
+
+
+# Flags that follow from the grade's facts; the rest are set by people.
+DERIVED_FLAGS = {Flag.SUSPECT_IS_CHILD, Flag.POSITION_OF_TRUST}

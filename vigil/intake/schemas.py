@@ -164,5 +164,19 @@ class Referral(Schema):
     unmapped: list[str]
     risk: RiskOut | None
     clocks: list[ClockOut]
+    version: int
+    flags: list[str]
+    owner: str | None
+    team: str
+    children: list[dict]
+    safeguarding: dict
+    standards: list[dict]
+    actions: list[dict]
+    allocations: list[dict]
+    reviews: list[dict]
+    releases: list[dict]
+    transfers: list[dict]
+    outcome: dict | None
+    timeline: list[dict]
     imported_at: datetime
     imported_by: str

@@ -377,7 +377,9 @@ def changing(referral: Referral, *, expected_version: int | None = None):
     with transaction.atomic():
         locked = Referral.objects.select_for_update().select_related("force").get(pk=referral.pk)
         if locked.status == ReferralStatus.CLOSED:
-            raise Conflict(f"{locked.source_reference} is closed; nothing more can be recorded on it")
+            raise Conflict(
+                f"{locked.source_reference} is closed; nothing more can be recorded on it"
+            )
         if expected_version is not None and locked.version != expected_version:
             last = (
                 AuditEvent.objects.filter(object_type="intake.referral", object_id=str(locked.pk))
@@ -495,8 +497,11 @@ def open_referral(actor: Actor, id_or_reference: str | int, *, as_of: datetime) 
 def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> dict:
     """Everything held on a referral as plain data (the API, ``vigil referral show --json``)."""
     from vigil.clocks import services as clocks_services
+    from vigil.investigations.services import investigation_detail, timeline
 
     people = people_services.people_detail(referral, as_of=as_of)
+    investigation = investigation_detail(referral, as_of=as_of)
+    investigation["timeline"] = timeline(investigation, risk_services.risk_history(referral))
     return {
         "id": referral.pk,
         "source": referral.source,
@@ -548,6 +553,7 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
         "unmapped": referral.unmapped,
         "risk": risk_services.risk_summary(referral),
         "clocks": clocks_services.referral_clocks(referral, as_of=as_of),
+        **investigation,
         "imported_at": referral.imported_at.isoformat(),
         "imported_by": referral.imported_by_name,
     }

@@ -8,14 +8,15 @@ from vigil.accounts.choices import Action
 from vigil.accounts.models import Force, User
 from vigil.accounts.permissions import has_permission, require
 from vigil.core.asof import is_now, parse_as_of
-from vigil.investigations.models import ActionKind
+from vigil.investigations.models import ActionKind, ReleaseKind
+from vigil.investigations.services import outcome_types
 from vigil.people.choices import AccessKind, HistoryOutcome, HistoryType
 from vigil.risk import services as risk_services
 from vigil.risk.models import Grade
 from vigil.safeguarding.models import ShareMethod
 
 from . import services
-from .choices import Indicator, ReferralStatus, Source
+from .choices import TRANSITIONS, Flag, Indicator, ReferralStatus, Source
 from .forms import ImportForm, ReferralFilterForm
 
 
@@ -107,6 +108,16 @@ def referral_detail(request, referral_id: int):
             ),
             "action_kinds": ActionKind.choices,
             "share_methods": ShareMethod.choices,
+            # The investigation panel.
+            "can_transfer": has_permission(request.user, Action.REFERRAL_TRANSFER),
+            "release_kinds": ReleaseKind.choices,
+            "flag_choices": Flag.choices,
+            "outcome_types": outcome_types(),
+            "other_forces": Force.objects.exclude(pk=referral.force_id),
+            "next_states": [
+                (status, ReferralStatus(status).label)
+                for status in sorted(TRANSITIONS.get(referral.status, set()))
+            ],
         },
     )
 

@@ -19,7 +19,7 @@ from vigil.accounts.permissions import has_permission, require
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
 from vigil.clocks.services import sync_clocks
-from vigil.intake.choices import TRANSITIONS, Flag, ReferralStatus
+from vigil.intake.choices import DERIVED_FLAGS, TRANSITIONS, Flag, ReferralStatus
 from vigil.intake.models import Referral
 from vigil.intake.services import advance, changing, require_visible
 
@@ -476,7 +476,8 @@ def set_flags(actor: Actor, referral: Referral, flags: list[str], *, as_of: date
         raise RecordError(f"unknown flags: {', '.join(sorted(unknown))}")
     with changing(referral) as locked:
         before = list(locked.flags)
-        locked.flags = sorted(set(flags))
+        # The flags that follow from the facts stay as the facts say.
+        locked.flags = sorted((set(flags) - DERIVED_FLAGS) | (set(before) & DERIVED_FLAGS))
         locked.save(update_fields=["flags"])
         record(
             actor,
@@ -591,3 +592,139 @@ SAFEGUARDING_CLOCKS = {
     "lado_referral",
     "release_social_care",
 }
+
+
+def investigation_detail(referral: Referral, *, as_of: datetime) -> dict:
+    """The investigation as plain data: for the referral page, the API and the CLI."""
+    from vigil.safeguarding.services import children_in_view, safeguarding_detail
+
+    outcome = getattr(referral, "outcome", None)
+    return {
+        "status": referral.status,
+        "version": referral.version,
+        "flags": shown_flags(referral),
+        "owner": referral.owner.username if referral.owner else None,
+        "team": referral.team,
+        "children": children_in_view(referral, as_of=as_of),
+        "safeguarding": safeguarding_detail(referral),
+        "standards": standards(referral),
+        "actions": [
+            {
+                "kind": a.kind,
+                "text": a.get_kind_display(),
+                "occurred_at": a.occurred_at.isoformat(),
+                "details": a.details,
+                "notes": a.notes,
+                "recorded_by": a.recorded_by_name,
+                "recorded_at": a.recorded_at.isoformat(),
+            }
+            for a in referral.actions.all()
+        ],
+        "allocations": [
+            {
+                "officer": a.officer.username,
+                "team": a.team,
+                "allocated_at": a.allocated_at.isoformat(),
+                "recorded_by": a.recorded_by_name,
+            }
+            for a in referral.allocations.select_related("officer")
+        ],
+        "reviews": [
+            {
+                "reviewed_at": r.reviewed_at.isoformat(),
+                "by": r.recorded_by_name,
+                "notes": r.notes,
+                "standards_checked": r.standards_checked,
+            }
+            for r in referral.reviews.all()
+        ],
+        "releases": [
+            {
+                "kind": r.kind,
+                "text": r.get_kind_display(),
+                "released_at": r.released_at.isoformat(),
+                "address": r.address,
+                "postcode": r.postcode,
+                "conditions": r.conditions,
+                "return_at": r.return_at.isoformat() if r.return_at else None,
+                "children_at_address": r.children_at_address,
+                "supervisor_decision": r.supervisor_decision,
+                "safeguarding_plan": r.safeguarding_plan,
+                "recorded_by": r.recorded_by_name,
+            }
+            for r in referral.releases.all()
+        ],
+        "transfers": [
+            {
+                "from": t.from_force.code,
+                "to": t.to_force.code,
+                "reason": t.reason,
+                "transferred_at": t.transferred_at.isoformat(),
+                "by": t.recorded_by_name,
+            }
+            for t in referral.transfers.select_related("from_force", "to_force")
+        ],
+        "outcome": {
+            "code": outcome.code,
+            "text": outcome.text,
+            "rationale": outcome.rationale,
+            "closed_at": outcome.closed_at.isoformat(),
+            "not_in_public_interest": outcome.not_in_public_interest,
+            "outstanding_safeguarding_reason": outcome.outstanding_safeguarding_reason,
+            "recorded_by": outcome.recorded_by_name,
+        }
+        if outcome
+        else None,
+    }
+
+
+def timeline(detail: dict, assessments: list[dict]) -> list[dict]:
+    """Everything that happened to the referral, in time order, in one list."""
+    events = []
+
+    def add(at, what, who=""):
+        if at:
+            events.append({"at": at, "what": what, "who": who})
+
+    for item in assessments:
+        add(
+            item["assessed_at"],
+            f"Graded {item['grade'].replace('_', ' ')} ({item['trigger']})",
+            item["assessed_by"],
+        )
+    for item in detail["allocations"]:
+        add(item["allocated_at"], f"Allocated to {item['officer']}", item["recorded_by"])
+    for item in detail["actions"]:
+        add(item["occurred_at"], item["text"], item["recorded_by"])
+    for item in detail["reviews"]:
+        add(item["reviewed_at"], "Supervisor's review", item["by"])
+    care = detail["safeguarding"]
+    for item in care["social_care_referrals"]:
+        add(
+            item["shared_at"], f"Shared with social care ({item['authority']})", item["recorded_by"]
+        )
+        add(item["decision_at"], f"Social care decided: {item['decision']}")
+    for item in care["strategy_discussions"]:
+        add(item["requested_at"], "Strategy discussion requested")
+        add(item["held_at"], "Strategy discussion held")
+    for item in care["lado_referrals"]:
+        add(item["referred_at"], f"LADO told ({item['authority']})")
+    for item in care["welfare_plans"]:
+        add(item["agreed_at"], "Suspect's welfare plan agreed")
+    for item in detail["releases"]:
+        add(item["released_at"], f"{item['text']} to {item['address']}", item["recorded_by"])
+    for item in detail["transfers"]:
+        add(item["transferred_at"], f"Transferred {item['from']} → {item['to']}", item["by"])
+    if detail["outcome"]:
+        outcome = detail["outcome"]
+        add(
+            outcome["closed_at"],
+            f"Closed: outcome {outcome['code']} {outcome['text']}",
+            outcome["recorded_by"],
+        )
+    return sorted(events, key=lambda event: event["at"])
+
+
+def shown_flags(referral: Referral) -> list[str]:
+    """The flags to show wherever the referral appears (people's and the facts')."""
+    return sorted(referral.flags)

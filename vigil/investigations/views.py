@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from vigil.accounts.models import User
-from vigil.intake.services import find_referral
+from vigil.intake.services import Conflict, find_referral
 from vigil.safeguarding import services as safeguarding
 
 from . import forms, services
@@ -18,6 +18,10 @@ from . import forms, services
 def _apply(request, referral_id: int, form_class, change, done: str):
     referral = find_referral(request.user, referral_id)
     form = form_class(request.POST)
+    if hasattr(form, "fields") and "referrals" in form.fields:
+        form.fields["referrals"].choices = [
+            (value, value) for value in request.POST.getlist("referrals")
+        ]
     if not form.is_valid():
         problems = "; ".join(
             f"{field.replace('_', ' ')}: {' '.join(errors)}"
@@ -29,6 +33,8 @@ def _apply(request, referral_id: int, form_class, change, done: str):
             change(referral, form.cleaned_data)
         except ValidationError as error:
             messages.error(request, f"Not recorded: {' '.join(error.messages)}")
+        except Conflict as error:
+            messages.error(request, f"Not recorded: {error.message}")
         else:
             messages.success(request, done)
     return redirect(f"/referrals/{referral.pk}/#clocks")
@@ -115,3 +121,191 @@ def lado(request, referral_id: int):
         safeguarding.refer_to_lado(request.user, referral, as_of=timezone.now(), **data)
 
     return _apply(request, referral_id, forms.LadoForm, change, "LADO referral recorded.")
+
+
+def _versioned(data: dict) -> dict:
+    return {"expected_version": data.get("expected_version")}
+
+
+@login_required
+@require_POST
+def release(request, referral_id: int):
+    def change(referral, data):
+        services.record_release(
+            request.user,
+            referral,
+            kind=data["kind"],
+            address=data["address"],
+            postcode=data["postcode"],
+            released_at=data["released_at"],
+            conditions=data["conditions"],
+            return_at=data["return_at"],
+            supervisor_decision=data["supervisor_decision"],
+            safeguarding_plan=data["safeguarding_plan"],
+            as_of=timezone.now(),
+            **_versioned(data),
+        )
+
+    return _apply(request, referral_id, forms.ReleaseForm, change, "Release recorded.")
+
+
+@login_required
+@require_POST
+def close(request, referral_id: int):
+    def change(referral, data):
+        services.close(
+            request.user,
+            referral,
+            outcome=data["outcome"],
+            rationale=data["rationale"],
+            outstanding_reason=data["outstanding_reason"],
+            closed_at=data["closed_at"],
+            as_of=timezone.now(),
+            **_versioned(data),
+        )
+
+    return _apply(request, referral_id, forms.CloseForm, change, "The referral is closed.")
+
+
+@login_required
+@require_POST
+def transfer(request, referral_id: int):
+    def change(referral, data):
+        services.transfer(
+            request.user,
+            referral,
+            data["to_force"],
+            reason=data["reason"],
+            as_of=timezone.now(),
+            **_versioned(data),
+        )
+
+    return _apply(request, referral_id, forms.TransferForm, change, "Transferred.")
+
+
+@login_required
+@require_POST
+def move(request, referral_id: int):
+    def change(referral, data):
+        services.move(
+            request.user,
+            referral,
+            data["status"],
+            reason=data["reason"],
+            as_of=timezone.now(),
+            **_versioned(data),
+        )
+
+    return _apply(request, referral_id, forms.MoveForm, change, "Moved.")
+
+
+@login_required
+@require_POST
+def flags(request, referral_id: int):
+    def change(referral, data):
+        services.set_flags(request.user, referral, data["flags"], as_of=timezone.now())
+
+    return _apply(request, referral_id, forms.FlagsForm, change, "Flags saved.")
+
+
+@login_required
+@require_POST
+def standard(request, referral_id: int):
+    def change(referral, data):
+        services.record_standard(
+            request.user,
+            referral,
+            data["code"],
+            note=data["note"],
+            met_at=data["met_at"],
+            as_of=timezone.now(),
+        )
+
+    return _apply(request, referral_id, forms.StandardForm, change, "Standard recorded as met.")
+
+
+@login_required
+@require_POST
+def social_care_decision(request, referral_id: int):
+    def change(referral, data):
+        item = get_object_or_404(referral.social_care_referrals, pk=data["item"])
+        safeguarding.record_social_care_decision(
+            request.user, item, decision=data["decision"], as_of=timezone.now()
+        )
+
+    return _apply(
+        request, referral_id, forms.DecisionForm, change, "Social care's decision recorded."
+    )
+
+
+@login_required
+@require_POST
+def strategy_held(request, referral_id: int):
+    def change(referral, data):
+        item = get_object_or_404(referral.strategy_discussions, pk=data["item"])
+        attendees = [
+            {"agency": "police", "name": data["police"]},
+            {"agency": "social care", "name": data["social_care"]},
+        ]
+        if data["health"]:
+            attendees.append({"agency": "health", "name": data["health"]})
+        if data["others"]:
+            attendees.append({"agency": "other", "name": data["others"]})
+        safeguarding.record_strategy_discussion_held(
+            request.user,
+            item,
+            held_at=data["held_at"],
+            attendees=attendees,
+            decisions=data["decisions"],
+            record_circulated_at=data["record_circulated_at"],
+            as_of=timezone.now(),
+        )
+
+    return _apply(
+        request, referral_id, forms.HeldForm, change, "Strategy discussion recorded as held."
+    )
+
+
+@login_required
+@require_POST
+def welfare_plan(request, referral_id: int):
+    def change(referral, data):
+        safeguarding.record_welfare_plan(
+            request.user,
+            referral,
+            reason=data["reason"],
+            plan=data["plan"],
+            agreed_at=data["agreed_at"],
+            as_of=timezone.now(),
+        )
+
+    return _apply(request, referral_id, forms.WelfarePlanForm, change, "Welfare plan recorded.")
+
+
+@login_required
+@require_POST
+def bulk_allocate(request):
+    """Allocate several referrals from the unallocated worklist to one investigator."""
+    from vigil.intake.models import Referral
+
+    officer = get_object_or_404(
+        User, pk=request.POST.get("officer"), force_id=request.user.force_id
+    )
+    chosen = Referral.objects.visible_to(request.user).filter(
+        pk__in=[int(value) for value in request.POST.getlist("referrals") if value.isdigit()]
+    )
+    done, refused = 0, []
+    for referral in chosen:
+        try:
+            services.allocate(request.user, referral, officer, as_of=timezone.now())
+            done += 1
+        except (ValidationError, Conflict) as error:
+            refused.append(f"{referral.source_reference}: {getattr(error, 'message', error)}")
+    messages.success(
+        request,
+        f"{done} referral{'s' if done != 1 else ''} allocated to "
+        f"{officer.get_full_name() or officer.username}.",
+    )
+    for problem in refused:
+        messages.error(request, problem)
+    return redirect("/worklist/?tab=unallocated")

@@ -314,10 +314,20 @@ def _changes(previous: Assessment | None, answers: dict, policy: Policy) -> list
 
 
 def _mirror(referral: Referral, assessment: Assessment) -> None:
+    from vigil.intake.choices import DERIVED_FLAGS, Flag
+
+    derived = set()
+    if assessment.flags.get("suspect_is_child"):
+        derived.add(Flag.SUSPECT_IS_CHILD)
+    if assessment.answers.get("A3", {}).get("answer") == "yes":
+        derived.add(Flag.POSITION_OF_TRUST)
+    current = Referral.objects.filter(pk=referral.pk).values_list("flags", flat=True).first()
+    flags = sorted((set(current or []) - DERIVED_FLAGS) | derived)
     referral.grade = assessment.grade
     referral.grade_provisional = assessment.provisional
+    referral.flags = flags
     Referral.objects.filter(pk=referral.pk).update(
-        grade=assessment.grade, grade_provisional=assessment.provisional
+        grade=assessment.grade, grade_provisional=assessment.provisional, flags=flags
     )
 
 

@@ -357,3 +357,48 @@ def needs_welfare_plan(referral: Referral, *, as_of: datetime) -> str:
     if Flag.SELF_HARM_RISK in referral.flags:
         return "the suspect is at risk of self-harm after contact with police"
     return ""
+
+
+def safeguarding_detail(referral: Referral) -> dict:
+    return {
+        "social_care_referrals": [
+            {
+                "id": s.pk,
+                "authority": s.authority,
+                "method": s.method,
+                "shared_at": s.shared_at.isoformat(),
+                "what_was_shared": s.what_was_shared,
+                "children": [c.ref for c in s.children.all()],
+                "decision": s.decision,
+                "decision_at": s.decision_at.isoformat() if s.decision_at else None,
+                "recorded_by": s.recorded_by_name,
+            }
+            for s in referral.social_care_referrals.prefetch_related("children")
+        ],
+        "strategy_discussions": [
+            {
+                "id": d.pk,
+                "requested_at": d.requested_at.isoformat(),
+                "held_at": d.held_at.isoformat() if d.held_at else None,
+                "attendees": d.attendees,
+                "decisions": d.decisions,
+                "record_circulated_at": d.record_circulated_at.isoformat()
+                if d.record_circulated_at
+                else None,
+            }
+            for d in referral.strategy_discussions.all()
+        ],
+        "lado_referrals": [
+            {
+                "id": item.pk,
+                "authority": item.authority,
+                "referred_at": item.referred_at.isoformat(),
+                "outcome": item.outcome,
+            }
+            for item in referral.lado_referrals.all()
+        ],
+        "welfare_plans": [
+            {"reason": w.reason, "plan": w.plan, "agreed_at": w.agreed_at.isoformat()}
+            for w in referral.welfare_plans.all()
+        ],
+    }

@@ -93,3 +93,27 @@ def seconds_words(seconds: int) -> str:
         return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
     minutes = (rest % 3600) // 60
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+@register.filter
+def flag_label(flag: str) -> str:
+    from vigil.intake.choices import Flag
+
+    try:
+        return Flag(flag).label
+    except ValueError:
+        return words(flag).capitalize()
+
+
+_RELATIONS = {
+    "household": "Lives with the suspect",
+    "access": "The suspect has access",
+    "victim": "Identified victim",
+    "workplace": "Through work or volunteering",
+    "suspect": "The suspect is a child",
+}
+
+
+@register.filter
+def relation_label(relation: str) -> str:
+    return _RELATIONS.get(relation, relation)
