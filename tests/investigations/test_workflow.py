@@ -58,7 +58,7 @@ def test_two_supervisors_allocating_at_once_the_second_is_told_and_decides_again
         staff["supervisor"], referral, staff["investigator"], expected_version=seen, as_of=LATER
     )
     with pytest.raises(
-        Conflict, match="changed since you opened it .Referral allocated by supervisor-xf"
+        Conflict, match=r"changed since you opened it \(Referral allocated by supervisor-xf"
     ):
         investigations.allocate(
             other,
@@ -179,7 +179,7 @@ def test_release_elsewhere_without_children_is_recorded_by_an_investigator(staff
 def test_closure_is_refused_while_a_safeguarding_step_is_due(staff):
     referral, _ = store(with_child_at_home(), as_of=RECEIVED)
     with pytest.raises(
-        investigations.RecordError, match="safeguarding is still due .social care referral"
+        investigations.RecordError, match=r"safeguarding is still due \(social care referral"
     ):
         investigations.close(
             staff["investigator"],
