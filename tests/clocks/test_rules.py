@@ -227,3 +227,17 @@ def test_a_provisional_grade_gets_an_establish_facts_clock_met_when_settled():
     )
     assert plans["establish_facts"][0].met_at == settled
     assert plans["risk_assessment"][0].met_at == settled
+
+
+def test_a_closed_referral_owes_nothing_more_but_keeps_what_was_met():
+    received = london(2026, 1, 5, 9, 0)
+    allocated = received + timedelta(hours=2)
+    plans = clocks(
+        received_at=received,
+        graded_at=received,
+        grade="high",
+        allocated_at=allocated,
+        is_open=False,
+    )
+    assert set(plans) == {"allocation", "risk_assessment"}
+    assert plans["allocation"][0].met_at == allocated

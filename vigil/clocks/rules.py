@@ -325,6 +325,9 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
                     rule=f"{policy_key}: {bail.text}",
                 )
             )
+    if not inputs.is_open:
+        # A closed referral owes nothing more; what was met stays on the record.
+        planned = [clock for clock in planned if clock.met_at is not None]
     return planned
 
 

@@ -143,11 +143,16 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
                 setattr(clock, name, value)
             clock.save()
         kept.append(clock)
+    reason = (
+        "the referral was closed"
+        if referral.status == ReferralStatus.CLOSED
+        else "no longer called for by the referral's facts or grade"
+    )
     for clock in existing.values():
         if clock.is_open:
             clock.is_open = False
             clock.cancelled_at = as_of
-            clock.cancel_reason = "no longer called for by the referral's facts or grade"
+            clock.cancel_reason = reason
             clock.save()
     return kept
 
