@@ -106,3 +106,13 @@ def test_the_api_refuses_a_bail_home_to_a_child_and_a_stale_version(client, make
         content_type="application/json",
     )
     assert stale.status_code == 409
+
+
+def test_a_supervisor_review_records_which_standards_were_checked(client, make_user, referral):
+    client.force_login(make_user("supervisor"))
+    client.post(
+        reverse("investigations:review", args=[referral.pk]),
+        {"notes": "Reviewed.", "standards_checked": ["identity", "household"]},
+    )
+    review = referral.reviews.get()
+    assert review.standards_checked == ["identity", "household"]

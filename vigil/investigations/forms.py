@@ -24,6 +24,15 @@ class ActionForm(forms.Form):
 class ReviewForm(forms.Form):
     reviewed_at = forms.DateTimeField(required=False, help_text=WHEN_HELP)
     notes = forms.CharField(required=False, widget=forms.Textarea)
+    standards_checked = forms.MultipleChoiceField(required=False, choices=[])
+
+    def __init__(self, *args, **kwargs):
+        from vigil.risk.services import active_policy
+
+        super().__init__(*args, **kwargs)
+        self.fields["standards_checked"].choices = [
+            (item["code"], item["text"]) for item in active_policy().standards
+        ]
 
 
 class SocialCareForm(forms.Form):

@@ -84,6 +84,7 @@ def record_review(request, referral_id: int):
             referral,
             reviewed_at=data["reviewed_at"],
             notes=data["notes"],
+            standards_checked=data["standards_checked"],
             as_of=timezone.now(),
         )
 
