@@ -102,6 +102,13 @@ def store(data: dict, actor=SYSTEM, as_of: datetime = AS_OF):
     return store_referral(draft, actor=actor, as_of=as_of)
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_only_where_tested(settings, request):
+    """Most tests sign supervisors in with force_login; the second factor has its own tests."""
+    if "second_factor" not in request.keywords:
+        settings.VIGIL_SECOND_FACTOR_ROLES = []
+
+
 @pytest.fixture
 def forces(db):
     return {

@@ -7,6 +7,7 @@ SECRET_KEY or without ALLOWED_HOSTS.
 
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -58,6 +59,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "vigil.core",
     "vigil.accounts",
     "vigil.audit",
@@ -78,9 +82,51 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "vigil.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out username is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Lock-out after repeated failures, per username whatever address it comes from.
+AXES_FAILURE_LIMIT = int(os.environ.get("VIGIL_LOGIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("VIGIL_LOGIN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+# axes.W006 warns that locking by address resists rotated user agents; Vigil locks the username
+# itself, wherever the attempts come from, which rotating anything cannot get round. Locking by
+# address would lock out a whole police station behind one gateway.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Roles that must use a second factor (a TOTP app) every time they sign in.
+VIGIL_SECOND_FACTOR_ROLES = _list("VIGIL_SECOND_FACTOR_ROLES", "supervisor,unit_head,administrator")
+OTP_TOTP_ISSUER = "Vigil"
+
+# Single sign-on through OpenID Connect, for forces that use it: set the issuer's endpoints and
+# this client's id and secret. Users must already exist in Vigil (with their role and force);
+# single sign-on matches them by e-mail address.
+VIGIL_OIDC = bool(os.environ.get("OIDC_RP_CLIENT_ID"))
+if VIGIL_OIDC:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.insert(1, "vigil.accounts.oidc.ExistingUsersOnly")
+    OIDC_RP_CLIENT_ID = os.environ["OIDC_RP_CLIENT_ID"]
+    OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+    OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+    OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+    OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+    OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+    OIDC_CREATE_USER = False
 
 ROOT_URLCONF = "vigil.urls"
 WSGI_APPLICATION = "vigil.wsgi.application"

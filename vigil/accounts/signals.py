@@ -27,3 +27,20 @@ def _sign_in_failed(sender, credentials, request=None, **kwargs):
 def _signed_out(sender, request, user, **kwargs):
     if user is not None:
         record(user, AuditAction.LOGOUT, user)
+
+
+def _locked_out(sender, request=None, username=None, ip_address=None, **kwargs):
+    record(
+        None,
+        AuditAction.LOCKED_OUT,
+        object_type="accounts.user",
+        detail=f"username locked out: {str(username or '')[:150]}",
+    )
+
+
+try:
+    from axes.signals import user_locked_out
+
+    user_locked_out.connect(_locked_out, dispatch_uid="vigil_locked_out")
+except ImportError:  # pragma: no cover - axes is a dependency
+    pass

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
+
+from . import views
 
 app_name = "accounts"
 
@@ -10,4 +13,9 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("two-factor/", views.verify, name="second-factor"),
+    path("two-factor/setup/", views.setup, name="second-factor-setup"),
 ]
+
+if settings.VIGIL_OIDC:
+    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))

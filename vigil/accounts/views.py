@@ -1,0 +1,46 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from . import second_factor
+
+
+def _next(request) -> str:
+    target = request.GET.get("next") or request.POST.get("next") or "/"
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/"
+
+
+@login_required
+def setup(request):
+    """Add an authenticator app: scan the code, then enter a code from the app."""
+    error = ""
+    if request.method == "POST":
+        device = request.user.totpdevice_set.filter(confirmed=False).first()
+        if device and second_factor.confirm(request, device, request.POST.get("token", "")):
+            return redirect(_next(request))
+        error = "That code is not right. Enter the 6-digit code your app shows now."
+    device = request.user.totpdevice_set.filter(confirmed=False).first()
+    if device is None or request.method == "GET":
+        device = second_factor.setup_device(request.user)
+    return render(
+        request,
+        "accounts/second_factor_setup.html",
+        {
+            "qr": second_factor.qr_data_uri(device),
+            "secret": second_factor.secret_text(device),
+            "error": error,
+            "next": _next(request),
+        },
+    )
+
+
+@login_required
+def verify(request):
+    error = ""
+    if request.method == "POST":
+        if second_factor.verify(request, request.POST.get("token", "")):
+            return redirect(_next(request))
+        error = "That code is not right. Enter the 6-digit code your app shows now."
+    return render(request, "accounts/second_factor.html", {"error": error, "next": _next(request)})
