@@ -39,6 +39,8 @@ class Action(models.TextChoices):
     REFERRAL_TRANSFER = "referral.transfer", "Transfer a referral to another force"
     OUTCOME_CLOSE = "outcome.close", "Close a referral with an outcome"
     OUTCOME_APPROVE = "outcome.approve", "Close not in the public interest, or past safeguarding"
+    REFERRAL_RESTRICT = "referral.restrict", "Restrict a referral to named people"
+    RETENTION_DELETE = "retention.delete", "Approve deleting personal data at review"
     FORCE_MANAGE = "force.manage", "Add and rename forces"
     USER_MANAGE = "user.manage", "Add users and change their roles"
     AUDIT_VIEW = "audit.view", "Search the audit trail"
@@ -65,6 +67,7 @@ _SUPERVISION = {
     Action.RELEASE_APPROVE,
     Action.REFERRAL_TRANSFER,
     Action.OUTCOME_APPROVE,
+    Action.REFERRAL_RESTRICT,
 }
 
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
@@ -73,7 +76,9 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.INVESTIGATOR: frozenset(_CASEWORK | {Action.GRADE_OVERRIDE_PROPOSE}),
     Role.SAFEGUARDING_OFFICER: frozenset(_CASEWORK | {Action.GRADE_OVERRIDE_PROPOSE}),
     Role.SUPERVISOR: frozenset(_CASEWORK | _SUPERVISION | {Action.REFERRAL_IMPORT}),
-    Role.UNIT_HEAD: frozenset(_CASEWORK | _SUPERVISION | {Action.REFERRAL_IMPORT}),
+    Role.UNIT_HEAD: frozenset(
+        _CASEWORK | _SUPERVISION | {Action.REFERRAL_IMPORT, Action.RETENTION_DELETE}
+    ),
     Role.CHILD_PROTECTION_LEAD: frozenset(
         {Action.REFERRAL_VIEW, Action.WORKLIST_VIEW, Action.BREACHES_VIEW, Action.ASSURANCE_VIEW}
     ),

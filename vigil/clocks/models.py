@@ -49,6 +49,7 @@ class Clock(models.Model):
     team = models.CharField(max_length=100, blank=True)
     grade = models.CharField(max_length=16, blank=True)
     grade_rank = models.PositiveSmallIntegerField(default=0)
+    is_restricted = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["due_at", "id"]

@@ -22,7 +22,7 @@ from vigil.accounts.permissions import require
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
 from vigil.intake.choices import ReferralStatus
-from vigil.intake.models import Referral
+from vigil.intake.models import NamedAccess, Referral
 from vigil.investigations.models import POSITIVE_ACTIONS
 from vigil.risk import services as risk_services
 from vigil.risk.models import Assessment, Grade, Override, OverrideStatus
@@ -164,6 +164,7 @@ def _copied(referral: Referral) -> dict:
         "team": referral.team,
         "grade": referral.grade,
         "grade_rank": GRADE_RANK.get(referral.grade, 0),
+        "is_restricted": referral.is_restricted,
     }
 
 
@@ -214,21 +215,16 @@ def _ordered(clocks, as_of: datetime):
     )
 
 
-def _open_as_of(as_of: datetime):
-    """Clocks open at ``as_of``: started by then, and not met or cancelled by then."""
-    return (
-        Clock.objects.filter(started_at__lte=as_of)
-        .filter(Q(met_at__isnull=True) | Q(met_at__gt=as_of))
-        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
-    )
-
-
 def _open(clocks, as_of: datetime):
     """Clocks open at ``as_of``. Now, that is the indexed ``is_open``; at another moment, the
     clocks started by then and not yet met or cancelled then."""
     if as_of >= timezone.now() - timedelta(minutes=1):
         return clocks.filter(is_open=True)
-    return clocks.filter(pk__in=_open_as_of(as_of).values("pk"))
+    return (
+        clocks.filter(started_at__lte=as_of)
+        .filter(Q(met_at__isnull=True) | Q(met_at__gt=as_of))
+        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
+    )
 
 
 def _scoped(actor: Actor, scope: str, force_code: str = ""):
@@ -237,7 +233,12 @@ def _scoped(actor: Actor, scope: str, force_code: str = ""):
         return clocks.filter(force__code=force_code) if force_code else clocks
     if actor.force_id is None:
         return clocks.none()
-    clocks = clocks.filter(force_id=actor.force_id)
+    # Restricted referrals' clocks only for the people named on them (a short list of ids, so
+    # the worklist stays one indexed query on the clocks alone).
+    named = list(NamedAccess.objects.filter(user_id=actor.pk).values_list("referral_id", flat=True))
+    clocks = clocks.filter(force_id=actor.force_id).filter(
+        Q(is_restricted=False) | Q(referral_id__in=named)
+    )
     if scope == "mine":
         return clocks.filter(owner=actor)
     if scope == "team":
@@ -266,7 +267,7 @@ def worklist(
         due_soon=Count("id", filter=Q(due_at__gt=as_of, due_soon_at__lte=as_of)),
     )
     counts["due"] = counts["total"] - counts["overdue"] - counts["due_soon"]
-    page = _ordered(open_clocks, as_of).select_related("referral", "force", "owner")[
+    page = _ordered(open_clocks, as_of).prefetch_related("referral", "force", "owner")[
         offset : offset + limit
     ]
     return {
@@ -300,27 +301,22 @@ def breaches(actor: Actor, *, as_of: datetime, force_code: str = "", limit: int 
     """Every overdue clock in the force, highest escalation first."""
     require(actor, Action.BREACHES_VIEW)
     _, escalation = clock_tables()
-    overdue = _scoped(actor, "force", force_code).filter(
-        pk__in=_open_as_of(as_of).filter(due_at__lte=as_of).values("pk")
-    )
+    overdue = _open(_scoped(actor, "force", force_code), as_of).filter(due_at__lte=as_of)
+    # Ordered by the level the sweep has reached (at most a minute behind), highest first.
     items = [
         _item(clock, as_of, escalation)
-        for clock in overdue.select_related("referral", "force", "owner").order_by(
-            "due_at", "-grade_rank", "id"
+        for clock in overdue.prefetch_related("referral", "force", "owner").order_by(
+            "-escalation_level", "-grade_rank", "due_at", "id"
         )[:limit]
     ]
-    items.sort(
-        key=lambda item: (
-            -item["escalation_level"],
-            -GRADE_RANK.get(item["grade"], 0),
-            item["due_at"],
-        )
-    )
-    by_level = Counter(item["escalation_level"] for item in items)
+    by_level = {
+        str(row["escalation_level"]): row["count"]
+        for row in overdue.values("escalation_level").annotate(count=Count("id"))
+    }
     return {
         "as_of": as_of.isoformat(),
-        "count": overdue.count(),
-        "by_level": {str(level): by_level.get(level, 0) for level in (1, 2, 3)},
+        "count": sum(by_level.values()),
+        "by_level": {str(level): by_level.get(str(level), 0) for level in (1, 2, 3)},
         "items": items,
     }
 
@@ -386,6 +382,10 @@ def recipients(clock: Clock, reaches: tuple[str, ...]) -> list[User]:
     if wanted:
         for user in User.objects.filter(force_id=clock.force_id, role__in=wanted, is_active=True):
             found[user.pk] = user
+    if clock.referral.is_restricted:
+        # A restricted referral's breaches reach only the people named on it.
+        named = set(clock.referral.named_people.values_list("user_id", flat=True))
+        found = {pk: user for pk, user in found.items() if pk in named}
     return list(found.values())
 
 

@@ -24,9 +24,11 @@ class ReferralQuerySet(models.QuerySet):
             return self
         if not has_permission(actor, Action.REFERRAL_VIEW) or actor.force_id is None:
             return self.none()
-        # A force keeps sight of what it transferred to another.
+        # A force keeps sight of what it transferred to another; a restricted referral is seen
+        # only by the people named on it.
         transferred = models.Q(transfers__from_force_id=actor.force_id)
-        return self.filter(models.Q(force_id=actor.force_id) | transferred).distinct()
+        named = models.Q(is_restricted=False) | models.Q(named_people__user_id=actor.pk)
+        return self.filter(models.Q(force_id=actor.force_id) | transferred).filter(named).distinct()
 
 
 class Referral(models.Model):
@@ -77,6 +79,8 @@ class Referral(models.Model):
     # Flags set by people (firearms, restricted…); the suspect-is-a-child and position-of-trust
     # flags follow from the grade's facts and are added when shown.
     flags = models.JSONField(default=list, blank=True)
+    # Restricted referrals (a suspect who is a police officer…) are visible only to named people.
+    is_restricted = models.BooleanField(default=False)
     # Raised by every change, so two people changing the referral at once cannot silently
     # overwrite each other: the second is told what changed and decides again.
     version = models.PositiveIntegerField(default=1)
@@ -161,3 +165,20 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} × {self.kind}"
+
+
+class NamedAccess(models.Model):
+    """A person allowed to see a restricted referral."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="named_people")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    granted_by_name = models.CharField(max_length=150)
+    granted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["referral", "user"], name="named_access_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.referral}"

@@ -415,6 +415,55 @@ def advance(referral: Referral, status: str) -> bool:
     return True
 
 
+def restrict(
+    actor: Actor, referral: Referral, *, restricted: bool, usernames: list[str], as_of: datetime
+) -> Referral:
+    """Restrict a referral to named people (the restricting person is always named), or lift
+    the restriction. Everyone else in the force then finds nothing, as if it did not exist."""
+    from vigil.accounts.models import User
+
+    from .models import NamedAccess
+
+    require(actor, Action.REFERRAL_RESTRICT)
+    require_visible(actor, referral)
+    users = list(User.objects.filter(username__in=usernames, is_active=True))
+    missing = set(usernames) - {user.username for user in users}
+    if missing:
+        raise IntakeError(f"no active user called {', '.join(sorted(missing))}", "usernames")
+    if not isinstance(actor, SystemActor) and actor not in users:
+        users.append(actor)
+    with changing(referral) as locked:
+        before = {
+            "restricted": locked.is_restricted,
+            "named": sorted(locked.named_people.values_list("user__username", flat=True)),
+        }
+        locked.is_restricted = restricted
+        flags = set(locked.flags) - {"restricted"}
+        locked.flags = sorted(flags | ({"restricted"} if restricted else set()))
+        locked.save(update_fields=["is_restricted", "flags"])
+        locked.named_people.exclude(user__in=users).delete()
+        for user in users:
+            NamedAccess.objects.get_or_create(
+                referral=locked,
+                user=user,
+                defaults={"granted_by_name": actor_name(actor), "granted_at": as_of},
+            )
+        from vigil.clocks.services import sync_clocks
+
+        sync_clocks(locked, as_of=as_of)
+        record(
+            actor,
+            AuditAction.REFERRAL_RESTRICTED,
+            locked,
+            at=as_of,
+            force_code=locked.force.code,
+            before=before,
+            after={"restricted": restricted, "named": sorted(u.username for u in users)},
+        )
+    referral.is_restricted = restricted
+    return referral
+
+
 def require_visible(actor: Actor, referral: Referral) -> None:
     """Http404 unless this actor may see this referral (another force's is "not found")."""
     if not Referral.objects.visible_to(actor).filter(pk=referral.pk).exists():
