@@ -109,6 +109,24 @@ def _second_factor_only_where_tested(settings, request):
         settings.VIGIL_SECOND_FACTOR_ROLES = []
 
 
+@pytest.fixture(autouse=True)
+def _audit_unlocked_for_flush(request):
+    """A transactional test ends with Django emptying every table, audit events too: unlock the
+    append-only table for that, and only that."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from django.db import connection
+
+    from vigil.audit.maintenance import lock, unlock
+
+    lock(connection)
+    yield
+    unlock(connection)
+
+
 @pytest.fixture
 def forces(db):
     return {

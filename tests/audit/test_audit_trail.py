@@ -4,11 +4,12 @@ import itertools
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 
 from tests.conftest import AS_OF, SYSTEM, referral_data, store
 from vigil.audit.choices import AuditAction
 from vigil.audit.context import origin
+from vigil.audit.maintenance import unlocked
 from vigil.audit.models import AuditEvent
 from vigil.audit.services import GENESIS_HASH, record, verify_chain
 
@@ -31,20 +32,23 @@ def test_each_event_carries_the_hash_of_the_one_before(trail):
 
 def test_an_altered_event_is_found_and_named(trail):
     target = trail[-2]
-    AuditEvent.objects.filter(pk=target.pk).update(actor_name="someone else")
+    with unlocked(connection):  # behind the application's (and the database's) back
+        AuditEvent.objects.filter(pk=target.pk).update(actor_name="someone else")
     result = verify_chain()
     assert (result.ok, result.broken_event_id) == (False, target.pk)
     assert "altered" in result.problem
 
 
 def test_a_removed_event_breaks_the_next_link(trail):
-    AuditEvent.objects.filter(pk=trail[1].pk).delete()
+    with unlocked(connection):
+        AuditEvent.objects.filter(pk=trail[1].pk).delete()
     result = verify_chain()
     assert (result.ok, result.broken_event_id) == (False, trail[2].pk)
 
 
 def test_removing_the_newest_events_is_found_too(trail):
-    AuditEvent.objects.filter(pk=trail[-1].pk).delete()
+    with unlocked(connection):
+        AuditEvent.objects.filter(pk=trail[-1].pk).delete()
     result = verify_chain()
     assert not result.ok
     assert "removed from the end" in result.problem
@@ -53,7 +57,8 @@ def test_removing_the_newest_events_is_found_too(trail):
 def test_the_verify_command_names_the_broken_event(trail, capsys):
     call_command("audit", "verify")
     assert f"intact: {len(trail)} events" in capsys.readouterr().out
-    AuditEvent.objects.filter(pk=trail[0].pk).update(after={"source_reference": "forged"})
+    with unlocked(connection):
+        AuditEvent.objects.filter(pk=trail[0].pk).update(after={"source_reference": "forged"})
     with pytest.raises(SystemExit) as exited:
         call_command("audit", "verify")
     assert exited.value.code == 1
@@ -103,3 +108,31 @@ def test_a_missing_chain_head_with_events_is_tampering(trail):
     assert not verify_chain().ok
     with pytest.raises(AuditChainBroken):
         record(SYSTEM, AuditAction.FORCE_ADDED, object_type="accounts.force", object_id="ZZ")
+
+
+def test_the_database_refuses_to_change_or_remove_an_audit_event(trail):
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=trail[0].pk).update(actor_name="someone else")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.filter(pk=trail[0].pk).delete()
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE audit_auditevent SET detail = 'x'")
+    assert verify_chain().ok
+
+
+def test_verify_passes_on_a_demo_database_and_names_an_altered_event(db, capsys):
+    from django.core.management import call_command
+
+    call_command("demo", "--referrals", "12", stdout=__import__("io").StringIO())
+    call_command("audit", "verify")
+    assert "The audit trail is intact" in capsys.readouterr().out
+    victim = AuditEvent.objects.filter(action="referral.imported").order_by("id")[3]
+    with unlocked(connection):
+        AuditEvent.objects.filter(pk=victim.pk).update(detail="edited later")
+    with pytest.raises(SystemExit):
+        call_command("audit", "verify")
+    assert f"broken at event {victim.pk}" in capsys.readouterr().err

@@ -12,8 +12,10 @@ class AuditEvent(models.Model):
     """
 
     at = models.DateTimeField(db_index=True)
+    # Users are deactivated, never deleted, while the trail names them (and the database would
+    # refuse to blank the name on an event anyway).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT
     )
     # A copy of the name, kept if the account is ever removed.
     actor_name = models.CharField(max_length=150)
