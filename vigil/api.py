@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from vigil.accounts.tokens import user_for_key
+from vigil.audit.api import router as audit_router
 from vigil.clocks.api import router as clocks_router
 from vigil.core.asof import AsOfError
 from vigil.intake.api import router as referrals_router
@@ -79,5 +80,6 @@ api.add_router("/referrals", referrals_router)
 api.add_router("", risk_router)
 api.add_router("", clocks_router)
 api.add_router("", investigations_router)
+api.add_router("", audit_router)
 
 __all__ = ["api"]

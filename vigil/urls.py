@@ -10,6 +10,7 @@ urlpatterns = [
     path("risk/", include("vigil.risk.urls")),
     path("worklist/", include("vigil.clocks.urls")),
     path("investigation/", include("vigil.investigations.urls")),
+    path("audit/", include("vigil.audit.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -136,3 +136,27 @@ def test_verify_passes_on_a_demo_database_and_names_an_altered_event(db, capsys)
     with pytest.raises(SystemExit):
         call_command("audit", "verify")
     assert f"broken at event {victim.pk}" in capsys.readouterr().err
+
+
+def test_an_auditor_sees_who_looked_at_a_referral_and_what_a_user_looked_at(
+    client, make_user, forces
+):
+    referral, _ = store(referral_data())
+    nosy = make_user("investigator", "XF")
+    client.force_login(nosy)
+    client.get(f"/referrals/{referral.pk}/")
+    client.get(f"/api/v1/referrals/{referral.pk}")
+    client.force_login(make_user("auditor", "XF"))
+    by_referral = client.get("/audit/", {"referral": "NCA-2020-0001", "action": "referral.viewed"})
+    assert b"2 events" in by_referral.content and b"investigator-xf" in by_referral.content
+    by_user = client.get("/api/v1/audit/events", {"username": "investigator-xf"}).json()
+    assert {e["action"] for e in by_user["events"]} == {"login", "referral.viewed"}
+    looked_at = [e["referral_id"] for e in by_user["events"] if e["action"] == "referral.viewed"]
+    assert looked_at == [referral.pk, referral.pk]
+    assert AuditEvent.objects.filter(action="audit.searched").count() == 2
+
+
+def test_only_auditors_search_the_trail(client, make_user, forces):
+    client.force_login(make_user("supervisor", "XF"))
+    assert client.get("/audit/").status_code == 403
+    assert client.get("/api/v1/audit/events").status_code == 403

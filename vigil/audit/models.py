@@ -24,6 +24,9 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=60, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     force_code = models.CharField(max_length=16, blank=True)
+    # The referral the event concerns, whatever its object, so an auditor can see everything
+    # that happened to one referral.
+    referral_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     request_id = models.CharField(max_length=64, blank=True)
     source_address = models.CharField(max_length=64, blank=True)
     channel = models.CharField(max_length=10, blank=True)
@@ -35,7 +38,10 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object"),
+            models.Index(fields=["actor_name", "at"], name="audit_actor"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"

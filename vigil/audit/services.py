@@ -25,6 +25,7 @@ _HASHED_FIELDS = (
     "object_type",
     "object_id",
     "force_code",
+    "referral_id",
     "request_id",
     "source_address",
     "channel",
@@ -71,6 +72,7 @@ def record(
     detail: str = "",
     object_type: str = "",
     object_id: str = "",
+    referral_id: int | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction."""
     if action not in AuditAction.values:
@@ -80,6 +82,11 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
+    if referral_id is None:
+        if object_type == "intake.referral" and object_id.isdigit():
+            referral_id = int(object_id)
+        elif isinstance(after, dict) and isinstance(after.get("referral"), int):
+            referral_id = after["referral"]
     fields = {
         "at": at or timezone.now(),
         "actor_name": name[:150],
@@ -87,6 +94,7 @@ def record(
         "object_type": object_type,
         "object_id": object_id,
         "force_code": force_code,
+        "referral_id": referral_id,
         "request_id": where.request_id,
         "source_address": where.source_address,
         "channel": where.channel,
@@ -163,3 +171,56 @@ def verify_chain() -> ChainCheck:
             False, checked, None, "events have been removed from the end of the trail"
         )
     return ChainCheck(True, checked)
+
+
+def search(
+    actor,
+    *,
+    referral: str = "",
+    username: str = "",
+    action: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 200,
+    offset: int = 0,
+):
+    """The auditor's search: who looked at this referral, what did this user look at or do.
+
+    The search itself goes on the trail.
+    """
+    from vigil.accounts.choices import Action
+    from vigil.accounts.permissions import require
+    from vigil.intake.models import Referral
+
+    require(actor, Action.AUDIT_VIEW)
+    events = AuditEvent.objects.all()
+    if referral:
+        text = referral.strip()
+        ids = list(Referral.objects.filter(source_reference=text).values_list("pk", flat=True))
+        if text.isdigit():
+            ids.append(int(text))
+        events = events.filter(referral_id__in=ids)
+    if username:
+        events = events.filter(actor_name=username.strip())
+    if action:
+        events = events.filter(action=action)
+    if since:
+        events = events.filter(at__gte=since)
+    if until:
+        events = events.filter(at__lt=until)
+    total = events.count()
+    found = list(events.order_by("-id")[offset : offset + limit])
+    record(
+        actor,
+        AuditAction.AUDIT_SEARCHED,
+        object_type="audit.auditevent",
+        after={
+            "referral": referral or None,
+            "username": username,
+            "action": action,
+            "since": since,
+            "until": until,
+            "found": total,
+        },
+    )
+    return total, found

@@ -7,8 +7,12 @@ from vigil.accounts.permissions import has_permission
 
 @login_required
 def home(request):
+    if has_permission(request.user, Action.WORKLIST_VIEW):
+        return redirect("clocks:worklist")
     if has_permission(request.user, Action.REFERRAL_VIEW):
         return redirect("intake:referral-list")
+    if has_permission(request.user, Action.AUDIT_VIEW):
+        return redirect("audit:search")
     return render(request, "core/home.html")
 
 

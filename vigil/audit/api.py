@@ -1,0 +1,57 @@
+from datetime import datetime
+
+from ninja import Router, Schema
+
+from . import services
+
+router = Router(tags=["audit"])
+
+
+class Event(Schema):
+    id: int
+    at: datetime
+    actor_name: str
+    action: str
+    object_type: str
+    object_id: str
+    referral_id: int | None
+    force_code: str
+    request_id: str
+    source_address: str
+    channel: str
+    before: dict | list | None
+    after: dict | list | None
+    detail: str
+    hash: str
+
+
+class Events(Schema):
+    total: int
+    events: list[Event]
+
+
+@router.get(
+    "/audit/events",
+    response=Events,
+    summary="Search the audit trail (auditors): by referral, user, action, period",
+)
+def events(
+    request,
+    referral: str = "",
+    username: str = "",
+    action: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 1,
+):
+    total, found = services.search(
+        request.user,
+        referral=referral,
+        username=username,
+        action=action,
+        since=since,
+        until=until,
+        limit=200,
+        offset=(max(page, 1) - 1) * 200,
+    )
+    return {"total": total, "events": found}
