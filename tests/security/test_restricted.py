@@ -20,7 +20,7 @@ def restricted(make_user, forces):
 
 
 def test_people_not_named_find_nothing(client, make_user, restricted):
-    referral, head, named = restricted
+    referral, _head, _named = restricted
     other = make_user("investigator", "XF", username="not-named")
     client.force_login(other)
     assert client.get(reverse("intake:referral-detail", args=[referral.pk])).status_code == 404
@@ -38,7 +38,7 @@ def test_named_people_see_it_and_it_is_flagged(client, restricted):
 
 
 def test_its_clocks_stay_out_of_other_peoples_worklists(make_user, restricted):
-    referral, head, named = restricted
+    referral, head, _named = restricted
     supervisor = make_user("supervisor", "XF")
     force_list = clocks.worklist(supervisor, as_of=AS_OF, scope="force")
     assert all(item["referral_id"] != referral.pk for item in force_list["items"])
