@@ -99,7 +99,7 @@ class FlagsIn(Schema):
     flags: list[str]
 
 
-class DecisionIn(Schema):
+class SocialCareDecisionIn(Schema):
     decision: str
     decided_at: datetime | None = None
 
@@ -310,7 +310,7 @@ def flags(request, referral_id: int, body: FlagsIn):
     response=dict,
     summary="Record children's social care's decision",
 )
-def social_care_decision(request, item_id: int, body: DecisionIn):
+def social_care_decision(request, item_id: int, body: SocialCareDecisionIn):
     from vigil.safeguarding.models import SocialCareReferral
 
     item = get_object_or_404(SocialCareReferral, pk=item_id)

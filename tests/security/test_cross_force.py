@@ -1,0 +1,168 @@
+"""Another force's referral is not found, on every page and every API endpoint that takes one."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from tests.clocks.test_clock_service import low_risk
+from tests.conftest import store
+from vigil.risk.models import Override
+from vigil.risk.services import propose_override
+from vigil.safeguarding.services import (
+    refer_to_lado,
+    request_strategy_discussion,
+    share_with_social_care,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def theirs(make_user, forces):
+    """A referral of force YF with one of each record that has its own id in the API."""
+    received = timezone.now() - timedelta(days=2)
+    referral, _ = store(low_risk(received) | {"force": "YF"}, as_of=received)
+    officer = make_user("supervisor", "YF")
+    now = timezone.now()
+    share_with_social_care(
+        officer, referral, authority="Y", method="phone", what_was_shared="x", as_of=now
+    )
+    request_strategy_discussion(officer, referral, as_of=now)
+    refer_to_lado(officer, referral, authority="Y", as_of=now)
+    propose_override(
+        make_user("assessor", "YF"), referral, "high", "Concern about access.", as_of=now
+    )
+    propose_override(
+        make_user("assessor", "YF"), referral, "medium", "Access was ruled out.", as_of=now
+    )
+    return referral
+
+
+def page_routes():
+    def walk(patterns, prefix=""):
+        for item in patterns:
+            if isinstance(item, URLResolver):
+                yield from walk(item.url_patterns, prefix + str(item.pattern))
+            elif isinstance(item, URLPattern) and "<int:referral_id>" in str(item.pattern):
+                yield prefix + str(item.pattern)
+
+    return sorted(set(walk(get_resolver().url_patterns)))
+
+
+def test_there_are_pages_to_check():
+    assert len(page_routes()) >= 15
+
+
+@pytest.mark.parametrize("route", page_routes())
+def test_every_page_with_a_referral_is_not_found_for_another_force(
+    client, make_user, theirs, route
+):
+    client.force_login(make_user("unit_head", "XF"))
+    url = "/" + route.replace("<int:referral_id>", str(theirs.pk)).replace("<str:ref>", "s1")
+    response = client.post(url, {}) if client.get(url).status_code == 405 else client.get(url)
+    assert response.status_code == 404, url
+
+
+def _value(schema: dict, components: dict):
+    if "$ref" in schema:
+        return _body(components[schema["$ref"].split("/")[-1]], components)
+    if "anyOf" in schema:
+        return _value(next(s for s in schema["anyOf"] if s.get("type") != "null"), components)
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if schema.get("format") == "date-time":
+        return timezone.now().isoformat()
+    if schema.get("format") == "date":
+        return "2020-01-01"
+    return {
+        "string": "x" * max(schema.get("minLength", 1), 10),
+        "integer": 1,
+        "number": 1,
+        "boolean": True,
+        "array": [],
+        "object": {},
+    }.get(kind, "x")
+
+
+def _body(schema: dict, components: dict) -> dict:
+    return {
+        name: _value(schema["properties"][name], components) for name in schema.get("required", [])
+    }
+
+
+def api_operations(client) -> list[tuple[str, str, dict]]:
+    document = client.get("/api/v1/openapi.json").json()
+    components = document.get("components", {}).get("schemas", {})
+    operations = []
+    for path, methods in document["paths"].items():
+        if not any(name in path for name in ("{referral_id}", "{override_id}", "{item_id}")):
+            continue
+        for method, operation in methods.items():
+            body = {}
+            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
+            if content:
+                body = (
+                    _body(content["schema"], components)
+                    if "$ref" not in content["schema"]
+                    else _value(content["schema"], components)
+                )
+            operations.append((method, path, body))
+    return operations
+
+
+def test_every_api_endpoint_with_a_referral_is_not_found_for_another_force(
+    client, make_user, theirs
+):
+    client.force_login(make_user("unit_head", "XF"))
+    ids = {
+        "{referral_id}": theirs.pk,
+        "{override_id}": Override.objects.filter(referral=theirs, status="pending").first().pk,
+        "{item_id}": None,
+    }
+    operations = api_operations(client)
+    assert len(operations) >= 20
+    for method, path, body in operations:
+        item = {
+            "social-care-referrals": theirs.social_care_referrals.first(),
+            "strategy-discussions": theirs.strategy_discussions.first(),
+            "lado-referrals": theirs.lado_referrals.first(),
+        }
+        url = path.replace("/api/v1", "")
+        for name, value in ids.items():
+            if name == "{item_id}":
+                kind = next((k for k in item if k in url), None)
+                value = item[kind].pk if kind else None
+            if value is not None:
+                url = url.replace(name, str(value))
+        url = url.replace("{ref}", "s1")
+        if method == "get":
+            response = client.get(f"/api/v1{url}")
+        else:
+            response = getattr(client, method)(
+                f"/api/v1{url}", json.dumps(body), content_type="application/json"
+            )
+        assert response.status_code == 404, (
+            method,
+            url,
+            response.status_code,
+            response.content[:200],
+        )
+
+
+def test_api_schemas_have_distinct_names_so_the_openapi_document_is_right():
+    from ninja import Schema
+
+    import vigil.api  # noqa: F401 - loads every router
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    ours = [cls for cls in subclasses(Schema) if cls.__module__.startswith("vigil.")]
+    names = [cls.__name__ for cls in ours]
+    assert len(names) == len(set(names)), sorted(n for n in names if names.count(n) > 1)
