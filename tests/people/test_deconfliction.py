@@ -133,6 +133,7 @@ def test_another_forces_linked_referral_is_named_but_not_opened(make_user):
     )
     [link] = links_of(mine, viewer=make_user("investigator", "XF"))
     assert (link["visible"], link["referral_id"], link["force"]) == (False, None, "YF")
+    assert (link["source_reference"], link["received_at"]) == ("", None)  # nothing of theirs
     assert link["matched_on"] == "a@example.com"
 
 

@@ -117,7 +117,7 @@ class LinkedReferral(Schema):
     force: str
     source: str
     source_reference: str
-    received_at: datetime
+    received_at: datetime | None
     visible: bool
     person_ref: str
     person_role: str

@@ -179,13 +179,15 @@ def linked_referrals(referral, viewer) -> list[dict]:
             here, there, other_id = link.linked_person_id, link.person_id, link.referral_id
         other = others[other_id]
         can_see = other_id in visible
+        # A referral this person may not open is named only by the force that holds it: enough
+        # to ask them, nothing of their case.
         found.append(
             {
                 "referral_id": other_id if can_see else None,
                 "force": other["force__code"],
-                "source": other["source"],
-                "source_reference": other["source_reference"],
-                "received_at": other["received_at"].isoformat(),
+                "source": other["source"] if can_see else "",
+                "source_reference": other["source_reference"] if can_see else "",
+                "received_at": other["received_at"].isoformat() if can_see else None,
                 "visible": can_see,
                 "person_ref": people[here].ref,
                 "person_role": people[here].role,
@@ -195,7 +197,9 @@ def linked_referrals(referral, viewer) -> list[dict]:
                 "matched_on": link.matched_on,
             }
         )
-    found.sort(key=lambda item: (item["received_at"], item["source_reference"], item["reason"]))
+    found.sort(
+        key=lambda item: (item["received_at"] or "", item["source_reference"], item["reason"])
+    )
     return found
 
 
