@@ -79,6 +79,9 @@ class Referral(models.Model):
     # Flags set by people (firearms, restricted…); the suspect-is-a-child and position-of-trust
     # flags follow from the grade's facts and are added when shown.
     flags = models.JSONField(default=list, blank=True)
+    # When a closed referral's record is reviewed, and when its personal data was deleted.
+    review_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    personal_data_deleted_at = models.DateTimeField(null=True, blank=True)
     # Restricted referrals (a suspect who is a police officer…) are visible only to named people.
     is_restricted = models.BooleanField(default=False)
     # Raised by every change, so two people changing the referral at once cannot silently

@@ -21,6 +21,7 @@ from vigil.audit.services import record
 from vigil.clocks.services import sync_clocks
 from vigil.intake.choices import DERIVED_FLAGS, TRANSITIONS, Flag, ReferralStatus
 from vigil.intake.models import Referral
+from vigil.intake.retention import review_date
 from vigil.intake.services import advance, changing, require_visible
 
 from .models import (
@@ -567,7 +568,8 @@ def close(
         )
         before = referral.status
         referral.status = ReferralStatus.CLOSED
-        referral.save(update_fields=["status"])
+        referral.review_at = review_date(when, outcome)
+        referral.save(update_fields=["status", "review_at"])
         record(
             actor,
             AuditAction.REFERRAL_CLOSED,

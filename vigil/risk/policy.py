@@ -74,6 +74,7 @@ class Policy:
     clocks: dict
     escalation: dict
     standards: tuple
+    retention: dict
     sha256: str
     text: str = field(repr=False, compare=False)
 
@@ -158,6 +159,7 @@ def _build(data: dict, text: str) -> Policy:
         clocks=dict(data.get("clocks", {})),
         escalation=dict(data.get("escalation", {})),
         standards=tuple(dict(item) for item in data.get("standards", [])),
+        retention=dict(data.get("retention", {})),
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         text=text,
     )
