@@ -45,7 +45,8 @@ def test_sign_in_upload_a_package_and_find_the_referral(
     page.fill("#id_username", "ivy")
     page.fill("#id_password", PASSWORD)
     page.click("button:has-text('Sign in')")
-    page.wait_for_url(f"{live_server.url}/referrals/")
+    page.wait_for_url(f"{live_server.url}/worklist/")
+    page.click("nav >> text=Referrals")
     assert "0 referrals" in page.inner_text("[data-testid=referral-count]")
 
     page.click("text=Import referrals")
