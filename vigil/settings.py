@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "vigil.clocks",
     "vigil.investigations",
     "vigil.safeguarding",
+    "vigil.insight",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("worklist/", include("vigil.clocks.urls")),
     path("investigation/", include("vigil.investigations.urls")),
     path("audit/", include("vigil.audit.urls")),
+    path("insight/", include("vigil.insight.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -46,6 +46,9 @@ outcome.close             .  .  Y  .  Y  Y  .  .  .  .  .
 outcome.approve           .  .  .  .  Y  Y  .  .  .  .  .
 referral.restrict         .  .  .  .  Y  Y  .  .  .  .  .
 retention.delete          .  .  .  .  .  Y  .  .  .  .  .
+insight.force             .  .  .  .  Y  Y  Y  Y  .  .  .
+insight.region            .  .  .  .  .  .  .  .  Y  .  .
+insight.rows              .  .  .  .  .  Y  .  Y  .  .  .
 audit.view                .  .  .  .  .  .  .  .  .  Y  .
 force.manage              .  .  .  .  .  .  .  .  .  .  Y
 user.manage               .  .  .  .  .  .  .  .  .  .  Y

@@ -41,6 +41,9 @@ class Action(models.TextChoices):
     OUTCOME_APPROVE = "outcome.approve", "Close not in the public interest, or past safeguarding"
     REFERRAL_RESTRICT = "referral.restrict", "Restrict a referral to named people"
     RETENTION_DELETE = "retention.delete", "Approve deleting personal data at review"
+    INSIGHT_FORCE = "insight.force", "See the force's dashboard and export its tables"
+    INSIGHT_REGION = "insight.region", "See the region's forces side by side (aggregates only)"
+    INSIGHT_ROWS = "insight.rows", "Export pseudonymised referral rows for analysis"
     FORCE_MANAGE = "force.manage", "Add and rename forces"
     USER_MANAGE = "user.manage", "Add users and change their roles"
     AUDIT_VIEW = "audit.view", "Search the audit trail"
@@ -86,14 +89,18 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.OUTCOME_CLOSE,
             Action.OUTCOME_APPROVE,
             Action.REFERRAL_RESTRICT,
+            Action.INSIGHT_FORCE,
         }
     ),
 }
-ROLE_ACTIONS[Role.UNIT_HEAD] = ROLE_ACTIONS[Role.SUPERVISOR] | {Action.RETENTION_DELETE}
+ROLE_ACTIONS[Role.UNIT_HEAD] = ROLE_ACTIONS[Role.SUPERVISOR] | {
+    Action.RETENTION_DELETE,
+    Action.INSIGHT_ROWS,
+}
 ROLE_ACTIONS[Role.CHILD_PROTECTION_LEAD] = frozenset(
-    _VIEW | {Action.BREACHES_VIEW, Action.ASSURANCE_VIEW}
+    _VIEW | {Action.BREACHES_VIEW, Action.ASSURANCE_VIEW, Action.INSIGHT_FORCE}
 )
-ROLE_ACTIONS[Role.ANALYST] = frozenset()
-ROLE_ACTIONS[Role.REGIONAL_OVERSIGHT] = frozenset()
+ROLE_ACTIONS[Role.ANALYST] = frozenset({Action.INSIGHT_FORCE, Action.INSIGHT_ROWS})
+ROLE_ACTIONS[Role.REGIONAL_OVERSIGHT] = frozenset({Action.INSIGHT_REGION})
 ROLE_ACTIONS[Role.AUDITOR] = frozenset({Action.AUDIT_VIEW})
 ROLE_ACTIONS[Role.ADMINISTRATOR] = frozenset({Action.FORCE_MANAGE, Action.USER_MANAGE})

@@ -13,6 +13,10 @@ def home(request):
         return redirect("intake:referral-list")
     if has_permission(request.user, Action.AUDIT_VIEW):
         return redirect("audit:search")
+    if has_permission(request.user, Action.INSIGHT_FORCE) or has_permission(
+        request.user, Action.INSIGHT_REGION
+    ):
+        return redirect("insight:dashboard")
     return render(request, "core/home.html")
 
 

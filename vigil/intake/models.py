@@ -35,6 +35,10 @@ class Referral(models.Model):
     """One referral: an intelligence package about suspected online child sexual abuse."""
 
     force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="referrals")
+    # The force that received it: a force's demand stays its own after a transfer.
+    received_by_force = models.ForeignKey(
+        "accounts.Force", on_delete=models.PROTECT, null=True, related_name="+"
+    )
     source = models.CharField(max_length=16, choices=Source.choices)
     source_reference = models.CharField(max_length=120)
     received_at = models.DateTimeField()
@@ -115,6 +119,7 @@ class Referral(models.Model):
             models.Index(fields=["force", "-received_at"], name="referral_force_received"),
             models.Index(fields=["force", "status"], name="referral_force_status"),
             models.Index(fields=["force", "grade"], name="referral_force_grade"),
+            models.Index(fields=["received_by_force", "received_at"], name="referral_demand"),
         ]
 
     def __str__(self) -> str:

@@ -270,6 +270,7 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
     user = None if isinstance(actor, SystemActor) else actor
     referral = Referral.objects.create(
         force=force,
+        received_by_force=force,
         source=draft.source,
         source_reference=draft.source_reference,
         received_at=draft.received_at,

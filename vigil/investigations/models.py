@@ -159,6 +159,9 @@ class Outcome(Recorded):
     # Why it was closed although a safeguarding step was still due (a supervisor's words).
     outstanding_safeguarding_reason = models.TextField(blank=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["closed_at"], name="outcome_closed_at")]
+
     def __str__(self) -> str:
         return f"{self.code}: {self.text}"
 

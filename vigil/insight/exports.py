@@ -1,0 +1,112 @@
+"""Tables as CSV and XLSX (safe against spreadsheet formulas), and the inspection pack as PDF."""
+
+import csv
+import io
+from datetime import datetime
+
+from openpyxl import Workbook
+
+from .charts import render
+from .figures import spreadsheet_safe
+from .services import Period, Scope, Table
+
+
+def _cells(table: Table):
+    yield [spreadsheet_safe(column) for column in table.columns]
+    for row in table.rows:
+        yield [spreadsheet_safe("" if value is None else value) for value in row]
+
+
+def as_csv(table: Table) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in _cells(table):
+        writer.writerow(row)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def as_xlsx(tables: list[Table]) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    for table in tables:
+        sheet = book.create_sheet(title=table.key[:31])
+        for row in _cells(table):
+            sheet.append(row)
+        if table.note:
+            sheet.append([])
+            sheet.append([spreadsheet_safe(table.note)])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def inspection_pack(tables: list[Table], scope: Scope, period: Period, as_of: datetime) -> bytes:
+    """One PDF with every chart and table for the scope and period (an inspector's pack)."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import (
+        Image,
+        PageBreak,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        TableStyle,
+    )
+    from reportlab.platypus import Table as PdfTable
+
+    buffer = io.BytesIO()
+    page = landscape(A4)
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=page,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=f"Vigil inspection pack: {scope.label}",
+        author="Vigil",
+    )
+    styles = getSampleStyleSheet()
+    small = styles["BodyText"].clone("small", fontSize=7, leading=9)
+    story = [
+        Paragraph(f"Inspection pack: {scope.label}", styles["Title"]),
+        Paragraph(
+            f"Period {period}; figures as of {as_of:%d %B %Y %H:%M} (London time).",
+            styles["BodyText"],
+        ),
+        Paragraph(
+            "Counted from Vigil's own records. No person is named in this pack.", styles["BodyText"]
+        ),
+        Spacer(1, 6 * mm),
+    ]
+    width = page[0] - 30 * mm
+    for table in tables:
+        story.append(Paragraph(table.title, styles["Heading2"]))
+        chart = render(table)
+        if chart:
+            image = Image(io.BytesIO(chart))
+            ratio = width * 0.7 / image.drawWidth
+            image.drawWidth, image.drawHeight = image.drawWidth * ratio, image.drawHeight * ratio
+            story.append(image)
+        rows = [[Paragraph(str(c), small) for c in table.columns]]
+        rows += [
+            [Paragraph("–" if v is None else str(v), small) for v in row] for row in table.rows
+        ] or [[Paragraph("No data", small)]]
+        grid = PdfTable(rows, repeatRows=1, hAlign="LEFT")
+        grid.setStyle(
+            TableStyle(
+                [
+                    ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f2f1")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        story.append(grid)
+        if table.note:
+            story.append(Paragraph(table.note, small))
+        story.append(PageBreak())
+    document.build(story)
+    return buffer.getvalue()

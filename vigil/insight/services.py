@@ -1,0 +1,614 @@
+"""The figures leaders and inspectors see: demand, backlog, timeliness, safeguarding, grading
+and outcomes, for a force or a region, for any period, as of any date.
+
+Every figure is counted from the same records the worklists use. Each is a ``Table`` (title,
+columns, rows, a note on how it is counted) so the page, the CSV and XLSX downloads and the
+inspection pack all show the same numbers.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth, TruncWeek
+
+from vigil.accounts.actors import Actor, SystemActor
+from vigil.accounts.choices import Action
+from vigil.accounts.models import Force
+from vigil.accounts.permissions import has_permission, require
+from vigil.audit.choices import AuditAction
+from vigil.audit.services import record
+from vigil.clocks import rules
+from vigil.clocks.models import Clock, ClockKind
+from vigil.clocks.services import clock_tables
+from vigil.intake.choices import ReferralStatus, Source
+from vigil.intake.models import Referral
+from vigil.investigations.models import Outcome
+from vigil.investigations.services import outcome_types
+from vigil.people.ages import age_on
+from vigil.people.models import Access, Person
+from vigil.risk.models import Assessment, Grade, Override
+from vigil.safeguarding.models import LadoReferral, StrategyDiscussion
+
+from .figures import FORECAST_METHOD, forecast_monthly, median, percentile, share
+
+LONDON = ZoneInfo("Europe/London")
+GRADES = list(reversed(Grade.values))  # very high first: shown as prominently as low, in order
+AGE_BANDS = [
+    (0, 7, "up to 7 days"),
+    (8, 30, "8 to 30 days"),
+    (31, 90, "31 to 90 days"),
+    (91, 180, "91 to 180 days"),
+    (181, 100_000, "over 180 days"),
+]
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    note: str = ""
+    chart: dict = field(default_factory=dict)
+
+
+@dataclass
+class Scope:
+    """Whose figures: one force, or the forces of a region side by side."""
+
+    forces: list[Force]
+    region: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.region:
+            return f"Region {self.region} ({', '.join(f.code for f in self.forces)})"
+        return str(self.forces[0])
+
+    @property
+    def ids(self) -> list[int]:
+        return [force.pk for force in self.forces]
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(), LONDON)
+
+    @property
+    def until(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time(), LONDON)
+
+    def __str__(self) -> str:
+        return f"{self.start:%d %B %Y} to {self.end:%d %B %Y}"
+
+
+def scope_for(actor: Actor, *, force_code: str = "", region: str = "") -> Scope:
+    """The forces this actor may see figures for: their own force, or their region's forces."""
+    if isinstance(actor, SystemActor):
+        if region:
+            return Scope(list(Force.objects.filter(region=region)), region=region)
+        return Scope([Force.objects.get(code=force_code.upper())])
+    if has_permission(actor, Action.INSIGHT_REGION):
+        forces = list(Force.objects.filter(region=actor.region))
+        if force_code:
+            forces = [f for f in forces if f.code == force_code.upper()]
+        return Scope(forces, region=actor.region if not force_code else "")
+    require(actor, Action.INSIGHT_FORCE)
+    return Scope([actor.force])
+
+
+def dashboard(actor: Actor, scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
+    """Every figure for the scope and period, as of a moment."""
+    if scope.region:
+        return regional(scope, period, as_of=as_of)
+    return [
+        *demand(scope, period, as_of=as_of),
+        *backlog(scope, as_of=as_of),
+        timeliness(scope, period, as_of=as_of),
+        safeguarding(scope, period, as_of=as_of),
+        *grading(scope, period),
+        *outcomes(scope, period),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Demand
+
+
+def _received(scope: Scope, period: Period):
+    # Demand stays with the force that received the referral, whoever holds it now.
+    return Referral.objects.filter(
+        received_by_force_id__in=scope.ids,
+        received_at__gte=period.since,
+        received_at__lt=period.until,
+    )
+
+
+def _months(period: Period) -> list[date]:
+    months, cursor = [], date(period.start.year, period.start.month, 1)
+    while cursor <= period.end:
+        months.append(cursor)
+        cursor = date(cursor.year + cursor.month // 12, cursor.month % 12 + 1, 1)
+    return months
+
+
+def demand(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
+    received = _received(scope, period).filter(received_at__lte=as_of)
+    by_month = defaultdict(Counter)
+    for row in (
+        received.annotate(month=TruncMonth("received_at", tzinfo=LONDON))
+        .values("month", "source", "grade")
+        .annotate(n=Count("id"))
+    ):
+        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        by_month[month]["total"] += row["n"]
+        by_month[month][f"source:{row['source']}"] += row["n"]
+        by_month[month][f"grade:{row['grade'] or 'ungraded'}"] += row["n"]
+    sources = [s for s in Source.values if any(c[f"source:{s}"] for c in by_month.values())]
+    months = _months(period)
+    monthly = Table(
+        key="demand_monthly",
+        title="Referrals received per month, by source and grade",
+        columns=[
+            "Month",
+            "Total",
+            *[Source(s).label for s in sources],
+            *[Grade(g).label for g in GRADES],
+        ],
+        rows=[
+            [
+                f"{month:%Y-%m}",
+                by_month[month]["total"],
+                *[by_month[month][f"source:{s}"] for s in sources],
+                *[by_month[month][f"grade:{g}"] for g in GRADES],
+            ]
+            for month in months
+        ],
+        note="Counted by the force that received each referral, by the month (London time) it "
+        "was received; the grade is the grade in force now.",
+        chart={"kind": "line", "x": 0, "y": [1]},
+    )
+    weekly = Table(
+        key="demand_weekly",
+        title="Referrals received per week",
+        columns=["Week beginning", "Total", *[Grade(g).label for g in GRADES]],
+        rows=[],
+        note="Weeks begin on Monday.",
+    )
+    weeks = defaultdict(Counter)
+    for row in (
+        received.annotate(week=TruncWeek("received_at", tzinfo=LONDON))
+        .values("week", "grade")
+        .annotate(n=Count("id"))
+    ):
+        week = row["week"].date() if isinstance(row["week"], datetime) else row["week"]
+        weeks[week]["total"] += row["n"]
+        weeks[week][row["grade"]] += row["n"]
+    weekly.rows = [
+        [f"{week:%Y-%m-%d}", weeks[week]["total"], *[weeks[week][g] for g in GRADES]]
+        for week in sorted(weeks)
+    ]
+    history = [
+        (month, by_month[month]["total"])
+        for month in months
+        if datetime.combine(month, time(), LONDON) <= as_of
+    ]
+    forecast = forecast_monthly(history)
+    projected = Table(
+        key="demand_forecast",
+        title="Expected referrals per month, next six months",
+        columns=["Month", "Expected", "Lower (95%)", "Upper (95%)"],
+        rows=[
+            [f"{f.month:%Y-%m}", round(f.expected, 1), round(f.lower, 1), round(f.upper, 1)]
+            for f in forecast
+        ],
+        note=FORECAST_METHOD if forecast else FORECAST_METHOD + " Not enough months yet.",
+        chart={"kind": "forecast", "history": [[f"{m:%Y-%m}", n] for m, n in history]},
+    )
+    return [monthly, weekly, projected]
+
+
+# ---------------------------------------------------------------------------------------------
+# Backlog
+
+
+def _open_at(scope: Scope, as_of: datetime):
+    """Referrals held by the scope's forces, received by ``as_of`` and not closed by then."""
+    closed_by_then = Outcome.objects.filter(closed_at__lte=as_of).values("referral_id")
+    return Referral.objects.filter(force_id__in=scope.ids, received_at__lte=as_of).exclude(
+        pk__in=closed_by_then
+    )
+
+
+def backlog(scope: Scope, *, as_of: datetime) -> list[Table]:
+    held = list(_open_at(scope, as_of).values_list("grade", "status", "received_at"))
+    by_state = defaultdict(Counter)
+    ages = defaultdict(Counter)
+    for grade, status, received_at in held:
+        state = status if status != ReferralStatus.CLOSED else ReferralStatus.OUTCOME_PENDING
+        by_state[grade or "ungraded"][state] += 1
+        days = (as_of - received_at).days
+        band = next(label for low, high, label in AGE_BANDS if low <= days <= high)
+        ages[grade or "ungraded"][band] += 1
+    states = [s for s in ReferralStatus.values if s != ReferralStatus.CLOSED]
+    grades = [*GRADES, "ungraded"]
+    return [
+        Table(
+            key="backlog_state",
+            title="Open referrals by grade and state",
+            columns=["Grade", "Total", *[ReferralStatus(s).label for s in states]],
+            rows=[
+                [_grade_label(g), sum(by_state[g].values()), *[by_state[g][s] for s in states]]
+                for g in grades
+            ],
+            note="Referrals held and not closed at the date shown; the state is the state now.",
+            chart={"kind": "bar", "x": 0, "y": 1},
+        ),
+        Table(
+            key="backlog_age",
+            title="Open referrals by age and grade",
+            columns=["Grade", *[label for _, _, label in AGE_BANDS]],
+            rows=[
+                [_grade_label(g), *[ages[g][label] for _, _, label in AGE_BANDS]] for g in grades
+            ],
+            note="Age counted from receipt.",
+        ),
+    ]
+
+
+def _grade_label(grade: str) -> str:
+    return Grade(grade).label if grade in Grade.values else "Not graded"
+
+
+# ---------------------------------------------------------------------------------------------
+# Timeliness
+
+
+def timeliness(scope: Scope, period: Period, *, as_of: datetime) -> Table:
+    _, escalation = clock_tables()
+    due = Clock.objects.filter(
+        force_id__in=scope.ids,
+        due_at__gte=period.since,
+        due_at__lt=period.until,
+        due_at__lte=as_of,
+    ).exclude(cancelled_at__lte=F("due_at"))  # not needed before it fell due
+    taken = defaultdict(list)
+    counts = defaultdict(Counter)
+    for kind, grade, started, due_at, met in due.values_list(
+        "kind", "grade", "started_at", "due_at", "met_at"
+    ):
+        key = (kind, grade)
+        counts[key]["due"] += 1
+        if met is not None and met <= as_of:
+            taken[key].append((met - started).total_seconds() / 3600)
+            counts[key]["on_time" if met <= due_at else "late"] += 1
+    breaches = defaultdict(Counter)
+    overdue = (
+        Clock.objects.filter(force_id__in=scope.ids, started_at__lte=as_of, due_at__lte=as_of)
+        .filter(Q(met_at__isnull=True) | Q(met_at__gt=as_of))
+        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
+    )
+    for kind, grade, started, due_at in overdue.values_list(
+        "kind", "grade", "started_at", "due_at"
+    ):
+        level, _ = rules.level_at(started, due_at, as_of, escalation)
+        breaches[(kind, grade)][level] += 1
+    rows = []
+    for kind in ClockKind.values:
+        for grade in GRADES:
+            key = (kind, grade)
+            if not counts[key]["due"] and not breaches[key]:
+                continue
+            hours = taken[key]
+            rows.append(
+                [
+                    ClockKind(kind).label,
+                    Grade(grade).label,
+                    counts[key]["due"],
+                    counts[key]["on_time"],
+                    share(counts[key]["on_time"], counts[key]["due"]),
+                    _round(median(hours)),
+                    _round(percentile(hours, 0.9)),
+                    breaches[key][1],
+                    breaches[key][2],
+                    breaches[key][3],
+                ]
+            )
+    return Table(
+        key="timeliness",
+        title="Timeliness: duties due in the period, met within their timescale",
+        columns=[
+            "Duty",
+            "Grade",
+            "Due",
+            "Met in time",
+            "Met in time (%)",
+            "Median hours taken",
+            "90th percentile hours",
+            "Breaches now: level 1",
+            "Level 2",
+            "Level 3",
+        ],
+        rows=rows,
+        note="Duties that fell due in the period (a late one counts as not met in time, even "
+        "when done later); hours from the duty's start to when it was met, for those met; "
+        "breaches are those overdue at the date shown, by escalation level. Every grade is "
+        "listed, low as well as very high.",
+        chart={"kind": "timeliness"},
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 1) if value is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Safeguarding
+
+
+def safeguarding(scope: Scope, period: Period, *, as_of: datetime) -> Table:
+    referrals = _received(scope, period).filter(received_at__lte=as_of)
+    ids = list(referrals.values_list("pk", flat=True))
+    children = 0
+    access_children = set(
+        Access.objects.filter(person__referral_id__in=ids).values_list("child_id", flat=True)
+    )
+    for pk, role, born, stated, stated_on in Person.objects.filter(referral_id__in=ids).values_list(
+        "pk", "role", "date_of_birth", "stated_age", "stated_age_on"
+    ):
+        if role in {"household_member", "victim"} or pk in access_children:
+            age = age_on(
+                as_of.date(), date_of_birth=born, stated_age=stated, stated_age_on=stated_on
+            )
+            if age is None or age < 18:
+                children += 1
+    social = Clock.objects.filter(
+        force_id__in=scope.ids,
+        kind=ClockKind.SOCIAL_CARE_REFERRAL,
+        due_at__gte=period.since,
+        due_at__lt=period.until,
+        due_at__lte=as_of,
+    )
+    social_due = social.count()
+    social_on_time = (
+        social.filter(met_at__isnull=False, met_at__lte=as_of)
+        .filter(met_at__lte=F("due_at"))
+        .count()
+    )
+    strategy = StrategyDiscussion.objects.filter(referral__force_id__in=scope.ids)
+    requested = strategy.filter(
+        requested_at__gte=period.since, requested_at__lt=period.until, requested_at__lte=as_of
+    ).count()
+    held = strategy.filter(
+        held_at__gte=period.since, held_at__lt=period.until, held_at__lte=as_of
+    ).count()
+    lado = LadoReferral.objects.filter(
+        referral__force_id__in=scope.ids,
+        referred_at__gte=period.since,
+        referred_at__lt=period.until,
+        referred_at__lte=as_of,
+    ).count()
+    return Table(
+        key="safeguarding",
+        title="Safeguarding",
+        columns=["Measure", "Value"],
+        rows=[
+            ["Children in view (referrals received in the period)", children],
+            ["Social care referrals due in the period", social_due],
+            ["Social care told within timescale", social_on_time],
+            ["Social care told within timescale (%)", share(social_on_time, social_due)],
+            ["Strategy discussions requested", requested],
+            ["Strategy discussions held", held],
+            ["LADO referrals made", lado],
+        ],
+        note="Children in view: household members, children the suspect has access to and "
+        "victims under 18 (or of unknown age) in referrals received in the period.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Grading quality
+
+
+def grading(scope: Scope, period: Period) -> list[Table]:
+    received = _received(scope, period)
+    total = received.count()
+    provisional = received.filter(grade_provisional=True).count()
+    assessments = Assessment.objects.filter(
+        referral__force_id__in=scope.ids,
+        assessed_at__gte=period.since,
+        assessed_at__lt=period.until,
+    )
+    directions = Counter()
+    previous_by_referral: dict[int, str] = {}
+    regrades = assessments.exclude(trigger="imported").values_list("referral_id", "assessed_at")
+    regraded_ids = {referral_id for referral_id, _ in regrades}
+    history = (
+        Assessment.objects.filter(referral_id__in=regraded_ids)
+        .order_by("referral_id", "assessed_at", "id")
+        .values_list("referral_id", "assessed_at", "engine_grade", "trigger")
+    )
+    order = Grade.values
+    for referral_id, assessed_at, engine_grade, trigger in history:
+        before = previous_by_referral.get(referral_id)
+        if before and trigger != "imported" and period.since <= assessed_at < period.until:
+            change = order.index(engine_grade) - order.index(before)
+            directions["up" if change > 0 else "down" if change < 0 else "same"] += 1
+        previous_by_referral[referral_id] = engine_grade
+    overrides = Override.objects.filter(
+        referral__force_id__in=scope.ids,
+        proposed_at__gte=period.since,
+        proposed_at__lt=period.until,
+    ).exclude(proposed_by=None)
+    by_person = defaultdict(Counter)
+    for username, team, status in overrides.values_list(
+        "proposed_by__username", "proposed_by__team", "status"
+    ):
+        by_person[(team or "(no team)", username)]["proposed"] += 1
+        by_person[(team or "(no team)", username)][status] += 1
+    summary = Table(
+        key="grading",
+        title="Grading quality",
+        columns=["Measure", "Value"],
+        rows=[
+            ["Referrals received", total],
+            ["Provisional now", provisional],
+            ["Provisional now (%)", share(provisional, total)],
+            ["Re-grades in the period", sum(directions.values())],
+            ["Re-graded up", directions["up"]],
+            ["Re-graded down", directions["down"]],
+            ["Overrides proposed", overrides.count()],
+            ["Overrides approved", overrides.filter(status="approved").count()],
+            ["Overrides refused", overrides.filter(status="refused").count()],
+        ],
+        note="Re-grades are the engine's grades after a fact changed; up or down against the "
+        "engine's previous grade.",
+    )
+    people = Table(
+        key="grading_by_assessor",
+        title="Overrides by team and assessor",
+        columns=[
+            "Team",
+            "Assessor",
+            "Proposed",
+            "Applied (raised)",
+            "Approved",
+            "Refused",
+            "Waiting",
+        ],
+        rows=[
+            [team, username, c["proposed"], c["applied"], c["approved"], c["refused"], c["pending"]]
+            for (team, username), c in sorted(by_person.items())
+        ],
+    )
+    return [summary, people]
+
+
+# ---------------------------------------------------------------------------------------------
+# Outcomes
+
+
+def outcomes(scope: Scope, period: Period) -> list[Table]:
+    closed = Outcome.objects.filter(
+        referral__force_id__in=scope.ids, closed_at__gte=period.since, closed_at__lt=period.until
+    )
+    by_month = defaultdict(Counter)
+    for row in (
+        closed.annotate(month=TruncMonth("closed_at", tzinfo=LONDON))
+        .values("month", "code")
+        .annotate(n=Count("id"))
+    ):
+        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        by_month[month][row["code"]] += row["n"]
+    codes = sorted(
+        {code for counts in by_month.values() for code in counts},
+        key=lambda code: (len(code), code),
+    )
+    types = outcome_types()
+    total = closed.count()
+    npi = closed.filter(not_in_public_interest=True).count()
+    return [
+        Table(
+            key="outcomes",
+            title="Outcomes by month",
+            columns=["Month", "Total", *[f"{c}: {types.get(c, {}).get('text', c)}" for c in codes]],
+            rows=[
+                [f"{m:%Y-%m}", sum(by_month[m].values()), *[by_month[m][c] for c in codes]]
+                for m in _months(period)
+            ],
+            note="Home Office outcome types, by the month the referral was closed.",
+        ),
+        Table(
+            key="outcomes_summary",
+            title="Outcomes in the period",
+            columns=["Measure", "Value"],
+            rows=[
+                ["Referrals closed", total],
+                ['Closed as "not in the public interest"', npi],
+                ['Closed as "not in the public interest" (%)', share(npi, total)],
+            ],
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The regional view: forces side by side, aggregates only
+
+
+def regional(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
+    measures = [
+        "Referrals received",
+        "Open now",
+        "Enforcement action within timescale (%)",
+        "Low-risk enforcement action within timescale (%)",
+        "Social care told within timescale (%)",
+        "Breaches now",
+        "Breaches now at level 3",
+        "Provisional now (%)",
+        'Closed "not in the public interest" (%)',
+    ]
+    columns = {}
+    for force in scope.forces:
+        one = Scope([force])
+        received = _received(one, period).filter(received_at__lte=as_of)
+        timely = {(row[0], row[1]): row for row in timeliness(one, period, as_of=as_of).rows}
+        enforcement = [row for (kind, _), row in timely.items() if kind == "Enforcement action"]
+        due = sum(row[2] for row in enforcement)
+        on_time = sum(row[3] for row in enforcement)
+        low = timely.get(("Enforcement action", "Low"))
+        care = dict(safeguarding(one, period, as_of=as_of).rows)
+        summary = dict(outcomes(one, period)[1].rows)
+        grading_rows = dict(grading(one, period)[0].rows)
+        breaches = [row for row in timely.values()]
+        columns[force.code] = [
+            received.count(),
+            _open_at(one, as_of).count(),
+            share(on_time, due),
+            low[4] if low else None,
+            care["Social care told within timescale (%)"],
+            sum(row[7] + row[8] + row[9] for row in breaches),
+            sum(row[9] for row in breaches),
+            grading_rows["Provisional now (%)"],
+            summary['Closed as "not in the public interest" (%)'],
+        ]
+    codes = [force.code for force in scope.forces]
+    return [
+        Table(
+            key="regional",
+            title=f"Forces of region {scope.region}, side by side",
+            columns=["Measure", *codes],
+            rows=[
+                [measure, *[columns[code][index] for code in codes]]
+                for index, measure in enumerate(measures)
+            ],
+            note="Aggregates only: no referral, person or officer is named. Counted as on the "
+            "force dashboards.",
+            chart={"kind": "regional"},
+        )
+    ]
+
+
+def audit_export(actor: Actor, what: str, scope: Scope, period: Period, as_of: datetime) -> None:
+    """Every export goes on the audit trail."""
+    record(
+        actor,
+        AuditAction.EXPORTED,
+        object_type="insight",
+        object_id=what,
+        force_code=",".join(f.code for f in scope.forces),
+        after={
+            "export": what,
+            "scope": scope.label,
+            "from": period.start,
+            "to": period.end,
+            "as_of": as_of,
+        },
+    )
