@@ -114,7 +114,8 @@ def test_demand_counts_each_month_inside_the_period_boundaries(world):
     totals = {row[0]: row[1] for row in monthly.rows}
     # R1 (31 Dec) and R5 (1 Apr) are outside; R6 stays XF's demand after its transfer.
     assert totals == {"2026-01": 2, "2026-02": 1, "2026-03": 1}
-    grades = dict(zip(monthly.columns, map(list, zip(*monthly.rows)), strict=True))
+    columns = [list(values) for values in zip(*monthly.rows, strict=True)]
+    grades = dict(zip(monthly.columns, columns, strict=True))
     assert grades["High"] == [0, 1, 0]  # R3, re-graded up
     assert grades["Low"] == [2, 0, 1]
 
