@@ -12,6 +12,7 @@ from vigil.accounts.tokens import user_for_key
 from vigil.audit.api import router as audit_router
 from vigil.clocks.api import router as clocks_router
 from vigil.core.asof import AsOfError
+from vigil.insight.api import router as insight_router
 from vigil.intake.api import router as referrals_router
 from vigil.intake.drafts import IntakeError
 from vigil.intake.services import Conflict
@@ -81,5 +82,6 @@ api.add_router("", risk_router)
 api.add_router("", clocks_router)
 api.add_router("", investigations_router)
 api.add_router("", audit_router)
+api.add_router("", insight_router)
 
 __all__ = ["api"]

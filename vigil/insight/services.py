@@ -612,3 +612,61 @@ def audit_export(actor: Actor, what: str, scope: Scope, period: Period, as_of: d
             "as_of": as_of,
         },
     )
+
+
+def pseudonymised_rows(actor: Actor, scope: Scope, period: Period) -> Table:
+    """One row per referral received in the period, for analysis: no name, no reference; the
+    referral is a pseudonym that stays the same between exports but cannot be reversed."""
+    import hashlib
+    import hmac
+
+    from django.conf import settings
+
+    require(actor, Action.INSIGHT_ROWS)
+    key = settings.SECRET_KEY.encode("utf-8")
+    rows = []
+    closed = dict(
+        Outcome.objects.filter(referral__received_by_force_id__in=scope.ids).values_list(
+            "referral_id", "code"
+        )
+    )
+    for pk, force, source, received, grade, provisional, status in _received(
+        scope, period
+    ).values_list(
+        "pk",
+        "received_by_force__code",
+        "source",
+        "received_at",
+        "grade",
+        "grade_provisional",
+        "status",
+    ):
+        pseudonym = hmac.new(key, f"referral:{pk}".encode(), hashlib.sha256).hexdigest()[:16]
+        rows.append(
+            [
+                pseudonym,
+                force,
+                source,
+                received.astimezone(LONDON).date().isoformat(),
+                grade,
+                provisional,
+                status,
+                closed.get(pk, ""),
+            ]
+        )
+    return Table(
+        key="rows",
+        title="Referrals received, pseudonymised",
+        columns=[
+            "Referral (pseudonym)",
+            "Force",
+            "Source",
+            "Received",
+            "Grade",
+            "Provisional",
+            "State",
+            "Outcome",
+        ],
+        rows=rows,
+        note="No names, references or addresses. The pseudonym is a keyed hash of the referral.",
+    )

@@ -70,7 +70,10 @@ def chart(request, key: str):
 @login_required
 def export(request, key: str, kind: str):
     scope, period, as_of = _request_scope(request)
-    tables = services.dashboard(request.user, scope, period, as_of=as_of)
+    if key == "rows":
+        tables = [services.pseudonymised_rows(request.user, scope, period)]
+    else:
+        tables = services.dashboard(request.user, scope, period, as_of=as_of)
     services.audit_export(request.user, f"{key}.{kind}", scope, period, as_of)
     name = f"vigil-{key}-{period.start}-{period.end}"
     if kind == "csv":
