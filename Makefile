@@ -33,6 +33,7 @@ lint: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.intake
 	$(BIN)/python -m benchmarks.risk
+	$(BIN)/python -m benchmarks.clocks
 
 # Needs the network to reach the vulnerability database; not part of `make test`.
 audit: $(TEST_STAMP)

@@ -1,4 +1,5 @@
-"""Worklist and sweep benchmark (``make bench``): 1,000,000 referrals with their clocks.
+"""Worklist, sweep and dashboard benchmark (``make bench``): 1,000,000 referrals with their
+clocks and outcomes.
 
 Builds, on a fresh SQLite database and (when DATABASE_URL is set) a fresh PostgreSQL
 database, 1,000,000 referrals over three years in 10 forces (100 investigators each, in 10
@@ -97,6 +98,11 @@ def main() -> None:
                 f"  worklist {name:<9} median {item['median_ms']:7.1f} ms   "
                 f"p95 {item['p95_ms']:7.1f} ms   ({item['rows']} rows of {item['total']})"
             )
+        for name, item in figures["dashboard"].items():
+            print(
+                f"  dashboard {name:<8} median {item['median_ms']:7.0f} ms   "
+                f"max {item['max_ms']:7.0f} ms   ({item['runs']} runs, last 12 months)"
+            )
         sweep = figures["sweep"]
         print(
             f"  sweep: {sweep['seconds'] * 1000:.0f} ms for {sweep['escalated']} clocks "
@@ -147,6 +153,7 @@ def _measure(args) -> None:
             "total": total,
         }
     figures["sweep"] = _sweep()
+    figures["dashboard"] = _dashboards(supervisor, max(3, args.runs // 5))
     print(json.dumps(figures))
 
 
@@ -193,7 +200,7 @@ def _build(count: int, officers, connection):
     _, escalation = clock_tables()
     chooser = random.Random(11)  # noqa: S311 - synthetic benchmark data
     span = timedelta(days=3 * 365).total_seconds()
-    referral_rows, clock_rows = [], []
+    referral_rows, clock_rows, outcome_rows = [], [], []
     for referral_id in range(1, count + 1):
         force_officers = officers[referral_id % FORCES]
         force_id = force_officers[0].force_id
@@ -236,8 +243,29 @@ def _build(count: int, officers, connection):
                 "[]",
                 1,
                 False,
+                force_id,
+                None if is_open else received + timedelta(days=3650),
+                None,
             )
         )
+        if not is_open:
+            closed = received + timedelta(days=chooser.uniform(10, 200))
+            code = chooser.choices(["1", "3", "15", "18", "21"], weights=[30, 10, 25, 15, 20])[0]
+            outcome_rows.append(
+                (
+                    len(outcome_rows) + 1,
+                    referral_id,
+                    code,
+                    f"outcome {code}",
+                    "bench",
+                    min(closed, NOW),
+                    code == "21",
+                    "",
+                    None,
+                    "bench",
+                    min(closed, NOW),
+                )
+            )
 
         def clock(kind, started, due, met, referral=(referral_id, force_id, is_open, grade, owner)):
             clock_rows.append(
@@ -278,17 +306,24 @@ def _build(count: int, officers, connection):
         "incident_type_text, incident_occurred_at, platform, escalated, escalation_reason, "
         "annotations, indicators, incident_details, source_details, unmapped, content_digest, "
         "imported_at, imported_by_id, imported_by_name, fact_sources, grade, grade_provisional, "
-        "owner_id, team, flags, version, is_restricted"
+        "owner_id, team, flags, version, is_restricted, received_by_force_id, review_at, "
+        "personal_data_deleted_at"
     )
     clock_columns = (
         "id, referral_id, kind, cycle, rule, started_at, due_at, due_soon_at, met_at, "
         "cancelled_at, cancel_reason, is_open, escalation_level, next_escalation_at, force_id, "
         "owner_id, team, grade, grade_rank, is_restricted"
     )
+    outcome_columns = (
+        "id, referral_id, code, text, rationale, closed_at, not_in_public_interest, "
+        "outstanding_safeguarding_reason, recorded_by_id, recorded_by_name, recorded_at"
+    )
     _check_columns("intake_referral", referral_columns)
     _check_columns("clocks_clock", clock_columns)
+    _check_columns("investigations_outcome", outcome_columns)
     _write(connection, "intake_referral", referral_columns, referral_rows)
     _write(connection, "clocks_clock", clock_columns, clock_rows)
+    _write(connection, "investigations_outcome", outcome_columns, outcome_rows)
     return len(referral_rows), len(clock_rows)
 
 
@@ -358,6 +393,31 @@ def _sqlite(value):
     if isinstance(value, datetime):
         return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
     return value
+
+
+def _dashboards(supervisor, runs: int) -> dict:
+    """The dashboard for one force, and for the region (all ten forces side by side)."""
+    from vigil.accounts.actors import SystemActor
+    from vigil.insight import services
+
+    today = NOW.date()
+    period = services.Period(date(today.year - 1, today.month, 1), today)
+    found = {}
+    for name, actor, scope in (
+        ("force", supervisor, services.scope_for(supervisor)),
+        ("region", SystemActor("bench"), services.scope_for(SystemActor("bench"), region="Bench")),
+    ):
+        timings = []
+        for _ in range(runs):
+            begun = time.perf_counter()
+            services.dashboard(actor, scope, period, as_of=datetime.now(UTC))
+            timings.append((time.perf_counter() - begun) * 1000)
+        found[name] = {
+            "median_ms": statistics.median(timings),
+            "max_ms": max(timings),
+            "runs": runs,
+        }
+    return found
 
 
 def _sweep() -> dict:
