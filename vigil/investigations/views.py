@@ -9,35 +9,15 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from vigil.accounts.models import User
-from vigil.intake.services import Conflict, find_referral
+from vigil.core.changes import apply_change
+from vigil.intake.services import Conflict
 from vigil.safeguarding import services as safeguarding
 
 from . import forms, services
 
 
 def _apply(request, referral_id: int, form_class, change, done: str):
-    referral = find_referral(request.user, referral_id)
-    form = form_class(request.POST)
-    if hasattr(form, "fields") and "referrals" in form.fields:
-        form.fields["referrals"].choices = [
-            (value, value) for value in request.POST.getlist("referrals")
-        ]
-    if not form.is_valid():
-        problems = "; ".join(
-            f"{field.replace('_', ' ')}: {' '.join(errors)}"
-            for field, errors in form.errors.items()
-        )
-        messages.error(request, f"Not recorded. {problems}")
-    else:
-        try:
-            change(referral, form.cleaned_data)
-        except ValidationError as error:
-            messages.error(request, f"Not recorded: {' '.join(error.messages)}")
-        except Conflict as error:
-            messages.error(request, f"Not recorded: {error.message}")
-        else:
-            messages.success(request, done)
-    return redirect(f"/referrals/{referral.pk}/#clocks")
+    return apply_change(request, referral_id, form_class, change, done, section="clocks")
 
 
 @login_required

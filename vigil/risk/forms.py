@@ -51,8 +51,8 @@ class SuspectForm(FactForm):
     access_established = forms.BooleanField(required=False)
     history_established = forms.BooleanField(required=False)
 
-    def changes(self) -> dict:
-        data = self.cleaned_data
+    @staticmethod
+    def changes_of(data: dict) -> dict:
         return {
             "occupation": data["occupation"],
             "works_with_children": {"yes": True, "no": False}.get(data["works_with_children"]),

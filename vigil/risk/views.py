@@ -11,50 +11,26 @@ from django.views.decorators.http import require_POST
 
 from vigil.accounts.choices import Action
 from vigil.accounts.permissions import require
-from vigil.intake.drafts import IntakeError
-from vigil.intake.services import add_indicator, find_referral
+from vigil.core.changes import apply_change, form_problems
+from vigil.intake.services import add_indicator
 from vigil.people import services as people
 
 from . import forms, services
 from .models import Override, QualityCheck
 
 
-def _back(referral_id: int):
-    return redirect(f"/referrals/{referral_id}/#risk")
-
-
-def _problems(form) -> str:
-    return "; ".join(
-        f"{field.replace('_', ' ')}: {' '.join(errors)}" for field, errors in form.errors.items()
-    )
-
-
 def _apply(request, referral_id: int, form_class, change, done: str):
-    """Validate the form, run the change, and say what happened on the referral page."""
-    referral = find_referral(request.user, referral_id)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, f"Not recorded. {_problems(form)}")
-        return _back(referral.pk)
-    try:
-        change(referral, form)
-    except (ValidationError, IntakeError) as error:
-        text = error.message if isinstance(error, IntakeError) else " ".join(error.messages)
-        messages.error(request, f"Not recorded: {text}")
-    else:
-        messages.success(request, done)
-    return _back(referral.pk)
+    return apply_change(request, referral_id, form_class, change, done, section="risk")
 
 
-def _fact(form) -> dict:
-    return {"source": form.cleaned_data["source"], "learned_at": form.cleaned_data["learned_at"]}
+def _fact(data) -> dict:
+    return {"source": data["source"], "learned_at": data["learned_at"]}
 
 
 @login_required
 @require_POST
 def add_household_member(request, referral_id: int):
-    def change(referral, form):
-        data = form.cleaned_data
+    def change(referral, data):
         people.add_household_member(
             request.user,
             referral,
@@ -63,7 +39,7 @@ def add_household_member(request, referral_id: int):
             date_of_birth=data["date_of_birth"],
             age=data["age"],
             as_of=timezone.now(),
-            **_fact(form),
+            **_fact(data),
         )
 
     return _apply(
@@ -78,8 +54,7 @@ def add_household_member(request, referral_id: int):
 @login_required
 @require_POST
 def add_access(request, referral_id: int):
-    def change(referral, form):
-        data = form.cleaned_data
+    def change(referral, data):
         people.add_access(
             request.user,
             referral,
@@ -87,7 +62,7 @@ def add_access(request, referral_id: int):
             child_first_name=data["child_first_name"],
             child_age=data["child_age"],
             as_of=timezone.now(),
-            **_fact(form),
+            **_fact(data),
         )
 
     return _apply(
@@ -102,8 +77,7 @@ def add_access(request, referral_id: int):
 @login_required
 @require_POST
 def add_history(request, referral_id: int):
-    def change(referral, form):
-        data = form.cleaned_data
+    def change(referral, data):
         people.add_history(
             request.user,
             referral,
@@ -112,7 +86,7 @@ def add_history(request, referral_id: int):
             date=data["date"],
             description=data["description"],
             as_of=timezone.now(),
-            **_fact(form),
+            **_fact(data),
         )
 
     return _apply(
@@ -127,13 +101,13 @@ def add_history(request, referral_id: int):
 @login_required
 @require_POST
 def add_referral_indicator(request, referral_id: int):
-    def change(referral, form):
+    def change(referral, data):
         add_indicator(
             request.user,
             referral,
-            form.cleaned_data["indicator"],
+            data["indicator"],
             as_of=timezone.now(),
-            **_fact(form),
+            **_fact(data),
         )
 
     return _apply(
@@ -148,9 +122,14 @@ def add_referral_indicator(request, referral_id: int):
 @login_required
 @require_POST
 def correct_suspect(request, referral_id: int, ref: str):
-    def change(referral, form):
+    def change(referral, data):
         people.correct_person(
-            request.user, referral, ref, changes=form.changes(), as_of=timezone.now(), **_fact(form)
+            request.user,
+            referral,
+            ref,
+            changes=forms.SuspectForm.changes_of(data),
+            as_of=timezone.now(),
+            **_fact(data),
         )
 
     return _apply(
@@ -165,12 +144,12 @@ def correct_suspect(request, referral_id: int, ref: str):
 @login_required
 @require_POST
 def propose_override(request, referral_id: int):
-    def change(referral, form):
+    def change(referral, data):
         override = services.propose_override(
             request.user,
             referral,
-            form.cleaned_data["grade"],
-            form.cleaned_data["reason"],
+            data["grade"],
+            data["reason"],
             as_of=timezone.now(),
         )
         if override.status == "pending":
@@ -184,12 +163,12 @@ def propose_override(request, referral_id: int):
 def decide_override(request, override_id: int):
     override = get_object_or_404(Override, pk=override_id)
 
-    def change(referral, form):
+    def change(referral, data):
         services.decide_override(
             request.user,
             override,
-            approve=form.cleaned_data["decision"] == "approve",
-            reason=form.cleaned_data["reason"],
+            approve=data["decision"] == "approve",
+            reason=data["reason"],
             as_of=timezone.now(),
         )
 
@@ -236,7 +215,7 @@ def quality_checks(request):
                 except (ValidationError, PermissionDenied) as error:
                     messages.error(request, str(error))
             else:
-                messages.error(request, _problems(form))
+                messages.error(request, form_problems(form))
         return redirect("risk:quality-checks")
     checks = (
         QualityCheck.objects.filter(assessment__referral__force_id=request.user.force_id)
