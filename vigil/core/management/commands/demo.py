@@ -148,5 +148,7 @@ class Command(BaseCommand):
             where = user.force.code if user.force else f"region {user.region}"
             self.stdout.write(f"  {user.username:<22} {user.get_role_display()} ({where})")
         self.stdout.write(
-            "Start with intake_officer or supervisor to see Exampleshire's referrals."
+            "Start with intake_officer or investigator to see Exampleshire's referrals. "
+            "supervisor, unit_head and administrator set up an authenticator app (a second "
+            "factor) the first time they sign in."
         )
