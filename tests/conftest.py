@@ -5,6 +5,7 @@ import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -90,6 +91,34 @@ def referral_data(**changes) -> dict:
     data = copy.deepcopy(EXAMPLE_REFERRAL)
     data.update(changes)
     return data
+
+
+def london(*args) -> datetime:
+    return datetime(*args, tzinfo=ZoneInfo("Europe/London"))
+
+
+def low_risk(received: datetime, **suspect) -> dict:
+    """An identified suspect, household, access and history established: graded low."""
+    person = {
+        "ref": "s1",
+        "role": "suspect",
+        "first_name": "Lee",
+        "last_name": "Low",
+        "date_of_birth": "1970-01-01",
+        "works_with_children": False,
+        "household_established": True,
+        "access_established": True,
+        "history_established": True,
+        **suspect,
+    }
+    return referral_data(
+        received_at=received.isoformat(),
+        subjects=[person],
+        access=[],
+        indicators=[],
+        material=[],
+        incident={"type": "csam_possession", "escalated": False},
+    )
 
 
 def as_bytes(data) -> bytes:

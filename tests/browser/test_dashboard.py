@@ -5,8 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from tests.clocks.test_clock_service import low_risk
-from tests.conftest import store
+from tests.conftest import low_risk, store
 from vigil.accounts.models import Force, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

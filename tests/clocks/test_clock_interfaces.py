@@ -9,8 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.clocks.test_clock_service import low_risk
-from tests.conftest import store
+from tests.conftest import low_risk, store
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
-from tests.conftest import SYSTEM, referral_data, store
+from tests.conftest import SYSTEM, london, low_risk, store
 from vigil.clocks import services as clocks
 from vigil.clocks.models import Clock, Notification
 from vigil.investigations import services as investigations
@@ -18,34 +18,6 @@ from vigil.safeguarding import services as safeguarding
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
-
-
-def london(*args) -> datetime:
-    return datetime(*args, tzinfo=LONDON)
-
-
-def low_risk(received: datetime, **suspect) -> dict:
-    """An identified suspect, household, access and history established: graded low."""
-    person = {
-        "ref": "s1",
-        "role": "suspect",
-        "first_name": "Lee",
-        "last_name": "Low",
-        "date_of_birth": "1970-01-01",
-        "works_with_children": False,
-        "household_established": True,
-        "access_established": True,
-        "history_established": True,
-        **suspect,
-    }
-    return referral_data(
-        received_at=received.isoformat(),
-        subjects=[person],
-        access=[],
-        indicators=[],
-        material=[],
-        incident={"type": "csam_possession", "escalated": False},
-    )
 
 
 def clock(referral, kind: str, cycle: int = 1) -> Clock:

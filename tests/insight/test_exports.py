@@ -10,8 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from tests.clocks.test_clock_service import low_risk
-from tests.conftest import REPO, store
+from tests.conftest import REPO, low_risk, store
 from vigil.audit.models import AuditEvent
 from vigil.risk.services import propose_override
 

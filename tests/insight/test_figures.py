@@ -5,8 +5,7 @@ from datetime import date
 
 import pytest
 
-from tests.clocks.test_clock_service import london, low_risk
-from tests.conftest import store
+from tests.conftest import london, low_risk, store
 from vigil.accounts.actors import SystemActor
 from vigil.insight import services
 from vigil.insight.figures import forecast_monthly, median, percentile, share, spreadsheet_safe

@@ -7,8 +7,7 @@ import pytest
 from django.db import connection
 from django.http import Http404
 
-from tests.clocks.test_clock_service import london, low_risk
-from tests.conftest import store
+from tests.conftest import london, low_risk, store
 from vigil.audit.models import AuditEvent
 from vigil.clocks.models import Clock
 from vigil.intake.models import Referral

@@ -8,8 +8,7 @@ import schemathesis
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 
-from tests.clocks.test_clock_service import low_risk
-from tests.conftest import store
+from tests.conftest import low_risk, store
 from vigil.accounts.models import Force, User
 from vigil.accounts.tokens import create_token
 

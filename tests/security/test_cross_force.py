@@ -7,8 +7,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from tests.clocks.test_clock_service import low_risk
-from tests.conftest import store
+from tests.conftest import low_risk, store
 from vigil.risk.models import Override
 from vigil.risk.services import propose_override
 from vigil.safeguarding.services import (

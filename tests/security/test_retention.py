@@ -7,8 +7,7 @@ from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
-from tests.clocks.test_clock_service import london, low_risk
-from tests.conftest import store
+from tests.conftest import london, low_risk, store
 from vigil.audit.models import AuditEvent
 from vigil.intake import retention
 from vigil.intake.drafts import IntakeError

@@ -114,7 +114,7 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
         (clock.kind, clock.cycle): clock
         for clock in Clock.objects.select_for_update().filter(referral=referral)
     }
-    kept = []
+    kept, new = [], []
     for item in planned:
         clock = existing.pop((item.kind, item.cycle), None)
         previous_due = clock.due_at if clock and clock.met_at is None else None
@@ -135,14 +135,14 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
             **_copied(referral),
         }
         if clock is None:
-            clock = Clock.objects.create(
-                referral=referral, kind=item.kind, cycle=item.cycle, **fields
-            )
-        elif any(getattr(clock, name) != value for name, value in fields.items()):
+            new.append(Clock(referral=referral, kind=item.kind, cycle=item.cycle, **fields))
+            continue
+        if any(getattr(clock, name) != value for name, value in fields.items()):
             for name, value in fields.items():
                 setattr(clock, name, value)
             clock.save()
         kept.append(clock)
+    kept.extend(Clock.objects.bulk_create(new))
     reason = (
         "the referral was closed"
         if referral.status == ReferralStatus.CLOSED

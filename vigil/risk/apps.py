@@ -5,3 +5,15 @@ class RiskConfig(AppConfig):
     name = "vigil.risk"
     label = "risk"
     verbose_name = "Risk grading"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from . import services
+
+        # A flushed or migrated database forgets its policy rows; so must the cache of them.
+        post_migrate.connect(
+            lambda **kwargs: services._checked_versions.clear(),
+            weak=False,
+            dispatch_uid="vigil_risk_forget_policy_versions",
+        )

@@ -70,7 +70,15 @@ def policy_of(version: PolicyVersion) -> Policy:
     return _parsed(version.text)
 
 
+_checked_versions: dict[str, PolicyVersion] = {}
+
+
 def _stored_version(policy: Policy, as_of: datetime) -> PolicyVersion:
+    # Checked once per process for each policy text, remembered only once the row is committed
+    # (a rolled-back first use must not leave a remembered row that does not exist).
+    known = _checked_versions.get(policy.sha256)
+    if known is not None:
+        return known
     version = PolicyVersion.objects.filter(policy_id=policy.id, version=policy.version).first()
     if version is None:
         try:
@@ -90,6 +98,7 @@ def _stored_version(policy: Policy, as_of: datetime) -> PolicyVersion:
             f"risk policy {policy.key} has changed since it was first used; give the changed "
             "policy a new version number"
         )
+    transaction.on_commit(lambda: _checked_versions.setdefault(policy.sha256, version))
     return version
 
 
