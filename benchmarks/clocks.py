@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("--referrals", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--measure", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="One database only.")
     args = parser.parse_args()
     if args.measure:
         _measure(args)
@@ -58,6 +59,8 @@ def main() -> None:
         f"{args.runs} runs per query"
     )
     databases = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
+    if args.only:
+        databases = [args.only]
     for database in databases:
         env = dict(os.environ)
         env["VIGIL_DATA_DIR"] = tempfile.mkdtemp(prefix="vigil-clock-bench-")
@@ -124,7 +127,9 @@ def _measure(args) -> None:
     officers, supervisors = _people()
     referrals, clocks = _build(args.referrals, officers, connection)
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        # As autovacuum would have by now: statistics, and (PostgreSQL) the visibility map that
+        # lets the covering indexes answer alone.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
     build = time.perf_counter() - started
 
     from vigil.clocks import services
@@ -148,7 +153,7 @@ def _measure(args) -> None:
         total = result["counts"]["total"] if "counts" in result else result["count"]
         figures[name] = {
             "median_ms": statistics.median(timings),
-            "p95_ms": sorted(timings)[int(len(timings) * 0.95) - 1],
+            "p95_ms": statistics.quantiles(timings, n=20, method="inclusive")[18],
             "rows": len(result["items"]),
             "total": total,
         }
@@ -264,6 +269,7 @@ def _build(count: int, officers, connection):
                     None,
                     "bench",
                     min(closed, NOW),
+                    force_id,
                 )
             )
 
@@ -316,7 +322,8 @@ def _build(count: int, officers, connection):
     )
     outcome_columns = (
         "id, referral_id, code, text, rationale, closed_at, not_in_public_interest, "
-        "outstanding_safeguarding_reason, recorded_by_id, recorded_by_name, recorded_at"
+        "outstanding_safeguarding_reason, recorded_by_id, recorded_by_name, recorded_at, "
+        "force_id"
     )
     _check_columns("intake_referral", referral_columns)
     _check_columns("clocks_clock", clock_columns)
@@ -407,6 +414,9 @@ def _dashboards(supervisor, runs: int) -> dict:
         ("force", supervisor, services.scope_for(supervisor)),
         ("region", SystemActor("bench"), services.scope_for(SystemActor("bench"), region="Bench")),
     ):
+        # One untimed run first: the process's first dashboard also pays for importing the
+        # figure code and warming the database's caches, which a running server has done.
+        services.dashboard(actor, scope, period, as_of=datetime.now(UTC))
         timings = []
         for _ in range(runs):
             begun = time.perf_counter()

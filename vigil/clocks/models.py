@@ -61,7 +61,12 @@ class Clock(models.Model):
             models.Index(fields=["owner", "is_open", "due_at"], name="clock_owner_open"),
             models.Index(fields=["force", "team", "is_open", "due_at"], name="clock_team_open"),
             models.Index(fields=["is_open", "next_escalation_at"], name="clock_escalation_due"),
-            models.Index(fields=["force", "kind", "due_at"], name="clock_force_kind_due"),
+            # Covering the dashboard's timeliness figures, so they read the index alone.
+            models.Index(
+                fields=["force", "due_at"],
+                include=["kind", "grade", "started_at", "met_at", "cancelled_at"],
+                name="clock_force_due",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -590,7 +590,7 @@ def grading(scope: Scope, period: Period) -> list[Table]:
 
 def outcomes(scope: Scope, period: Period) -> list[Table]:
     closed = Outcome.objects.filter(
-        referral__force_id__in=scope.ids, closed_at__gte=period.since, closed_at__lt=period.until
+        force_id__in=scope.ids, closed_at__gte=period.since, closed_at__lt=period.until
     )
     by_month = defaultdict(Counter)
     for row in (
@@ -670,12 +670,12 @@ def regional(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
         figures[force_id]["breaches"] += sum(levels.values())
         figures[force_id]["level_3"] += levels[3]
     closed = Outcome.objects.filter(
-        referral__force_id__in=scope.ids, closed_at__gte=period.since, closed_at__lt=period.until
+        force_id__in=scope.ids, closed_at__gte=period.since, closed_at__lt=period.until
     )
-    for row in closed.values("referral__force_id").annotate(
+    for row in closed.values("force_id").annotate(
         n=Count("id"), npi=Count("id", filter=Q(not_in_public_interest=True))
     ):
-        figures[row["referral__force_id"]].update(closed=row["n"], npi=row["npi"])
+        figures[row["force_id"]].update(closed=row["n"], npi=row["npi"])
     measures = [
         ("Referrals received", lambda f: f["received"]),
         ("Open now", lambda f: f["open"]),

@@ -151,6 +151,10 @@ class Outcome(Recorded):
     referral = models.OneToOneField(
         "intake.Referral", on_delete=models.CASCADE, related_name="outcome"
     )
+    # The force that closed it, kept here so outcome figures need no join to the referrals.
+    force = models.ForeignKey(
+        "accounts.Force", on_delete=models.PROTECT, null=True, related_name="+"
+    )
     code = models.CharField(max_length=16)
     text = models.CharField(max_length=200)
     rationale = models.TextField()
@@ -160,7 +164,13 @@ class Outcome(Recorded):
     outstanding_safeguarding_reason = models.TextField(blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["closed_at"], name="outcome_closed_at")]
+        indexes = [
+            models.Index(
+                fields=["force", "closed_at"],
+                include=["code", "not_in_public_interest"],
+                name="outcome_force_closed",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.code}: {self.text}"

@@ -558,6 +558,7 @@ def close(
             raise RecordError("the referral is already closed")
         item = Outcome.objects.create(
             referral=referral,
+            force=referral.force,
             code=outcome,
             text=kind["text"],
             rationale=rationale.strip(),

@@ -1,0 +1,60 @@
+"""`make bench` runs for minutes at full size, so it is not part of `make test`; these runs at a
+tiny size keep the benchmarks working as the schema changes under them (their bulk loaders
+write tables directly). They check that each benchmark completes and reports, never how fast."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str, tmp_path: Path) -> str:
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)  # the SQLite path only; the full runs cover PostgreSQL
+    env["VIGIL_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "failed" not in done.stdout, done.stdout
+    return done.stdout
+
+
+@pytest.mark.benchmark
+def test_worklist_benchmark_builds_its_referrals_and_reports_every_query(tmp_path):
+    output = _run("benchmarks.clocks", "--referrals", "2000", "--runs", "2", tmp_path=tmp_path)
+    assert "built 2000 referrals" in output
+    for line in ("worklist force", "worklist breaches", "dashboard force", "dashboard region"):
+        assert line in output
+    assert "sweep:" in output
+
+
+@pytest.mark.benchmark
+def test_intake_benchmark_imports_both_formats(tmp_path):
+    output = _run(
+        "benchmarks.intake",
+        "--json-count",
+        "20",
+        "--cybertip-count",
+        "5",
+        "--work",
+        str(tmp_path / "work"),
+        tmp_path=tmp_path,
+    )
+    assert "JSON" in output and "CyberTip" in output
+
+
+@pytest.mark.benchmark
+def test_risk_benchmark_grades_and_stores(tmp_path):
+    output = _run("benchmarks.risk", "--count", "200", tmp_path=tmp_path)
+    assert "engine alone" in output
+    assert "with storage" in output
