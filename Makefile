@@ -20,6 +20,7 @@ demo: $(RUNTIME_STAMP) $(ASSETS_STAMP)
 	$(BIN)/vigil serve --host $(HOST) --port $(PORT)
 
 test: $(TEST_STAMP) $(ASSETS_STAMP) lint
+	mkdir -p "$${VIGIL_DATA_DIR:-var}"  # where the migration history check looks
 	VIGIL_ENV=test $(BIN)/vigil makemigrations --check --dry-run
 	$(BIN)/bandit -q -c pyproject.toml -r vigil --severity-level high
 	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
