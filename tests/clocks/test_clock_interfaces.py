@@ -159,3 +159,40 @@ def test_the_worker_runs_the_sweep_and_the_daily_regrade_once(referral, capsys):
     call_command("worker", "--once")
     assert JobRun.objects.filter(name="daily re-grade").count() == 1
     assert JobRun.objects.filter(name="escalation sweep", outcome="done").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_runs_in_a_thread_as_vigil_serve_starts_it(referral):
+    # `vigil serve` runs the worker in a thread, where setting a signal handler raises; the
+    # escalations silently never ran in the embedded deployment.
+    import threading
+
+    from vigil.clocks.models import JobRun
+
+    failures = []
+
+    def run():
+        try:
+            call_command("worker", "--once", stdout=io.StringIO())
+        except Exception as error:  # the thread's failure, reported to the test
+            failures.append(error)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    worker.join(timeout=60)
+    assert failures == []
+    assert JobRun.objects.filter(name="escalation sweep", outcome="done").count() == 1
+
+
+def test_a_failed_minute_does_not_stop_the_worker(monkeypatch, caplog):
+    from unittest import mock
+
+    from vigil.clocks.management.commands import worker
+
+    ticks = mock.Mock(side_effect=[RuntimeError("database unavailable"), None])
+    monkeypatch.setattr(worker.Command, "_tick", lambda self: ticks())
+    sleeps = mock.Mock(side_effect=[None, KeyboardInterrupt])  # stop after the second minute
+    monkeypatch.setattr(worker.time, "sleep", sleeps)
+    call_command("worker", "--interval", "0", stdout=io.StringIO())
+    assert ticks.call_count == 2
+    assert "background work failed" in caplog.text

@@ -1,6 +1,9 @@
+import logging
 import signal
+import threading
 import time
 
+from django import db
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
@@ -8,6 +11,8 @@ from vigil.clocks import services
 from vigil.clocks.models import JobRun
 from vigil.core.commands import system_actor
 from vigil.risk.services import regrade_all
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -22,11 +27,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         stopping = {"now": False}
-        signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
+        # Only the main thread may set signal handlers; `vigil serve` runs this in a thread and
+        # stops it with the process.
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, lambda *_: stopping.update(now=True))
         while not stopping["now"]:
-            self._tick()
             if options["once"]:
+                self._tick()
                 break
+            try:
+                self._tick()
+            except Exception:
+                # A failed minute (the database briefly unavailable, say) must not end the
+                # escalations for good: log it loudly and try again next minute.
+                log.exception("background work failed; trying again in %s s", options["interval"])
+            finally:
+                db.close_old_connections()
             try:
                 time.sleep(options["interval"])
             except KeyboardInterrupt:
