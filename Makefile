@@ -30,6 +30,7 @@ test: $(TEST_STAMP) $(ASSETS_STAMP) lint
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.intake

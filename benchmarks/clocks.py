@@ -404,7 +404,7 @@ def _sqlite(value):
 
 def _dashboards(supervisor, runs: int) -> dict:
     """The dashboard for one force, and for the region (all ten forces side by side)."""
-    from vigil.accounts.actors import SystemActor
+    from vigil.core.actors import SystemActor
     from vigil.insight import services
 
     today = NOW.date()
@@ -431,8 +431,8 @@ def _dashboards(supervisor, runs: int) -> dict:
 
 
 def _sweep() -> dict:
-    from vigil.accounts.actors import SystemActor
     from vigil.clocks.services import sweep
+    from vigil.core.actors import SystemActor
 
     actor = SystemActor("bench")
     begun = time.perf_counter()

@@ -129,8 +129,8 @@ def _measure(args) -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
-    from vigil.accounts.actors import SystemActor
     from vigil.accounts.models import Force
+    from vigil.core.actors import SystemActor
 
     call_command("init", verbosity=0)
     for code in FORCES:
@@ -185,9 +185,9 @@ def _bulk_insert(drafts: list, now) -> None:
     from django.db import transaction
 
     from vigil.accounts.models import Force
-    from vigil.intake.models import Document, Material, Referral
     from vigil.people.models import Address, History, Identifier, MatchKey, Person
     from vigil.people.normalise import match_keys, normalise
+    from vigil.referrals.models import Document, Material, Referral
 
     forces = {force.code: force for force in Force.objects.all()}
     with transaction.atomic():

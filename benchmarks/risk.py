@@ -188,9 +188,9 @@ def _store(count: int) -> None:
     from django.core.management import call_command
     from django.db import transaction
 
-    from vigil.accounts.actors import SystemActor
     from vigil.accounts.models import Force
-    from vigil.intake.models import Referral
+    from vigil.core.actors import SystemActor
+    from vigil.referrals.models import Referral
     from vigil.risk.derive import derive_facts
     from vigil.risk.engine import grade
     from vigil.risk.models import Assessment

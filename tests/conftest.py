@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from vigil.accounts.actors import SystemActor
 from vigil.accounts.models import Force, User
+from vigil.core.actors import SystemActor
 from vigil.intake import native_json
 from vigil.intake.services import store_referral
 

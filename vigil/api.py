@@ -7,17 +7,25 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
+from pydantic import ValidationError as SchemaError
 
+# Each part's api.py adds its routes to the one router when it is imported.
 from vigil.accounts.tokens import user_for_key
-from vigil.audit.api import router as audit_router
-from vigil.clocks.api import router as clocks_router
+from vigil.audit import api as audit_api  # noqa: F401
+from vigil.audit.services import record_refusal
+from vigil.clocks import api as clocks_api  # noqa: F401
+from vigil.core.api import router
 from vigil.core.asof import AsOfError
-from vigil.insight.api import router as insight_router
-from vigil.intake.api import router as referrals_router
-from vigil.intake.drafts import IntakeError
-from vigil.intake.services import Conflict
-from vigil.investigations.api import router as investigations_router
-from vigil.risk.api import router as risk_router
+from vigil.insight import api as insight_api  # noqa: F401
+from vigil.intake import api as intake_api  # noqa: F401
+from vigil.investigations import api as investigations_api  # noqa: F401
+from vigil.people import api as people_api  # noqa: F401
+from vigil.referrals import api as referrals_api  # noqa: F401
+from vigil.referrals.changes import Conflict
+from vigil.referrals.drafts import IntakeError
+from vigil.risk import api as risk_api  # noqa: F401
+from vigil.safeguarding import api as safeguarding_api  # noqa: F401
+from vigil.site import api as site_api  # noqa: F401
 
 
 class BearerToken(HttpBearer):
@@ -74,14 +82,25 @@ def _not_found(request, error):
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, error):
+    # The refused service's transaction has rolled back; the refusal is recorded on its own.
+    record_refusal(
+        getattr(request, "user", None),
+        getattr(error, "action", "") or request.path[:64],
+        detail=str(error),
+    )
     return api.create_response(request, {"error": str(error) or "not allowed"}, status=403)
 
 
-api.add_router("/referrals", referrals_router)
-api.add_router("", risk_router)
-api.add_router("", clocks_router)
-api.add_router("", investigations_router)
-api.add_router("", audit_router)
-api.add_router("", insight_router)
+@api.exception_handler(SchemaError)
+def _schema_refused(request, error: SchemaError):
+    problem = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid"}
+    return api.create_response(
+        request,
+        {"error": problem["msg"], "location": ".".join(str(part) for part in problem["loc"])},
+        status=422,
+    )
+
+
+api.add_router("", router)
 
 __all__ = ["api"]

@@ -62,16 +62,19 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # In the order of their layers, from the bottom (see docs/architecture.md).
     "vigil.core",
-    "vigil.accounts",
     "vigil.audit",
-    "vigil.intake",
+    "vigil.accounts",
+    "vigil.referrals",
     "vigil.people",
     "vigil.risk",
     "vigil.clocks",
-    "vigil.investigations",
     "vigil.safeguarding",
+    "vigil.investigations",
     "vigil.insight",
+    "vigil.intake",
+    "vigil.site",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +145,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "vigil.core.context_processors.navigation",
             ],
         },
     },
@@ -175,7 +179,7 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "intake:referral-list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 PASSWORD_HASHERS = [

@@ -6,7 +6,7 @@ import pytest
 
 from tests.conftest import AS_OF, EXAMPLE_REFERRAL, referral_data
 from vigil.accounts.services import issue_token, withdraw_token
-from vigil.intake.models import Referral
+from vigil.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 

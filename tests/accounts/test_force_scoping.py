@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tests.conftest import referral_data, store
 from vigil.audit.models import AuditEvent
-from vigil.intake.models import Referral
+from vigil.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -18,21 +18,21 @@ def referrals(forces):
 
 
 def test_the_list_page_shows_only_my_forces_referrals(signed_in, referrals):
-    page = signed_in.get(reverse("intake:referral-list"))
+    page = signed_in.get(reverse("site:referral-list"))
     assert page.status_code == 200
     assert b"NCA-XF-1" in page.content
     assert b"NCA-YF-1" not in page.content
 
 
 def test_filtering_the_list_by_another_force_shows_nothing(signed_in, referrals):
-    page = signed_in.get(reverse("intake:referral-list"), {"force": "YF"})
+    page = signed_in.get(reverse("site:referral-list"), {"force": "YF"})
     assert b"NCA-YF-1" not in page.content
 
 
 def test_another_forces_referral_page_is_not_found(signed_in, referrals):
     mine, theirs = referrals
-    assert signed_in.get(reverse("intake:referral-detail", args=[mine.pk])).status_code == 200
-    assert signed_in.get(reverse("intake:referral-detail", args=[theirs.pk])).status_code == 404
+    assert signed_in.get(reverse("site:referral-detail", args=[mine.pk])).status_code == 200
+    assert signed_in.get(reverse("site:referral-detail", args=[theirs.pk])).status_code == 404
 
 
 def test_another_forces_referral_is_not_found_in_the_api(signed_in, referrals):
@@ -52,13 +52,13 @@ def test_a_role_without_casework_is_refused_referral_data(client, make_user, ref
     assert client.get("/api/v1/referrals").status_code == 403
     assert client.get(f"/api/v1/referrals/{referrals[0].pk}").status_code == 403
     assert client.get(f"/api/v1/referrals/{10**9}").status_code == 403
-    assert client.get(reverse("intake:referral-list")).status_code == 403
-    assert client.get(reverse("intake:referral-detail", args=[referrals[0].pk])).status_code == 403
-    assert Referral.objects.visible_to(user).count() == 0
+    assert client.get(reverse("site:referral-list")).status_code == 403
+    assert client.get(reverse("site:referral-detail", args=[referrals[0].pk])).status_code == 403
+    assert Referral.objects.restrict(user).count() == 0
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client, referrals):
-    page = client.get(reverse("intake:referral-detail", args=[referrals[0].pk]))
+    page = client.get(reverse("site:referral-detail", args=[referrals[0].pk]))
     assert page.status_code == 302
     assert page.url.startswith(reverse("accounts:login"))
     assert client.get("/api/v1/referrals").status_code == 401
@@ -67,7 +67,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, referrals):
 def test_opening_a_referral_is_audited_and_a_refusal_too(client, make_user, referrals):
     officer = make_user("investigator", "XF")
     client.force_login(officer)
-    client.get(reverse("intake:referral-detail", args=[referrals[0].pk]), REMOTE_ADDR="10.1.2.3")
+    client.get(reverse("site:referral-detail", args=[referrals[0].pk]), REMOTE_ADDR="10.1.2.3")
     viewed = AuditEvent.objects.get(action="referral.viewed")
     assert (viewed.actor, viewed.object_id, viewed.source_address) == (
         officer,

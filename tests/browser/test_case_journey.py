@@ -88,7 +88,7 @@ def test_a_referral_from_upload_to_closure(
 
     open_and_submit(
         page,
-        "/social-care/",
+        "/social-care-referrals/",
         {
             "authority": "Exampleshire Children's Services",
             "method": "mash",
@@ -99,7 +99,7 @@ def test_a_referral_from_upload_to_closure(
     assert "Social care referral recorded." in page.inner_text("main")
     open_and_submit(page, "/strategy-discussions/", {}, "Strategy discussion requested")
     assert "Strategy discussion request recorded." in page.inner_text("main")
-    open_and_submit(page, "/lado/", {"authority": "Exampleshire"}, "LADO told")
+    open_and_submit(page, "/lado-referrals/", {"authority": "Exampleshire"}, "LADO told")
     assert "LADO referral recorded." in page.inner_text("main")
     open_and_submit(page, "/actions/", {"kind": "arrest"}, "An investigative action")
     assert "Action recorded." in page.inner_text("main")
@@ -120,7 +120,7 @@ def test_a_referral_from_upload_to_closure(
 
     open_and_submit(
         page,
-        "/close/",
+        "/outcome/",
         {"outcome": "1", "rationale": "Charged with making indecent images; remanded."},
         "Close with an outcome",
     )

@@ -83,7 +83,10 @@ def test_the_api_worklist_breaches_and_actions(client, make_user, referral):
         json.dumps({"kind": "voluntary_interview"}),
         content_type="application/json",
     )
-    enforcement = next(c for c in acted.json() if c["kind"] == "enforcement_action")
+    assert acted.status_code == 201
+    assert acted.json()["recorded"]["kind"] == "voluntary_interview"
+    clocks = client.get(f"/api/v1/referrals/{referral.pk}/clocks").json()
+    enforcement = next(c for c in clocks if c["kind"] == "enforcement_action")
     assert enforcement["state"] == "met_late"
 
 
@@ -132,7 +135,7 @@ def test_the_breach_view_is_for_supervisors(client, make_user, referral):
 def test_recording_an_action_on_the_referral_page_meets_the_clock(client, make_user, referral):
     client.force_login(make_user("investigator", "XF"))
     response = client.post(
-        reverse("investigations:action", args=[referral.pk]),
+        reverse("investigations:actions", args=[referral.pk]),
         {"kind": "arrest", "occurred_at": ""},
         follow=True,
     )
@@ -145,7 +148,7 @@ def test_a_future_date_is_refused_on_the_page(client, make_user, referral):
     client.force_login(make_user("investigator", "XF"))
     future = (timezone.now() + timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
     response = client.post(
-        reverse("investigations:action", args=[referral.pk]),
+        reverse("investigations:actions", args=[referral.pk]),
         {"kind": "arrest", "occurred_at": future},
         follow=True,
     )

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import london, low_risk, store
-from vigil.accounts.actors import SystemActor
+from vigil.core.actors import SystemActor
 from vigil.insight import services
 from vigil.insight.figures import forecast_monthly, median, percentile, share, spreadsheet_safe
 from vigil.investigations import services as investigations
@@ -204,7 +204,7 @@ def test_dashboard_counts_never_name_the_id_so_the_covering_indexes_answer_alone
         services.dashboard(oversight, services.scope_for(oversight), PERIOD, as_of=AS_OF)
     counts = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
     assert counts  # the dashboards do count in the database
-    for table_name in ("intake_referral", "clocks_clock", "investigations_outcome"):
+    for table_name in ("referrals.referral", "clocks_clock", "investigations_outcome"):
         assert not any(f'COUNT("{table_name}"."id")' in sql for sql in counts), table_name
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import CONFORMANCE, SYSTEM, require_or_skip
-from vigil.intake.models import Referral
 from vigil.intake.services import ImportOptions, import_paths
+from vigil.referrals.models import Referral
 
 pytestmark = [pytest.mark.conformance, pytest.mark.django_db]
 

@@ -9,9 +9,9 @@ import pytest
 
 from tests.conftest import AS_OF, SYSTEM, as_bytes, referral_data
 from vigil.audit.models import AuditEvent
-from vigil.intake.models import Referral
 from vigil.intake.services import ImportOptions, import_paths, import_uploads
 from vigil.people.models import Person
+from vigil.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 

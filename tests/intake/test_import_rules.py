@@ -7,10 +7,10 @@ from django.apps import apps
 
 from tests.conftest import AS_OF, SYSTEM, as_bytes, referral_data, store
 from vigil.audit.models import AuditEvent
-from vigil.intake.drafts import IntakeError
-from vigil.intake.models import Referral
 from vigil.intake.services import ImportOptions, import_paths
 from vigil.people import services as people_services
+from vigil.referrals.drafts import IntakeError
+from vigil.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ def test_a_batch_keeps_the_good_referrals_and_names_the_bad_one(tmp_path):
 def test_an_import_is_audited_in_the_same_transaction():
     referral, _ = store(referral_data())
     event = AuditEvent.objects.get(action="referral.imported")
-    assert (event.object_type, event.object_id) == ("intake.referral", str(referral.pk))
+    assert (event.object_type, event.object_id) == ("referrals.referral", str(referral.pk))
     assert event.after["source_reference"] == "NCA-2020-0001"
     assert event.force_code == "XF"
     assert event.actor_name == "test"

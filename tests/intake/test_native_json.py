@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tests.conftest import AS_OF, EXAMPLE_REFERRAL, as_bytes, referral_data
-from vigil.intake.drafts import IntakeError
 from vigil.intake.native_json import read_referral, split_document
+from vigil.referrals.drafts import IntakeError
 
 
 def read(data, **kwargs):

@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.conftest import CONFORMANCE, as_bytes, referral_data, store
-from vigil.intake.models import Referral
+from vigil.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -17,13 +17,13 @@ def test_the_list_filters_by_source_and_pages_through(signed_in, forces):
     for n in range(55):
         store(referral_data(source_reference=f"NCA-{n:03d}"))
     store(referral_data(source_reference="PUB-1", source="public"))
-    first = signed_in.get(reverse("intake:referral-list"))
+    first = signed_in.get(reverse("site:referral-list"))
     assert b"56 referrals" in first.content
     assert b"Page 1 of 2" in first.content
     assert first.content.count(b"govuk-table__row") == 51  # 50 and the header
-    public = signed_in.get(reverse("intake:referral-list"), {"source": "public"})
+    public = signed_in.get(reverse("site:referral-list"), {"source": "public"})
     assert b"1 referral" in public.content and b"PUB-1" in public.content
-    second = signed_in.get(reverse("intake:referral-list"), {"page": 2})
+    second = signed_in.get(reverse("site:referral-list"), {"page": 2})
     assert b"Page 2 of 2" in second.content
 
 
@@ -42,7 +42,7 @@ def test_the_referral_page_shows_what_was_imported(signed_in, forces):
         )
     )
     referral, _ = store(referral_data())
-    page = signed_in.get(reverse("intake:referral-detail", args=[referral.pk]))
+    page = signed_in.get(reverse("site:referral-detail", args=[referral.pk]))
     text = page.content.decode()
     assert "NCA-2020-0001" in text
     assert "Alex" in text and "Example" in text
@@ -58,11 +58,11 @@ def test_the_referral_page_shows_what_was_imported(signed_in, forces):
 def test_the_referral_page_shows_an_as_of_banner_for_another_date(signed_in, forces):
     referral, _ = store(referral_data())
     page = signed_in.get(
-        reverse("intake:referral-detail", args=[referral.pk]), {"as_of": "2021-06-02"}
+        reverse("site:referral-detail", args=[referral.pk]), {"as_of": "2021-06-02"}
     )
     assert b"Shown as of 2 June 2021" in page.content
     assert b"aged 18 on 2 Jun 2021" in page.content
-    now = signed_in.get(reverse("intake:referral-detail", args=[referral.pk]))
+    now = signed_in.get(reverse("site:referral-detail", args=[referral.pk]))
     assert b"Shown as of" not in now.content
 
 
@@ -127,8 +127,8 @@ def test_the_upload_page_refuses_roles_that_cannot_import(client, make_user, for
 def test_no_page_has_inline_script(signed_in, forces):
     referral, _ = store(referral_data())
     for url in (
-        reverse("intake:referral-list"),
-        reverse("intake:referral-detail", args=[referral.pk]),
+        reverse("site:referral-list"),
+        reverse("site:referral-detail", args=[referral.pk]),
         reverse("intake:import"),
     ):
         html = signed_in.get(url).content.decode()

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from tests.conftest import AS_OF, REPO, SYSTEM
-from vigil.intake.models import Referral
 from vigil.intake.native_json import referral_schema
 from vigil.intake.services import import_paths
+from vigil.referrals.models import Referral
 
 
 def test_the_published_schema_is_the_enforced_schema():

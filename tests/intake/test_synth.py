@@ -9,10 +9,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.conftest import SYSTEM
-from vigil.intake.models import Referral
 from vigil.intake.native_json import read_referral
 from vigil.intake.services import ImportOptions, import_paths
 from vigil.intake.synth import _PHONE_RANGES, Synthesiser
+from vigil.referrals.models import Referral
 
 UNTIL = date(2026, 11, 1)
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import low_risk, store
-from vigil.intake.models import Referral
+from vigil.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +34,7 @@ def referral(forces):
 
 def test_the_referral_page_shows_children_timeline_standards_and_flags(client, make_user, referral):
     client.force_login(make_user("investigator"))
-    text = client.get(reverse("intake:referral-detail", args=[referral.pk])).content.decode()
+    text = client.get(reverse("site:referral-detail", args=[referral.pk])).content.decode()
     assert 'data-testid="children"' in text and "Sky" in text and "Lives with the suspect" in text
     assert 'data-testid="timeline"' in text and "Graded high (imported)" in text
     assert 'data-testid="standards"' in text and "Outstanding" in text
@@ -52,7 +52,7 @@ def test_bulk_allocation_from_the_unallocated_worklist(client, make_user, forces
     assert 'data-testid="bulk-allocate"' in page
     response = client.post(
         reverse("investigations:bulk-allocate"),
-        {"officer": officer.pk, "referrals": [r.pk for r in referrals[:2]]},
+        {"officer": officer.username, "referrals": [r.pk for r in referrals[:2]]},
         follow=True,
     )
     assert "2 referrals allocated" in response.content.decode()
@@ -65,7 +65,7 @@ def test_a_stale_form_is_refused_with_what_changed(client, make_user, referral):
     stale = referral.version
     client.post(reverse("investigations:flags", args=[referral.pk]), {"flags": ["firearms"]})
     response = client.post(
-        reverse("investigations:move", args=[referral.pk]),
+        reverse("investigations:status", args=[referral.pk]),
         {"status": "outcome_pending", "expected_version": stale},
         follow=True,
     )
@@ -110,7 +110,7 @@ def test_the_api_refuses_a_bail_home_to_a_child_and_a_stale_version(client, make
 def test_a_supervisor_review_records_which_standards_were_checked(client, make_user, referral):
     client.force_login(make_user("supervisor"))
     client.post(
-        reverse("investigations:review", args=[referral.pk]),
+        reverse("investigations:reviews", args=[referral.pk]),
         {"notes": "Reviewed.", "standards_checked": ["identity", "household"]},
     )
     review = referral.reviews.get()

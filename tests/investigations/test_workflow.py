@@ -10,10 +10,11 @@ from django.http import Http404
 from tests.conftest import london, low_risk, store
 from vigil.audit.models import AuditEvent
 from vigil.clocks.models import Clock
-from vigil.intake.models import Referral
-from vigil.intake.services import Conflict, find_referral
 from vigil.investigations import services as investigations
 from vigil.people import services as people
+from vigil.referrals.changes import Conflict
+from vigil.referrals.models import Referral
+from vigil.referrals.services import find_referral
 from vigil.safeguarding import services as safeguarding
 
 RECEIVED = london(2026, 6, 1, 9, 0)

@@ -5,8 +5,8 @@ import copy
 import pytest
 
 from tests.conftest import AS_OF, SYSTEM, referral_data, store
-from vigil.intake.services import referral_detail
 from vigil.people.models import Link
+from vigil.site.services import referral_detail
 
 pytestmark = pytest.mark.django_db
 

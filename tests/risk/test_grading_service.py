@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from tests.conftest import AS_OF, SYSTEM, referral_data, store
 from vigil.audit.models import AuditEvent
 from vigil.people import services as people
+from vigil.referrals.changes import RecordError
 from vigil.risk import services as risk
 from vigil.risk.models import Assessment, Override, PolicyVersion
 
@@ -278,7 +279,7 @@ def test_a_policy_changed_without_a_new_version_is_refused():
 
 def test_a_fact_cannot_be_learned_before_receipt_or_in_the_future(assessor):
     referral, _ = store(suspect_only())
-    with pytest.raises(people.FactError, match="before the referral"):
+    with pytest.raises(RecordError, match="before the referral"):
         people.add_history(
             assessor,
             referral,
@@ -287,7 +288,7 @@ def test_a_fact_cannot_be_learned_before_receipt_or_in_the_future(assessor):
             learned_at=AS_OF - timedelta(days=30),
             as_of=LATER,
         )
-    with pytest.raises(people.FactError, match="future"):
+    with pytest.raises(RecordError, match="future"):
         people.add_history(
             assessor,
             referral,
@@ -308,7 +309,7 @@ def test_another_forces_assessor_cannot_record_facts(make_user):
 
 
 def test_an_indicator_found_later_raises_the_grade(assessor):
-    from vigil.intake.services import add_indicator
+    from vigil.referrals.services import add_indicator
 
     referral, _ = store(
         suspect_only(household_established=True, access_established=True, history_established=True)

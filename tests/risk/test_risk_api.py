@@ -60,7 +60,11 @@ def test_recording_a_household_child_through_the_api_re_grades(client, make_user
         {"first_name": "Kit", "age": 6, "source": "household record"},
     )
     assert response.status_code == 201
-    risk = response.json()
+    assert (response.json()["grade"], response.json()["recorded"]["fact"]) == (
+        "high",
+        "household member added",
+    )
+    risk = client.get(f"/api/v1/referrals/{referral.pk}/risk").json()
     assert risk["current"]["grade"] == "high"
     assert [h["grade"] for h in risk["history"]] == ["high", "medium"]
     assert risk["history"][0]["changes"][0]["code"] == "A1"
@@ -73,7 +77,7 @@ def test_an_override_through_the_api_waits_then_is_approved(client, make_user, r
         f"/api/v1/referrals/{referral.pk}/overrides",
         {"grade": "low", "reason": "Conviction spent; no access found."},
     )
-    assert (proposed.status_code, proposed.json()["status"]) == (201, "pending")
+    assert (proposed.status_code, proposed.json()["recorded"]["status"]) == (201, "pending")
     refused = post(client, f"/api/v1/overrides/{proposed.json()['id']}/decision", {"approve": True})
     assert refused.status_code == 403  # an assessor cannot approve
     client.force_login(make_user("supervisor"))
@@ -82,7 +86,7 @@ def test_an_override_through_the_api_waits_then_is_approved(client, make_user, r
         f"/api/v1/overrides/{proposed.json()['id']}/decision",
         {"approve": True, "reason": "Agreed."},
     )
-    assert approved.json()["status"] == "approved"
+    assert approved.json()["recorded"]["status"] == "approved"
     assert client.get(f"/api/v1/referrals/{referral.pk}").json()["risk"]["grade"] == "low"
 
 

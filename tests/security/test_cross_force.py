@@ -8,7 +8,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from tests.conftest import low_risk, store
-from vigil.risk.models import Override
+from tests.security.openapi import api_operations
+from vigil.risk.models import Override, QualityCheck
 from vigil.risk.services import propose_override
 from vigil.safeguarding.services import (
     refer_to_lado,
@@ -65,67 +66,26 @@ def test_every_page_with_a_referral_is_not_found_for_another_force(
     assert response.status_code == 404, url
 
 
-def _value(schema: dict, components: dict):
-    if "$ref" in schema:
-        return _body(components[schema["$ref"].split("/")[-1]], components)
-    if "anyOf" in schema:
-        return _value(next(s for s in schema["anyOf"] if s.get("type") != "null"), components)
-    if "enum" in schema:
-        return schema["enum"][0]
-    kind = schema.get("type")
-    if schema.get("format") == "date-time":
-        return timezone.now().isoformat()
-    if schema.get("format") == "date":
-        return "2020-01-01"
-    return {
-        "string": "x" * max(schema.get("minLength", 1), 10),
-        "integer": 1,
-        "number": 1,
-        "boolean": True,
-        "array": [],
-        "object": {},
-    }.get(kind, "x")
-
-
-def _body(schema: dict, components: dict) -> dict:
-    return {
-        name: _value(schema["properties"][name], components) for name in schema.get("required", [])
-    }
-
-
-def api_operations(client) -> list[tuple[str, str, dict]]:
-    document = client.get("/api/v1/openapi.json").json()
-    components = document.get("components", {}).get("schemas", {})
-    operations = []
-    for path, methods in document["paths"].items():
-        if not any(name in path for name in ("{referral_id}", "{override_id}", "{item_id}")):
-            continue
-        for method, operation in methods.items():
-            body = {}
-            content = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if content:
-                body = (
-                    _body(content["schema"], components)
-                    if "$ref" not in content["schema"]
-                    else _value(content["schema"], components)
-                )
-            operations.append((method, path, body))
-    return operations
-
-
 def test_every_api_endpoint_with_a_referral_is_not_found_for_another_force(
     client, make_user, theirs
 ):
     client.force_login(make_user("unit_head", "XF"))
+    assessment = theirs.assessments.first()
+    check = QualityCheck.objects.create(
+        assessment=assessment,
+        assessor=make_user("assessor", "YF"),
+        queued_at=theirs.received_at,
+    )
     ids = {
         "{referral_id}": theirs.pk,
-        "{override_id}": Override.objects.filter(referral=theirs, status="pending").first().pk,
         "{item_id}": None,
     }
     operations = api_operations(client)
     assert len(operations) >= 20
     for method, path, body in operations:
         item = {
+            "overrides": Override.objects.filter(referral=theirs, status="pending").first(),
+            "quality-checks": check,
             "social-care-referrals": theirs.social_care_referrals.first(),
             "strategy-discussions": theirs.strategy_discussions.first(),
             "lado-referrals": theirs.lado_referrals.first(),

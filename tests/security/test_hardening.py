@@ -46,8 +46,8 @@ INLINE_STYLE = re.compile(r"\sstyle\s*=", re.IGNORECASE)
 def test_no_page_has_inline_script_or_style(client, make_user, forces):
     referral, _ = store(referral_data())
     pages = [
-        reverse("intake:referral-list"),
-        reverse("intake:referral-detail", args=[referral.pk]),
+        reverse("site:referral-list"),
+        reverse("site:referral-detail", args=[referral.pk]),
         reverse("intake:import"),
         reverse("clocks:worklist"),
         reverse("clocks:breaches"),

@@ -6,10 +6,10 @@ meant shows up as a failing test, not as a silent widening of access.
 
 import pytest
 
-from vigil.accounts.actors import SystemActor
-from vigil.accounts.choices import Action, Role
 from vigil.accounts.models import User
-from vigil.accounts.permissions import has_permission
+from vigil.core.actors import SystemActor
+from vigil.core.permissions import has_permission
+from vigil.core.roles import Action, Role
 
 ROLES = [
     "intake_officer",

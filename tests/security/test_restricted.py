@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from tests.conftest import AS_OF, referral_data, store
 from vigil.clocks import services as clocks
-from vigil.intake.services import restrict
+from vigil.referrals.services import restrict_referral as restrict
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,9 @@ def test_people_not_named_find_nothing(client, make_user, restricted):
     referral, _head, _named = restricted
     other = make_user("investigator", "XF", username="not-named")
     client.force_login(other)
-    assert client.get(reverse("intake:referral-detail", args=[referral.pk])).status_code == 404
+    assert client.get(reverse("site:referral-detail", args=[referral.pk])).status_code == 404
     assert client.get(f"/api/v1/referrals/{referral.pk}").status_code == 404
-    assert b"NCA-OFFICER-1" not in client.get(reverse("intake:referral-list")).content
+    assert b"NCA-OFFICER-1" not in client.get(reverse("site:referral-list")).content
     assert client.get("/api/v1/referrals").json()["count"] == 0
 
 
@@ -33,7 +33,7 @@ def test_named_people_see_it_and_it_is_flagged(client, restricted):
     referral, head, named = restricted
     for user in (head, named):
         client.force_login(user)
-        page = client.get(reverse("intake:referral-detail", args=[referral.pk]))
+        page = client.get(reverse("site:referral-detail", args=[referral.pk]))
         assert page.status_code == 200 and b"Restricted" in page.content
 
 

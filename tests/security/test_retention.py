@@ -9,11 +9,11 @@ from django.core.management import call_command
 
 from tests.conftest import london, low_risk, store
 from vigil.audit.models import AuditEvent
-from vigil.intake import retention
-from vigil.intake.drafts import IntakeError
-from vigil.intake.models import Referral
+from vigil.investigations import retention
 from vigil.investigations.services import close
 from vigil.people.models import Person
+from vigil.referrals.changes import RecordError
+from vigil.referrals.models import Referral
 
 pytestmark = pytest.mark.django_db
 RECEIVED = london(2016, 3, 1, 9, 0)
@@ -46,7 +46,7 @@ def test_the_report_lists_what_is_past_review(closed, make_user):
 
 
 def test_deletion_needs_the_review_date_and_the_authority(closed, make_user):
-    with pytest.raises(IntakeError, match="not yet"):
+    with pytest.raises(RecordError, match="not yet"):
         retention.delete_personal_data(
             make_user("unit_head", "XF"),
             closed,

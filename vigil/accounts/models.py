@@ -3,7 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from .choices import Role
+from vigil.core.roles import Role
 
 
 class Force(models.Model):

@@ -7,11 +7,11 @@ from django.db import transaction
 
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
+from vigil.core.permissions import require
+from vigil.core.roles import Action, Role
 
 from .actors import Actor
-from .choices import Action, Role
 from .models import Force, User
-from .permissions import require
 from .tokens import create_token, revoke_token
 
 
@@ -72,6 +72,7 @@ def add_user(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
+    team: str = "",
     as_of: datetime,
     check_password: bool = True,
 ) -> User:
@@ -96,6 +97,7 @@ def add_user(
         first_name=first_name,
         last_name=last_name,
         email=email,
+        team=team,
     )
     if check_password:
         validate_password(password, user)
@@ -110,7 +112,13 @@ def add_user(
             user,
             at=as_of,
             force_code=force.code if force else "",
-            after={"username": username, "role": role, "force": force_code, "region": user.region},
+            after={
+                "username": username,
+                "role": role,
+                "force": force_code,
+                "region": user.region,
+                "team": team,
+            },
         )
     return user
 

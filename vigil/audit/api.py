@@ -1,10 +1,12 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Schema
+
+from vigil.core.api import router
 
 from . import services
 
-router = Router(tags=["audit"])
+TAGS = ["audit"]
 
 
 class Event(Schema):
@@ -32,6 +34,7 @@ class Events(Schema):
 
 @router.get(
     "/audit/events",
+    tags=TAGS,
     response=Events,
     summary="Search the audit trail (auditors): by referral, user, action, period",
 )

@@ -45,5 +45,6 @@ class AuditAction(models.TextChoices):
     LOCKED_OUT = "login.locked_out", "Locked out after repeated failures"
     AUDIT_SEARCHED = "audit.searched", "Audit trail searched"
     REFERRAL_RESTRICTED = "referral.restricted", "Referral restricted to named people"
+    REFERRAL_REOPENED = "referral.reopened", "Closed referral reopened"
     PERSONAL_DATA_DELETED = "referral.personal_data_deleted", "Personal data deleted at review"
     EXPORTED = "export", "Data exported"

@@ -1,7 +1,10 @@
 import re
 import uuid
 
+from django.core.exceptions import PermissionDenied
+
 from .context import origin
+from .services import record_refusal
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -21,3 +24,14 @@ class RequestContextMiddleware:
             response = self.get_response(request)
         response["X-Request-ID"] = request_id
         return response
+
+    def process_exception(self, request, exception):
+        # Recorded here, after the refused service's transaction has rolled back, so the
+        # refusal itself is never lost with it.
+        if isinstance(exception, PermissionDenied):
+            record_refusal(
+                getattr(request, "user", None),
+                getattr(exception, "action", "") or request.path[:64],
+                detail=str(exception),
+            )
+        return None

@@ -12,11 +12,18 @@ from datetime import UTC, datetime
 from django.db import transaction
 from django.utils import timezone
 
+from vigil.core.actors import is_system
+from vigil.core.permissions import require
+from vigil.core.roles import Action
+
 from .choices import AuditAction
 from .context import current_origin
 from .models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
+# A referral's own events name it by its model: "intake.referral" before the referral moved to
+# its own app, "referrals.referral" since.
+REFERRAL_TYPES = {"intake.referral", "referrals.referral"}
 
 _HASHED_FIELDS = (
     "at",
@@ -51,9 +58,7 @@ def event_hash(fields: dict) -> str:
 
 
 def _actor_fields(actor) -> tuple[object | None, str]:
-    from vigil.accounts.actors import SystemActor
-
-    if actor is None or isinstance(actor, SystemActor):
+    if actor is None or is_system(actor):
         return None, str(actor or "anonymous")
     if not getattr(actor, "is_authenticated", False):
         return None, "anonymous"
@@ -73,6 +78,7 @@ def record(
     object_type: str = "",
     object_id: str = "",
     referral_id: int | None = None,
+    referral_version: int | None = None,
 ) -> AuditEvent:
     """Append one event to the chain, in the caller's transaction."""
     if action not in AuditAction.values:
@@ -83,7 +89,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     if referral_id is None:
-        if object_type == "intake.referral" and object_id.isdigit():
+        if object_type in REFERRAL_TYPES and object_id.isdigit():
             referral_id = int(object_id)
         elif isinstance(after, dict) and isinstance(after.get("referral"), int):
             referral_id = after["referral"]
@@ -173,6 +179,21 @@ def verify_chain() -> ChainCheck:
     return ChainCheck(True, checked)
 
 
+def referral_ids(id_or_reference: str) -> list[int]:
+    """The referrals an id or source reference names, read from the trail itself (every
+    referral's import event holds its reference), so the trail answers for referrals whose
+    records have since changed or gone."""
+    text = id_or_reference.strip()
+    ids = list(
+        AuditEvent.objects.filter(
+            action=AuditAction.REFERRAL_IMPORTED, after__source_reference=text
+        ).values_list("referral_id", flat=True)
+    )
+    if text.isdigit():
+        ids.append(int(text))
+    return ids
+
+
 def search(
     actor,
     *,
@@ -188,18 +209,10 @@ def search(
 
     The search itself goes on the trail.
     """
-    from vigil.accounts.choices import Action
-    from vigil.accounts.permissions import require
-    from vigil.intake.models import Referral
-
     require(actor, Action.AUDIT_VIEW)
     events = AuditEvent.objects.all()
     if referral:
-        text = referral.strip()
-        ids = list(Referral.objects.filter(source_reference=text).values_list("pk", flat=True))
-        if text.isdigit():
-            ids.append(int(text))
-        events = events.filter(referral_id__in=ids)
+        events = events.filter(referral_id__in=referral_ids(referral))
     if username:
         events = events.filter(actor_name=username.strip())
     if action:

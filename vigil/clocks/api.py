@@ -1,18 +1,15 @@
-from ninja import Router
-
-from vigil.accounts.choices import Action
-from vigil.accounts.permissions import require
+from vigil.core.api import router
 from vigil.core.asof import parse_as_of
-from vigil.intake.services import find_referral
+from vigil.referrals.services import find_referral
 
 from . import schemas, services
-from .models import Notification
 
-router = Router(tags=["clocks"])
+TAGS = ["clocks"]
 
 
 @router.get(
     "/worklist",
+    tags=TAGS,
     response=schemas.Worklist,
     summary="Open clocks, most urgent first: scope mine, team or force",
 )
@@ -28,6 +25,7 @@ def worklist(request, scope: str = "mine", as_of: str | None = None, page: int =
 
 @router.get(
     "/breaches",
+    tags=TAGS,
     response=schemas.Breaches,
     summary="Every overdue clock in your force, highest escalation first",
 )
@@ -37,17 +35,18 @@ def breaches(request, as_of: str | None = None):
 
 @router.get(
     "/referrals/{referral_id}/clocks",
+    tags=TAGS,
     response=list[schemas.ClockOut],
     summary="Every clock of a referral as of a moment",
 )
 def referral_clocks(request, referral_id: int, as_of: str | None = None):
-    require(request.user, Action.REFERRAL_VIEW)
     referral = find_referral(request.user, referral_id)
     return services.referral_clocks(referral, as_of=parse_as_of(as_of))
 
 
 @router.get(
     "/notifications",
+    tags=TAGS,
     response=list[schemas.NotificationOut],
     summary="Your escalation notifications, newest first",
 )
@@ -61,5 +60,5 @@ def notifications(request):
             "created_at": n.created_at,
             "read_at": n.read_at,
         }
-        for n in Notification.objects.filter(recipient=request.user).select_related("clock")[:200]
+        for n in services.notifications_for(request.user)[:200]
     ]

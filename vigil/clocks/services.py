@@ -6,6 +6,7 @@ keeps its ``Clock`` rows in step, and sends each escalation exactly once.
 
 import socket
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -15,17 +16,19 @@ from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from vigil.accounts.actors import Actor, SystemActor
-from vigil.accounts.choices import Action, Role
+from vigil.accounts.actors import Actor
 from vigil.accounts.models import User
-from vigil.accounts.permissions import require
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
-from vigil.intake.choices import ReferralStatus
-from vigil.intake.models import NamedAccess, Referral
-from vigil.investigations.models import POSITIVE_ACTIONS
+from vigil.core.actors import is_system
+from vigil.core.permissions import require
+from vigil.core.roles import Action, Role
+from vigil.referrals.changes import Change, after_every_change
+from vigil.referrals.choices import ReferralStatus
+from vigil.referrals.models import Referral
 from vigil.risk import services as risk_services
-from vigil.risk.models import Assessment, Grade, Override, OverrideStatus
+from vigil.risk.choices import Grade
+from vigil.risk.models import Assessment
 
 from . import rules
 from .models import Clock, JobLock, JobRun, Notification
@@ -47,6 +50,19 @@ def clock_tables() -> tuple[dict, rules.Escalation]:
 
 # ---------------------------------------------------------------------------------------------
 # Keeping a referral's clocks in step
+
+
+# The parts above this one that record what meets a clock (investigations, safeguarding) each
+# register a function that reads it for a referral: ``{"allocated_at": …, "reviews": …}``.
+ClockFacts = Callable[[Referral], dict]
+_clock_facts: list[ClockFacts] = []
+
+
+def clock_facts(read: ClockFacts) -> ClockFacts:
+    """Register ``read(referral)``, which returns some of ``rules.ClockInputs``' fields."""
+    if read not in _clock_facts:
+        _clock_facts.append(read)
+    return read
 
 
 def clock_inputs(referral: Referral) -> rules.ClockInputs:
@@ -72,10 +88,9 @@ def clock_inputs(referral: Referral) -> rules.ClockInputs:
             if fact["answer"] == "yes":
                 at = fact.get("at")
                 yes_since[code] = datetime.fromisoformat(at) if at else current["assessed_at"]
-
-    def first(queryset, field):
-        return queryset.order_by(field).values_list(field, flat=True).first()
-
+    facts = {}
+    for read in _clock_facts:
+        facts.update(read(referral))
     return rules.ClockInputs(
         received_at=referral.received_at,
         grade=referral.grade or None,
@@ -83,22 +98,7 @@ def clock_inputs(referral: Referral) -> rules.ClockInputs:
         provisional_periods=tuple(periods),
         yes_since=yes_since,
         is_open=referral.status != ReferralStatus.CLOSED,
-        allocated_at=first(referral.allocations.all(), "allocated_at"),
-        enforced_at=first(referral.actions.filter(kind__in=POSITIVE_ACTIONS), "occurred_at"),
-        social_care_at=first(referral.social_care_referrals.all(), "shared_at"),
-        strategy_requested_at=first(referral.strategy_discussions.all(), "requested_at"),
-        lado_at=first(referral.lado_referrals.all(), "referred_at"),
-        reviews=tuple(
-            referral.reviews.order_by("reviewed_at").values_list("reviewed_at", flat=True)
-        ),
-        releases=tuple(
-            (release.released_at, bool(release.children_at_address), release.return_at)
-            for release in referral.releases.all()
-        ),
-        social_care_times=tuple(referral.social_care_referrals.values_list("shared_at", flat=True)),
-        bail_answered=tuple(
-            referral.actions.filter(kind="bail_answered").values_list("occurred_at", flat=True)
-        ),
+        **facts,
     )
 
 
@@ -155,6 +155,12 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
             clock.cancel_reason = reason
             clock.save()
     return kept
+
+
+@after_every_change(order=20)
+def sync_after_change(change: Change) -> None:
+    """Every change brings the referral's clocks in line, after its grade."""
+    sync_clocks(change.referral, as_of=change.as_of)
 
 
 def _copied(referral: Referral) -> dict:
@@ -228,17 +234,13 @@ def _open(clocks, as_of: datetime):
 
 
 def _scoped(actor: Actor, scope: str, force_code: str = ""):
-    clocks = Clock.objects.all()
-    if isinstance(actor, SystemActor):
+    """The clocks on a worklist: the duties of the force that holds each referral, of the
+    referrals this actor may see (a force that transferred a referral away still sees it, but
+    its duties are the receiving force's)."""
+    clocks = Clock.objects.restrict(actor, Action.WORKLIST_VIEW)
+    if is_system(actor):
         return clocks.filter(force__code=force_code) if force_code else clocks
-    if actor.force_id is None:
-        return clocks.none()
-    # Restricted referrals' clocks only for the people named on them (a short list of ids, so
-    # the worklist stays one indexed query on the clocks alone).
-    named = list(NamedAccess.objects.filter(user_id=actor.pk).values_list("referral_id", flat=True))
-    clocks = clocks.filter(force_id=actor.force_id).filter(
-        Q(is_restricted=False) | Q(referral_id__in=named)
-    )
+    clocks = clocks.filter(force_id=actor.force_id)
     if scope == "mine":
         return clocks.filter(owner=actor)
     if scope == "team":
@@ -257,7 +259,7 @@ def worklist(
 ) -> dict:
     """Open clocks for ``mine``, ``team`` or ``force``, most urgent first, with counts."""
     require(actor, Action.WORKLIST_VIEW)
-    if scope == "force" and not isinstance(actor, SystemActor):
+    if scope == "force" and not is_system(actor):
         require(actor, Action.BREACHES_VIEW)
     _, escalation = clock_tables()
     open_clocks = _open(_scoped(actor, scope, force_code), as_of)
@@ -329,9 +331,8 @@ def unallocated(actor: Actor, *, limit: int = 200):
         output_field=IntegerField(),
     )
     return (
-        Referral.objects.visible_to(actor)
+        _held(actor)
         .filter(owner__isnull=True)
-        .exclude(status=ReferralStatus.CLOSED)
         .annotate(grade_rank=grade_rank)
         .order_by("-grade_rank", "received_at")[:limit]
     )
@@ -339,30 +340,24 @@ def unallocated(actor: Actor, *, limit: int = 200):
 
 def provisional(actor: Actor, *, limit: int = 200):
     require(actor, Action.WORKLIST_VIEW)
-    return (
-        Referral.objects.visible_to(actor)
-        .filter(grade_provisional=True)
-        .exclude(status=ReferralStatus.CLOSED)
-        .order_by("received_at")[:limit]
+    return _held(actor).filter(grade_provisional=True).order_by("received_at")[:limit]
+
+
+def _held(actor: Actor):
+    """Open referrals this actor may see that their force holds (not those it sent away)."""
+    referrals = Referral.objects.restrict(actor, Action.WORKLIST_VIEW).exclude(
+        status=ReferralStatus.CLOSED
     )
+    return referrals if is_system(actor) else referrals.filter(force_id=actor.force_id)
 
 
-def overrides_waiting(actor: Actor):
-    """Lower grades waiting for this supervisor (never their own proposals)."""
-    if isinstance(actor, SystemActor) or Action.GRADE_OVERRIDE_APPROVE not in _actions(actor):
-        return Override.objects.none()
+def notifications_for(user):
+    """A person's own escalation notifications, of referrals they may still see."""
     return (
-        Override.objects.filter(status=OverrideStatus.PENDING, referral__force_id=actor.force_id)
-        .exclude(proposed_by=actor)
-        .select_related("referral")
-        .order_by("proposed_at")
+        Notification.objects.restrict(user, Action.WORKLIST_VIEW)
+        .filter(recipient=user)
+        .select_related("clock__referral")
     )
-
-
-def _actions(user) -> frozenset:
-    from vigil.accounts.choices import ROLE_ACTIONS
-
-    return ROLE_ACTIONS.get(user.role, frozenset())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -471,6 +466,11 @@ def _send_pending_emails(as_of: datetime) -> int:
 
 # ---------------------------------------------------------------------------------------------
 # Background jobs
+
+
+def job_done_since(name: str, day) -> bool:
+    """Whether the job has run to the end as of that day or later."""
+    return JobRun.objects.filter(name=name, outcome="done", as_of__date__gte=day).exists()
 
 
 class JobBusy(RuntimeError):

@@ -2,13 +2,13 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from vigil.accounts.choices import Action
-from vigil.accounts.models import User
-from vigil.accounts.permissions import has_permission
+from vigil.accounts.selectors import colleagues
 from vigil.core.asof import is_now, parse_as_of
+from vigil.core.permissions import has_permission
+from vigil.core.roles import Action, Role
+from vigil.risk import services as risk_services
 
 from . import services
-from .models import Notification
 
 TABS = [
     ("mine", "My clocks"),
@@ -37,13 +37,13 @@ def worklist(request):
     elif tab == "unallocated":
         context["referrals"] = services.unallocated(request.user)
         context["can_allocate"] = has_permission(request.user, Action.REFERRAL_ALLOCATE)
-        context["officers"] = User.objects.filter(
-            force_id=request.user.force_id, is_active=True, role__in=["investigator", "supervisor"]
-        ).order_by("username")
+        context["officers"] = colleagues(
+            request.user.force_id, roles=[Role.INVESTIGATOR, Role.SUPERVISOR]
+        )
     elif tab == "provisional":
         context["referrals"] = services.provisional(request.user)
     else:
-        context["overrides"] = services.overrides_waiting(request.user)
+        context["overrides"] = risk_services.overrides_waiting(request.user)
     return render(request, "clocks/worklist.html", context)
 
 
@@ -60,7 +60,7 @@ def breaches(request):
 
 @login_required
 def notifications(request):
-    mine = Notification.objects.filter(recipient=request.user).select_related("clock__referral")
+    mine = services.notifications_for(request.user)
     if request.method == "POST":
         mine.filter(read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "clocks/notifications.html", {"notifications": mine[:200]})

@@ -5,7 +5,7 @@ import sys
 
 from django.core.management.base import CommandError
 
-from vigil.accounts.actors import SystemActor
+from vigil.core.actors import SystemActor
 from vigil.core.asof import AsOfError, parse_as_of
 
 

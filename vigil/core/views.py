@@ -1,8 +1,8 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from vigil.accounts.choices import Action
-from vigil.accounts.permissions import has_permission
+from vigil.core.permissions import has_permission
+from vigil.core.roles import Action
 
 
 @login_required
@@ -10,7 +10,7 @@ def home(request):
     if has_permission(request.user, Action.WORKLIST_VIEW):
         return redirect("clocks:worklist")
     if has_permission(request.user, Action.REFERRAL_VIEW):
-        return redirect("intake:referral-list")
+        return redirect("site:referral-list")
     if has_permission(request.user, Action.AUDIT_VIEW):
         return redirect("audit:search")
     if has_permission(request.user, Action.INSIGHT_FORCE) or has_permission(

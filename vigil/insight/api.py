@@ -1,13 +1,14 @@
 from datetime import date
 
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Schema
 
+from vigil.core.api import router
 from vigil.core.asof import parse_as_of
 
 from . import services
 
-router = Router(tags=["insight"])
+TAGS = ["insight"]
 
 
 class TableOut(Schema):
@@ -28,6 +29,7 @@ class Dashboard(Schema):
 
 @router.get(
     "/insight",
+    tags=TAGS,
     response=Dashboard,
     summary="Every dashboard figure for your force (or region) and a period",
 )

@@ -31,22 +31,24 @@ from django.db.models import (
 from django.db.models.functions import Extract, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from vigil.accounts.actors import Actor, SystemActor
-from vigil.accounts.choices import Action
+from vigil.accounts.actors import Actor
 from vigil.accounts.models import Force
-from vigil.accounts.permissions import has_permission, require
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
 from vigil.clocks import rules
 from vigil.clocks.models import Clock, ClockKind
 from vigil.clocks.services import clock_tables
-from vigil.intake.choices import ReferralStatus, Source
-from vigil.intake.models import Referral
+from vigil.core.actors import SystemActor
+from vigil.core.permissions import has_permission, require
+from vigil.core.roles import Action
 from vigil.investigations.models import Outcome
 from vigil.investigations.services import outcome_types
-from vigil.people.ages import age_on
-from vigil.people.models import Access, Person
-from vigil.risk.models import Assessment, Grade, Override
+from vigil.people.children import children_in_view
+from vigil.people.services import records_of_many
+from vigil.referrals.choices import ReferralStatus, Source
+from vigil.referrals.models import Referral
+from vigil.risk.choices import Grade
+from vigil.risk.models import Assessment, Override
 from vigil.safeguarding.models import LadoReferral, StrategyDiscussion
 
 from .figures import FORECAST_METHOD, forecast_monthly, median, percentile, share
@@ -428,31 +430,18 @@ class Percentile(Aggregate):
 
 
 def _children_in_view(referrals, as_of: datetime) -> int:
-    """Household members, children reached and victims under 18 (or of unknown age) on
-    ``as_of``, in these referrals. Counted in the database but for stated ages."""
-    from dateutil.relativedelta import relativedelta
-
-    reached = Access.objects.filter(person__referral__in=referrals).values("child_id")
-    people = Person.objects.filter(referral__in=referrals).filter(
-        Q(role__in=["household_member", "victim"]) | Q(pk__in=reached)
-    )
-    eighteen_years_ago = as_of.astimezone(LONDON).date() - relativedelta(years=18)
-    by_birth = people.filter(date_of_birth__gt=eighteen_years_ago).count()
-    unknown = people.filter(date_of_birth__isnull=True, stated_age__isnull=True).count()
-    by_stated_age = sum(
-        1
-        for stated, stated_on in people.filter(
-            date_of_birth__isnull=True, stated_age__isnull=False
-        ).values_list("stated_age", "stated_age_on")
-        if (
-            age := age_on(
-                as_of.astimezone(LONDON).date(), stated_age=stated, stated_age_on=stated_on
+    """The children in view of these referrals on ``as_of``, by the one rule
+    (``people.children``), each counted in the referral that records them."""
+    on = as_of.astimezone(LONDON).date()
+    total = 0
+    chosen = referrals.only("pk", "source", "source_reference", "received_at")
+    for records in records_of_many(chosen.iterator(chunk_size=2000)).values():
+        total += len(
+            children_in_view(
+                records.people, records.lives_with, records.access, on=on, known_by=as_of
             )
         )
-        is None
-        or age < 18
-    )
-    return by_birth + unknown + by_stated_age
+    return total
 
 
 def _round(value: float | None) -> float | None:
@@ -505,8 +494,10 @@ def safeguarding(scope: Scope, period: Period, *, as_of: datetime) -> Table:
             ["Strategy discussions held", held],
             ["LADO referrals made", lado],
         ],
-        note="Children in view: household members, children the suspect has access to and "
-        "victims under 18 (or of unknown age) in referrals received in the period.",
+        note="Children in view, by the rule the referral page uses: children who live with "
+        "the suspect, children the suspect has access to, child victims (under 18 or of "
+        "unknown age on the day) and a suspect who is a child, in referrals received in the "
+        "period.",
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 import defusedxml.ElementTree as SafeET
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
-from .drafts import (
+from vigil.referrals.drafts import (
     AddressDraft,
     IdentifierDraft,
     IntakeError,

@@ -1,16 +1,6 @@
 from django import forms
 from django.conf import settings
 
-from .choices import ReferralStatus, Source
-
-
-class ReferralFilterForm(forms.Form):
-    force = forms.ChoiceField(required=False)
-    source = forms.ChoiceField(required=False, choices=[("", "Any source"), *Source.choices])
-    status = forms.ChoiceField(
-        required=False, choices=[("", "Any status"), *ReferralStatus.choices]
-    )
-
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True

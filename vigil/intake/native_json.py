@@ -15,7 +15,7 @@ from importlib import resources
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, relevance
 
-from .drafts import (
+from vigil.referrals.drafts import (
     AccessDraft,
     AddressDraft,
     HistoryDraft,

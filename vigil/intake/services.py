@@ -1,4 +1,4 @@
-"""Importing referrals and reading them back: the use cases behind pages, API and CLI.
+"""The intake pipeline: files in, referrals stored, people linked, graded and on the clock.
 
 Each referral is stored in its own transaction with its audit event, so a bad referral stores
 nothing and the good ones beside it in the same batch are kept.
@@ -6,30 +6,27 @@ nothing and the good ones beside it in the same batch are kept.
 
 import hashlib
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.http import Http404
-from django.utils import timezone
 
-from vigil.accounts.actors import Actor, SystemActor, actor_name
-from vigil.accounts.choices import Action
+from vigil.accounts.actors import Actor
 from vigil.accounts.models import Force
-from vigil.accounts.permissions import require
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
+from vigil.clocks.services import sync_clocks
+from vigil.core.actors import SystemActor, actor_name
+from vigil.core.permissions import require
+from vigil.core.roles import Action
 from vigil.people import services as people_services
+from vigil.referrals.drafts import IntakeError, ReferralDraft
+from vigil.referrals.models import Document, Material, Referral
 from vigil.risk import services as risk_services
 
 from . import cybertip, native_json
-from .choices import ReferralStatus
-from .drafts import IntakeError, ReferralDraft
-from .models import Document, Material, Referral
 from .sources import JsonUnit, Limits, PackageUnit, Refusal, units_from_paths, units_from_uploads
 
 
@@ -236,6 +233,7 @@ def store_referral(draft: ReferralDraft, *, actor: Actor, as_of: datetime) -> tu
     Returns the referral and ``created`` or ``duplicate``. The same (source, reference) with
     different content is refused: Vigil never silently overwrites what a force has been sent.
     """
+    require(actor, Action.REFERRAL_IMPORT)
     try:
         with transaction.atomic():
             return _store(draft, actor, as_of)
@@ -309,6 +307,7 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
     links = people_services.link_people(referral, people)
     # Graded the moment its facts arrive, in the same transaction.
     risk_services.assess(referral, actor=actor, as_of=as_of, trigger="imported")
+    sync_clocks(referral, as_of=as_of)
     record(
         actor,
         AuditAction.REFERRAL_IMPORTED,
@@ -339,271 +338,3 @@ def _held_already(existing: Referral, draft: ReferralDraft) -> Referral:
         "the reference, or record the new facts on the existing referral",
         "$.source_reference" if draft.source != "ncmec" else "",
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# Reading referrals back
-
-
-def referrals_for(actor: Actor, *, force: str = "", source: str = "", status: str = ""):
-    """The referrals this actor may see, filtered; the only door to the list."""
-    require(actor, Action.REFERRAL_VIEW)
-    referrals = Referral.objects.visible_to(actor).select_related("force")
-    if force:
-        referrals = referrals.filter(force__code=force)
-    if source:
-        referrals = referrals.filter(source=source)
-    if status:
-        referrals = referrals.filter(status=status)
-    return referrals
-
-
-class Conflict(Exception):
-    """Someone else changed the referral since this person opened it."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-@contextmanager
-def changing(referral: Referral, *, expected_version: int | None = None):
-    """Lock the referral for a change, in one transaction, and raise its version.
-
-    With ``expected_version`` (the version the person saw), a change made by someone else in
-    the meantime is refused with what changed, rather than silently overwritten.
-    """
-    from vigil.audit.models import AuditEvent
-
-    with transaction.atomic():
-        locked = Referral.objects.select_for_update().select_related("force").get(pk=referral.pk)
-        if locked.status == ReferralStatus.CLOSED:
-            raise Conflict(
-                f"{locked.source_reference} is closed; nothing more can be recorded on it"
-            )
-        if expected_version is not None and locked.version != expected_version:
-            last = (
-                AuditEvent.objects.filter(object_type="intake.referral", object_id=str(locked.pk))
-                .exclude(action=AuditAction.REFERRAL_VIEWED)
-                .order_by("-id")
-                .first()
-            )
-            what = (
-                f"{last.get_action_display()} by {last.actor_name} at "
-                f"{timezone.localtime(last.at):%d %b %Y %H:%M}"
-                if last
-                else "another change"
-            )
-            raise Conflict(
-                f"{locked.source_reference} was changed since you opened it ({what}). "
-                "Look at it again and decide again."
-            )
-        yield locked
-        Referral.objects.filter(pk=locked.pk).update(version=F("version") + 1)
-        locked.version += 1
-        referral.version = locked.version
-
-
-def advance(referral: Referral, status: str) -> bool:
-    """Move the referral forward to ``status`` when what was recorded implies it (never back)."""
-    order = ReferralStatus.values
-    if referral.status == ReferralStatus.CLOSED or order.index(status) <= order.index(
-        referral.status
-    ):
-        return False
-    referral.status = status
-    Referral.objects.filter(pk=referral.pk).update(status=status)
-    return True
-
-
-def restrict(
-    actor: Actor, referral: Referral, *, restricted: bool, usernames: list[str], as_of: datetime
-) -> Referral:
-    """Restrict a referral to named people (the restricting person is always named), or lift
-    the restriction. Everyone else in the force then finds nothing, as if it did not exist."""
-    from vigil.accounts.models import User
-
-    from .models import NamedAccess
-
-    require(actor, Action.REFERRAL_RESTRICT)
-    require_visible(actor, referral)
-    users = list(User.objects.filter(username__in=usernames, is_active=True))
-    missing = set(usernames) - {user.username for user in users}
-    if missing:
-        raise IntakeError(f"no active user called {', '.join(sorted(missing))}", "usernames")
-    if not isinstance(actor, SystemActor) and actor not in users:
-        users.append(actor)
-    with changing(referral) as locked:
-        before = {
-            "restricted": locked.is_restricted,
-            "named": sorted(locked.named_people.values_list("user__username", flat=True)),
-        }
-        locked.is_restricted = restricted
-        flags = set(locked.flags) - {"restricted"}
-        locked.flags = sorted(flags | ({"restricted"} if restricted else set()))
-        locked.save(update_fields=["is_restricted", "flags"])
-        locked.named_people.exclude(user__in=users).delete()
-        for user in users:
-            NamedAccess.objects.get_or_create(
-                referral=locked,
-                user=user,
-                defaults={"granted_by_name": actor_name(actor), "granted_at": as_of},
-            )
-        from vigil.clocks.services import sync_clocks
-
-        sync_clocks(locked, as_of=as_of)
-        record(
-            actor,
-            AuditAction.REFERRAL_RESTRICTED,
-            locked,
-            at=as_of,
-            force_code=locked.force.code,
-            before=before,
-            after={"restricted": restricted, "named": sorted(u.username for u in users)},
-        )
-    referral.is_restricted = restricted
-    return referral
-
-
-def require_visible(actor: Actor, referral: Referral) -> None:
-    """Http404 unless this actor may see this referral (another force's is "not found")."""
-    if not Referral.objects.visible_to(actor).filter(pk=referral.pk).exists():
-        raise Http404("No referral found.")
-
-
-def add_indicator(
-    actor: Actor,
-    referral: Referral,
-    indicator: str,
-    *,
-    source: str,
-    learned_at: datetime | None = None,
-    as_of: datetime,
-) -> Referral:
-    """Record behaviour found after receipt (grooming, production…) and re-grade."""
-    from .choices import Indicator
-
-    require(actor, Action.FACTS_RECORD)
-    require_visible(actor, referral)
-    if indicator not in Indicator.values:
-        raise IntakeError(f"indicator must be one of {', '.join(Indicator.values)}", "indicator")
-    learned_at = learned_at or as_of
-    if learned_at > as_of or learned_at < referral.received_at:
-        raise IntakeError(
-            "a fact is learned after the referral was received and not in the future",
-            "learned_at",
-        )
-    with transaction.atomic():
-        referral = Referral.objects.select_for_update().get(pk=referral.pk)
-        if indicator not in referral.indicators:
-            referral.indicators = [*referral.indicators, indicator]
-            referral.fact_sources = {
-                **referral.fact_sources,
-                f"indicator:{indicator}": {"source": source, "at": learned_at.isoformat()},
-            }
-            referral.save(update_fields=["indicators", "fact_sources"])
-        record(
-            actor,
-            AuditAction.FACT_RECORDED,
-            referral,
-            at=as_of,
-            force_code=referral.force.code,
-            after={
-                "fact": "indicator recorded",
-                "indicator": indicator,
-                "source": source,
-                "learned_at": learned_at,
-            },
-        )
-        risk_services.assess(referral, actor=actor, as_of=as_of, trigger="indicator recorded")
-    return referral
-
-
-def find_referral(actor: Actor, id_or_reference: str | int) -> Referral:
-    """One referral by id or source reference, if this actor may see it; else Http404."""
-    visible = Referral.objects.visible_to(actor).select_related("force")
-    text = str(id_or_reference).strip()
-    referral = None
-    if text.isdigit():
-        referral = visible.filter(pk=int(text)).first()
-    if referral is None:
-        matches = list(visible.filter(source_reference=text)[:2])
-        if len(matches) > 1:
-            raise Http404(f"more than one source holds reference {text!r}; give the id")
-        referral = matches[0] if matches else None
-    if referral is None:
-        raise Http404("No referral found.")
-    return referral
-
-
-def open_referral(actor: Actor, id_or_reference: str | int, *, as_of: datetime) -> Referral:
-    """A referral for reading in full: checks permission and scope, and records the look."""
-    require(actor, Action.REFERRAL_VIEW)
-    referral = find_referral(actor, id_or_reference)
-    record(actor, AuditAction.REFERRAL_VIEWED, referral, at=as_of, force_code=referral.force.code)
-    return referral
-
-
-def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> dict:
-    """Everything held on a referral as plain data (the API, ``vigil referral show --json``)."""
-    from vigil.clocks import services as clocks_services
-    from vigil.investigations.services import investigation_detail, timeline
-
-    people = people_services.people_detail(referral, as_of=as_of)
-    investigation = investigation_detail(referral, as_of=as_of)
-    investigation["timeline"] = timeline(investigation, risk_services.risk_history(referral))
-    return {
-        "id": referral.pk,
-        "source": referral.source,
-        "source_reference": referral.source_reference,
-        "received_at": referral.received_at.isoformat(),
-        "force": referral.force.code,
-        "status": referral.status,
-        "summary": referral.summary,
-        "incident": {
-            "type": referral.incident_type,
-            "type_as_given": referral.incident_type_text,
-            "occurred_at": (
-                referral.incident_occurred_at.isoformat() if referral.incident_occurred_at else None
-            ),
-            "platform": referral.platform,
-            "escalated": referral.escalated,
-            "escalation_reason": referral.escalation_reason,
-            "annotations": referral.annotations,
-            "details": referral.incident_details,
-        },
-        "indicators": referral.indicators,
-        "source_details": referral.source_details,
-        "material": [
-            {
-                "kind": item.kind,
-                "count": item.count,
-                "category": item.category or None,
-                "industry_classification": item.industry_classification or None,
-                "md5": item.md5 or None,
-                "sha1": item.sha1 or None,
-                "pdq": item.pdq or None,
-                "photodna": item.photodna or None,
-                "annotations": item.annotations,
-                "file_name": item.file_name,
-                "file_id": item.file_id,
-                "details": item.details,
-            }
-            for item in referral.material.all()
-        ],
-        "subjects": people,
-        "access": people_services.access_detail(referral),
-        "linked_referrals": people_services.linked_referrals(referral, viewer),
-        "documents": [
-            {"name": name, "media_type": media_type, "size": size, "sha256": sha256}
-            for name, media_type, size, sha256 in referral.documents.values_list(
-                "name", "media_type", "size", "sha256"
-            )
-        ],
-        "unmapped": referral.unmapped,
-        "risk": risk_services.risk_summary(referral),
-        "clocks": clocks_services.referral_clocks(referral, as_of=as_of),
-        **investigation,
-        "imported_at": referral.imported_at.isoformat(),
-        "imported_by": referral.imported_by_name,
-    }

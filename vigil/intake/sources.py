@@ -12,8 +12,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from vigil.referrals.drafts import SourceDocument
+
 from . import cybertip
-from .drafts import SourceDocument
 
 JSON_SUFFIXES = {".json", ".jsonl", ".ndjson"}
 FORMATS = ("auto", "json", "cybertip")

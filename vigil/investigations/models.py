@@ -3,53 +3,25 @@
 from django.conf import settings
 from django.db import models
 
+from vigil.referrals.models import Recorded, RestrictedManager
 
-class ActionKind(models.TextChoices):
-    WARRANT_APPLIED = "warrant_applied", "Warrant applied for"
-    WARRANT_GRANTED = "warrant_granted", "Warrant granted"
-    WARRANT_EXECUTED = "warrant_executed", "Warrant executed"
-    ARREST = "arrest", "Arrest"
-    SEARCH = "search", "Search"
-    DEVICES_SEIZED = "devices_seized", "Devices seized"
-    VOLUNTARY_INTERVIEW = "voluntary_interview", "Voluntary interview"
-    SAFEGUARDING_VISIT = "safeguarding_visit", "Safeguarding visit to the address"
-    CHARGE = "charge", "Charge"
-    BAIL_ANSWERED = "bail_answered", "Answered bail"
-
-
-# Actions that count as the first positive action against the suspect.
-POSITIVE_ACTIONS = {
-    ActionKind.ARREST,
-    ActionKind.WARRANT_EXECUTED,
-    ActionKind.VOLUNTARY_INTERVIEW,
-    ActionKind.SAFEGUARDING_VISIT,
-}
-
-
-class Recorded(models.Model):
-    """Who recorded a thing and when they recorded it (which may be after it happened)."""
-
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    recorded_by_name = models.CharField(max_length=150)
-    recorded_at = models.DateTimeField()
-
-    class Meta:
-        abstract = True
+from .choices import ActionKind, ReleaseKind
 
 
 class Allocation(Recorded):
     """A referral given to an investigator (and their team)."""
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="allocations"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="allocations"
     )
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     team = models.CharField(max_length=100, blank=True)
     allocated_at = models.DateTimeField()
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["allocated_at", "id"]
@@ -62,12 +34,15 @@ class Action(Recorded):
     """Something done in the investigation, with when it happened."""
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="actions"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="actions"
     )
     kind = models.CharField(max_length=24, choices=ActionKind.choices)
     occurred_at = models.DateTimeField()
     details = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["occurred_at", "id"]
@@ -81,12 +56,15 @@ class SupervisorReview(Recorded):
     """A supervisor's review of an open referral (at least every 28 days)."""
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="reviews"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="reviews"
     )
     reviewed_at = models.DateTimeField()
     notes = models.TextField(blank=True)
     # Which minimum investigative standards the supervisor checked.
     standards_checked = models.JSONField(default=list, blank=True)
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["reviewed_at", "id"]
@@ -95,18 +73,11 @@ class SupervisorReview(Recorded):
         return f"review {self.reviewed_at:%Y-%m-%d}"
 
 
-class ReleaseKind(models.TextChoices):
-    PRE_CHARGE_BAIL = "pre_charge_bail", "Pre-charge bail with conditions"
-    RELEASED_UNDER_INVESTIGATION = "released_under_investigation", "Released under investigation"
-    CHARGED_REMANDED = "charged_remanded", "Charged and remanded"
-    CHARGED_BAILED = "charged_bailed", "Charged and bailed"
-
-
 class Release(Recorded):
     """The suspect released (or remanded), to which address, and on what safeguards."""
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="releases"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="releases"
     )
     kind = models.CharField(max_length=32, choices=ReleaseKind.choices)
     released_at = models.DateTimeField()
@@ -119,6 +90,9 @@ class Release(Recorded):
     supervisor_decision = models.TextField(blank=True)
     safeguarding_plan = models.TextField(blank=True)
 
+    referral_path = "referral"
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["released_at", "id"]
 
@@ -126,30 +100,11 @@ class Release(Recorded):
         return f"{self.get_kind_display()} {self.released_at:%Y-%m-%d}"
 
 
-class Transfer(Recorded):
-    """A referral handed to another force (the suspect lives there); both forces see it."""
-
-    referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="transfers"
-    )
-    from_force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
-    to_force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
-    reason = models.TextField()
-    transferred_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["transferred_at", "id"]
-        indexes = [models.Index(fields=["from_force"], name="transfer_from_force")]
-
-    def __str__(self) -> str:
-        return f"{self.from_force.code} → {self.to_force.code}"
-
-
 class Outcome(Recorded):
     """How the referral was closed: a Home Office outcome type and the rationale."""
 
     referral = models.OneToOneField(
-        "intake.Referral", on_delete=models.CASCADE, related_name="outcome"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="outcome"
     )
     # The force that closed it, kept here so outcome figures need no join to the referrals.
     force = models.ForeignKey(
@@ -162,6 +117,9 @@ class Outcome(Recorded):
     not_in_public_interest = models.BooleanField(default=False)
     # Why it was closed although a safeguarding step was still due (a supervisor's words).
     outstanding_safeguarding_reason = models.TextField(blank=True)
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         indexes = [
@@ -180,11 +138,14 @@ class StandardCheck(Recorded):
     """A minimum investigative standard someone has recorded as met, and how."""
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="standard_checks"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="standard_checks"
     )
     code = models.CharField(max_length=40)
     note = models.TextField()
     met_at = models.DateTimeField()
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["met_at", "id"]

@@ -1,8 +1,9 @@
-"""Allocating referrals, recording what was done, and supervisors' reviews.
+"""The investigation: allocation, what was done, supervisors' reviews, releases, transfers,
+the minimum standards, the workflow's moves, flags, closing and reopening.
 
-Each is checked, audited and moves the referral's clocks, in one transaction. The time a thing
-happened is the user's to enter: never in the future, never before the referral arrived, and a
-late entry keeps the breach on the record.
+Each is a recording: checked, run through the guarded change path (which moves the clocks)
+and audited, in one transaction. The time a thing happened is the user's to enter: never in
+the future, never before the referral arrived, and a late entry keeps the breach on the record.
 """
 
 import tomllib
@@ -10,239 +11,238 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 
-from django.core.exceptions import ValidationError
-
-from vigil.accounts.actors import Actor, SystemActor, actor_name
-from vigil.accounts.choices import Action as Can
-from vigil.accounts.models import User
-from vigil.accounts.permissions import has_permission, require
+from vigil.accounts.models import Force, User
 from vigil.audit.choices import AuditAction
-from vigil.audit.services import record
-from vigil.clocks.services import sync_clocks
-from vigil.intake.choices import DERIVED_FLAGS, TRANSITIONS, Flag, ReferralStatus
-from vigil.intake.models import Referral
-from vigil.intake.retention import review_date
-from vigil.intake.services import advance, changing, require_visible
+from vigil.clocks.models import Clock
+from vigil.clocks.services import clock_facts
+from vigil.core.permissions import has_permission
+from vigil.core.roles import Action as Can
+from vigil.people.services import people_records
+from vigil.referrals.changes import Change, RecordError, advance
+from vigil.referrals.choices import DERIVED_FLAGS, TRANSITIONS, Flag, ReferralStatus
+from vigil.referrals.models import Referral, Transfer
+from vigil.referrals.recordings import recording
+from vigil.risk.services import active_policy, current_assessment
+from vigil.safeguarding.services import children_in_view, needs_welfare_plan, safeguarding_detail
 
-from .models import (
-    POSITIVE_ACTIONS,
-    Action,
-    ActionKind,
-    Allocation,
-    Outcome,
-    Release,
-    ReleaseKind,
-    StandardCheck,
-    SupervisorReview,
-    Transfer,
+from .choices import POSITIVE_ACTIONS, ActionKind, ReleaseKind
+from .models import Action, Allocation, Outcome, Release, StandardCheck, SupervisorReview
+from .retention import review_date
+from .schemas import (
+    ActionIn,
+    AllocationIn,
+    CloseIn,
+    FlagsIn,
+    MoveIn,
+    ReleaseIn,
+    ReopenIn,
+    ReviewIn,
+    StandardIn,
+    TransferIn,
 )
 
-
-class RecordError(ValidationError):
-    """Something Vigil will not record, with the reason in plain words."""
+SECTION = "case"
 
 
-def happened_at(referral: Referral, moment: datetime | None, as_of: datetime) -> datetime:
-    """When the user says it happened: never in the future, never before receipt."""
-    moment = moment or as_of
-    if moment > as_of:
-        raise RecordError("a thing cannot have happened in the future")
-    if moment < referral.received_at:
-        raise RecordError("it cannot have happened before the referral was received")
-    return moment
-
-
-def _recorded(actor: Actor, as_of: datetime) -> dict:
-    return {
-        "recorded_by": None if isinstance(actor, SystemActor) else actor,
-        "recorded_by_name": actor_name(actor),
-        "recorded_at": as_of,
-    }
-
-
+@recording(
+    "allocation",
+    permission=Can.REFERRAL_ALLOCATE,
+    audit=AuditAction.REFERRAL_ALLOCATED,
+    schema=AllocationIn,
+    title="Allocate",
+    done="Allocated.",
+    section="actions",
+    summary="Allocate to an investigator (meets the allocation clock)",
+)
 def allocate(
-    actor: Actor,
-    referral: Referral,
-    officer: User,
+    change: Change,
+    officer: User | str,
     *,
     team: str = "",
     allocated_at: datetime | None = None,
-    expected_version: int | None = None,
-    as_of: datetime,
 ) -> Allocation:
     """Give the referral to an investigator of its force."""
-    require(actor, Can.REFERRAL_ALLOCATE)
-    require_visible(actor, referral)
-    if officer.force_id != referral.force_id or not officer.is_active:
+    referral = change.referral
+    if not isinstance(officer, User):
+        officer = User.objects.filter(username=officer).first()
+    if officer is None or officer.force_id != referral.force_id or not officer.is_active:
         raise RecordError("allocate to an active officer of the referral's force")
-    when = happened_at(referral, allocated_at, as_of)
-    with changing(referral, expected_version=expected_version) as referral:
-        before = {
-            "owner": referral.owner.username if referral.owner else None,
-            "team": referral.team,
-        }
-        allocation = Allocation.objects.create(
-            referral=referral,
-            officer=officer,
-            team=team or officer.team,
-            allocated_at=when,
-            **_recorded(actor, as_of),
-        )
-        referral.owner = officer
-        referral.team = allocation.team
-        referral.save(update_fields=["owner", "team"])
-        advance(referral, ReferralStatus.ALLOCATED)
-        record(
-            actor,
-            AuditAction.REFERRAL_ALLOCATED,
-            referral,
-            at=as_of,
-            force_code=referral.force.code,
-            before=before,
-            after={"owner": officer.username, "team": allocation.team, "allocated_at": when},
-        )
-        sync_clocks(referral, as_of=as_of)
+    when = change.happened_at(allocated_at)
+    before = {"owner": referral.owner.username if referral.owner else None, "team": referral.team}
+    allocation = Allocation.objects.create(
+        referral=referral,
+        officer=officer,
+        team=team or officer.team,
+        allocated_at=when,
+        **change.recorded(),
+    )
+    referral.owner = officer
+    referral.team = allocation.team
+    referral.save(update_fields=["owner", "team"])
+    advance(referral, ReferralStatus.ALLOCATED)
+    change.describe(
+        referral,
+        before=before,
+        after={"owner": officer.username, "team": allocation.team, "allocated_at": when},
+    )
     return allocation
 
 
-def allocate_many(
-    actor: Actor, referrals: list[Referral], officer: User, *, team: str = "", as_of: datetime
-) -> list[Allocation]:
-    """Allocate several referrals from a worklist; each is its own transaction."""
+def allocate_many(actor, referrals: list[Referral], officer: User, *, team: str = "", as_of):
+    """Allocate several referrals from a worklist; each is its own change."""
     return [allocate(actor, referral, officer, team=team, as_of=as_of) for referral in referrals]
 
 
+def _action_details(data: dict) -> dict:
+    data = dict(data)
+    devices = data.pop("devices", None)
+    details = dict(data.pop("details", None) or {})
+    if devices is not None:
+        details["devices"] = devices
+    return {**data, "details": details}
+
+
+@recording(
+    "actions",
+    permission=Can.ACTION_RECORD,
+    audit=AuditAction.ACTION_RECORDED,
+    schema=ActionIn,
+    title="An investigative action",
+    done="Action recorded.",
+    section="actions",
+    summary="Record an investigative action (a positive one meets the enforcement clock)",
+    arguments=_action_details,
+)
 def record_action(
-    actor: Actor,
-    referral: Referral,
+    change: Change,
     kind: str,
     *,
     occurred_at: datetime | None = None,
     details: dict | None = None,
     notes: str = "",
-    expected_version: int | None = None,
-    as_of: datetime,
 ) -> Action:
     """Record something done: an arrest, a warrant, a search, devices seized, an interview…"""
-    require(actor, Can.ACTION_RECORD)
-    require_visible(actor, referral)
+    referral = change.referral
     if kind not in ActionKind.values:
         raise RecordError(f"kind must be one of {', '.join(ActionKind.values)}")
-    when = happened_at(referral, occurred_at, as_of)
+    when = change.happened_at(occurred_at)
     if kind in {ActionKind.ARREST, ActionKind.VOLUNTARY_INTERVIEW}:
-        from vigil.safeguarding.services import needs_welfare_plan
-
-        why = needs_welfare_plan(referral, as_of=as_of)
+        why = needs_welfare_plan(referral)
         if why and not referral.welfare_plans.filter(agreed_at__lte=when).exists():
             raise RecordError(
                 f"{why}: record the suspect's welfare plan before an arrest or interview"
             )
-    with changing(referral, expected_version=expected_version) as referral:
-        action = Action.objects.create(
-            referral=referral,
-            kind=kind,
-            occurred_at=when,
-            details=details or {},
-            notes=notes,
-            **_recorded(actor, as_of),
-        )
-        if kind in POSITIVE_ACTIONS:
-            advance(referral, ReferralStatus.ENFORCEMENT)
-        record(
-            actor,
-            AuditAction.ACTION_RECORDED,
-            action,
-            at=as_of,
-            force_code=referral.force.code,
-            after={
-                "referral": referral.pk,
-                "kind": kind,
-                "occurred_at": when,
-                "details": details or {},
-            },
-        )
-        sync_clocks(referral, as_of=as_of)
+    action = Action.objects.create(
+        referral=referral,
+        kind=kind,
+        occurred_at=when,
+        details=details or {},
+        notes=notes,
+        **change.recorded(),
+    )
+    if kind in POSITIVE_ACTIONS:
+        advance(referral, ReferralStatus.ENFORCEMENT)
+    change.describe(
+        action,
+        after={
+            "referral": referral.pk,
+            "kind": kind,
+            "occurred_at": when,
+            "details": details or {},
+        },
+    )
     return action
 
 
+@recording(
+    "reviews",
+    permission=Can.REFERRAL_REVIEW,
+    audit=AuditAction.REVIEW_RECORDED,
+    schema=ReviewIn,
+    title="Supervisor's review",
+    done="Review recorded.",
+    section="actions",
+    summary="Record a supervisor's review",
+)
 def record_review(
-    actor: Actor,
-    referral: Referral,
+    change: Change,
     *,
     reviewed_at: datetime | None = None,
     notes: str = "",
-    standards_checked: list[str] | None = None,
-    expected_version: int | None = None,
-    as_of: datetime,
+    standards_checked: list[str] = (),
 ) -> SupervisorReview:
     """A supervisor's review of the open referral; the next one falls due 28 days later."""
-    require(actor, Can.REFERRAL_REVIEW)
-    require_visible(actor, referral)
-    when = happened_at(referral, reviewed_at, as_of)
-    with changing(referral, expected_version=expected_version) as referral:
-        review = SupervisorReview.objects.create(
-            referral=referral,
-            reviewed_at=when,
-            notes=notes,
-            standards_checked=standards_checked or [],
-            **_recorded(actor, as_of),
-        )
-        record(
-            actor,
-            AuditAction.REVIEW_RECORDED,
-            review,
-            at=as_of,
-            force_code=referral.force.code,
-            after={
-                "referral": referral.pk,
-                "reviewed_at": when,
-                "standards_checked": standards_checked or [],
-            },
-        )
-        sync_clocks(referral, as_of=as_of)
+    known = {item["code"] for item in active_policy().standards}
+    unknown = set(standards_checked) - known
+    if unknown:
+        raise RecordError(f"unknown standards: {', '.join(sorted(unknown))}")
+    when = change.happened_at(reviewed_at)
+    review = SupervisorReview.objects.create(
+        referral=change.referral,
+        reviewed_at=when,
+        notes=notes,
+        standards_checked=list(standards_checked),
+        **change.recorded(),
+    )
+    change.describe(
+        review,
+        after={
+            "referral": change.referral.pk,
+            "reviewed_at": when,
+            "standards_checked": list(standards_checked),
+        },
+    )
     return review
 
 
 # ---------------------------------------------------------------------------------------------
-# Releases, transfers, standards, the workflow and closing
+# Releases, transfers, standards, the workflow, closing and reopening
 
 
 def _norm(text: str) -> str:
-    return "".join(text.split()).casefold()
+    return "".join((text or "").split()).casefold()
 
 
 def children_at_address(referral: Referral, address: str, postcode: str, as_of: datetime):
-    """The children who live at or visit a release address, from the household facts.
+    """The children who live at or visit a release address, from the children in view.
 
     The suspect's home (same postcode, or the address given as home) brings every child who
     lives with the suspect; anywhere else, the children recorded at that postcode. Children the
     suspect has access to count wherever the suspect is released.
     """
-    from vigil.safeguarding.services import children_in_view
-
-    children = children_in_view(referral, as_of=as_of)
+    records = people_records(referral, linked=False)
     home_postcodes = {
-        _norm(postcode)
-        for postcode in referral.people.filter(role="suspect").values_list(
-            "addresses__postcode", flat=True
-        )
-        if postcode
+        _norm(code)
+        for person in records.people
+        if person.role == "suspect"
+        for code in person.postcodes
     }
     at_home = (postcode and _norm(postcode) in home_postcodes) or _norm(address) in {"home", ""}
     found = []
-    for child in children:
+    for child in children_in_view(referral, as_of=as_of):
+        postcodes = {_norm(code) for code in child["postcodes"]}
         if (
             child["relation"] == "access"
             or (child["relation"] == "household" and at_home)
-            or (postcode and _norm(postcode) in child["postcodes"])
+            or (postcode and _norm(postcode) in postcodes)
         ):
-            found.append(child["ref"])
+            found.append(child["ref"] or "a child known to another force")
     return found
 
 
+@recording(
+    "releases",
+    permission=Can.ACTION_RECORD,
+    audit=AuditAction.RELEASE_RECORDED,
+    schema=ReleaseIn,
+    title="Release of the suspect",
+    done="Release recorded.",
+    section=SECTION,
+    summary="Record a release; to an address with a child only a supervisor may, with "
+    "a decision and a safeguarding plan",
+)
 def record_release(
-    actor: Actor,
-    referral: Referral,
+    change: Change,
     *,
     kind: str,
     address: str,
@@ -252,24 +252,21 @@ def record_release(
     return_at: datetime | None = None,
     supervisor_decision: str = "",
     safeguarding_plan: str = "",
-    expected_version: int | None = None,
-    as_of: datetime,
 ) -> Release:
     """Record the suspect's release. To an address where a child lives or which a child visits,
     only a supervisor may record it, with their decision and a safeguarding plan; it then puts
     a clock on telling social care. A bail return date becomes a clock too."""
-    require(actor, Can.ACTION_RECORD)
-    require_visible(actor, referral)
+    referral = change.referral
     if kind not in ReleaseKind.values:
         raise RecordError(f"kind must be one of {', '.join(ReleaseKind.values)}")
     if not address.strip():
         raise RecordError("give the address the suspect is released to")
-    when = happened_at(referral, released_at, as_of)
+    when = change.happened_at(released_at)
     if return_at is not None and return_at <= when:
         raise RecordError("the bail return date must be after the release")
-    children = children_at_address(referral, address, postcode, as_of)
+    children = children_at_address(referral, address, postcode, change.as_of)
     if children:
-        if not has_permission(actor, Can.RELEASE_APPROVE):
+        if not has_permission(change.actor, Can.RELEASE_APPROVE):
             raise RecordError(
                 f"a child lives at or visits this address ({', '.join(children)}): a supervisor "
                 "must record the release, with their decision and a safeguarding plan"
@@ -279,93 +276,78 @@ def record_release(
                 f"a child lives at or visits this address ({', '.join(children)}): record your "
                 "decision and the safeguarding plan"
             )
-    with changing(referral, expected_version=expected_version) as referral:
-        release = Release.objects.create(
-            referral=referral,
-            kind=kind,
-            released_at=when,
-            address=address.strip(),
-            postcode=postcode.strip().upper(),
-            conditions=conditions,
-            return_at=return_at,
-            children_at_address=children,
-            supervisor_decision=supervisor_decision.strip(),
-            safeguarding_plan=safeguarding_plan.strip(),
-            **_recorded(actor, as_of),
-        )
-        advance(referral, ReferralStatus.POST_ENFORCEMENT)
-        record(
-            actor,
-            AuditAction.RELEASE_RECORDED,
-            release,
-            at=as_of,
-            force_code=referral.force.code,
-            after={
-                "referral": referral.pk,
-                "kind": kind,
-                "released_at": when,
-                "children_at_address": children,
-                "return_at": return_at,
-                "supervisor_decision": release.supervisor_decision,
-            },
-        )
-        sync_clocks(referral, as_of=as_of)
+    release = Release.objects.create(
+        referral=referral,
+        kind=kind,
+        released_at=when,
+        address=address.strip(),
+        postcode=postcode.strip().upper(),
+        conditions=conditions,
+        return_at=return_at,
+        children_at_address=children,
+        supervisor_decision=supervisor_decision.strip(),
+        safeguarding_plan=safeguarding_plan.strip(),
+        **change.recorded(),
+    )
+    advance(referral, ReferralStatus.POST_ENFORCEMENT)
+    change.describe(
+        release,
+        after={
+            "referral": referral.pk,
+            "kind": kind,
+            "released_at": when,
+            "children_at_address": children,
+            "return_at": return_at,
+            "supervisor_decision": release.supervisor_decision,
+        },
+    )
     return release
 
 
-def transfer(
-    actor: Actor,
-    referral: Referral,
-    to_force_code: str,
-    *,
-    reason: str,
-    expected_version: int | None = None,
-    as_of: datetime,
-) -> Transfer:
+@recording(
+    "transfer",
+    permission=Can.REFERRAL_TRANSFER,
+    audit=AuditAction.REFERRAL_TRANSFERRED,
+    schema=TransferIn,
+    title="Transfer to another force",
+    done="Transferred.",
+    section=SECTION,
+    summary="Transfer to another force (both forces keep sight of it)",
+)
+def transfer(change: Change, to_force: str, *, reason: str) -> Transfer:
     """Hand the referral to another force. Its clocks keep their due times; both forces see it;
     the receiving force allocates it."""
-    from vigil.accounts.models import Force
-
-    require(actor, Can.REFERRAL_TRANSFER)
-    require_visible(actor, referral)
-    to_force = Force.objects.filter(code=to_force_code.strip().upper()).first()
-    if to_force is None:
-        raise RecordError(f"force {to_force_code!r} is not known to Vigil")
-    if to_force.pk == referral.force_id:
+    referral = change.referral
+    target = Force.objects.filter(code=to_force.strip().upper()).first()
+    if target is None:
+        raise RecordError(f"force {to_force!r} is not known to Vigil")
+    if target.pk == referral.force_id:
         raise RecordError("the referral is already with that force")
     if len(reason.strip()) < 10:
         raise RecordError("give the reason for the transfer in words")
-    with changing(referral, expected_version=expected_version) as referral:
-        from_force = referral.force
-        item = Transfer.objects.create(
-            referral=referral,
-            from_force=from_force,
-            to_force=to_force,
-            reason=reason.strip(),
-            transferred_at=as_of,
-            **_recorded(actor, as_of),
-        )
-        referral.force = to_force
-        referral.owner = None
-        referral.team = ""
-        referral.save(update_fields=["force", "owner", "team"])
-        record(
-            actor,
-            AuditAction.REFERRAL_TRANSFERRED,
-            referral,
-            at=as_of,
-            force_code=from_force.code,
-            before={"force": from_force.code},
-            after={"force": to_force.code, "reason": item.reason},
-        )
-        sync_clocks(referral, as_of=as_of)
+    from_force = referral.force
+    item = Transfer.objects.create(
+        referral=referral,
+        from_force=from_force,
+        to_force=target,
+        reason=reason.strip(),
+        transferred_at=change.as_of,
+        **change.recorded(),
+    )
+    referral.force = target
+    referral.owner = None
+    referral.team = ""
+    referral.save(update_fields=["force", "owner", "team"])
+    change.describe(
+        referral,
+        before={"force": from_force.code},
+        after={"force": target.code, "reason": item.reason},
+    )
     return item
 
 
 def standards(referral: Referral) -> list[dict]:
     """The minimum investigative standards: which are met, how, and which are outstanding."""
-    from vigil.risk.services import active_policy, current_assessment
-
     assessment = current_assessment(referral)
     answers = assessment.answers if assessment else {}
     suspect = referral.people.filter(role="suspect").first()
@@ -396,100 +378,87 @@ def standards(referral: Referral) -> list[dict]:
     return found
 
 
+@recording(
+    "standards",
+    permission=Can.ACTION_RECORD,
+    audit=AuditAction.STANDARD_RECORDED,
+    schema=StandardIn,
+    title="Record a standard as met",
+    done="Standard recorded as met.",
+    section=SECTION,
+    summary="Record a minimum investigative standard as met",
+)
 def record_standard(
-    actor: Actor,
-    referral: Referral,
-    code: str,
-    *,
-    note: str,
-    met_at: datetime | None = None,
-    as_of: datetime,
+    change: Change, code: str, *, note: str, met_at: datetime | None = None
 ) -> StandardCheck:
     """Record a standard as met, saying what was done (which checks, which devices…)."""
-    from vigil.risk.services import active_policy
-
-    require(actor, Can.ACTION_RECORD)
-    require_visible(actor, referral)
     codes = {item["code"] for item in active_policy().standards}
     if code not in codes:
         raise RecordError(f"unknown standard {code!r}")
     if not note.strip():
         raise RecordError("say what was done")
-    when = happened_at(referral, met_at, as_of)
-    with changing(referral) as referral:
-        check, _ = StandardCheck.objects.update_or_create(
-            referral=referral,
-            code=code,
-            defaults={"note": note.strip(), "met_at": when, **_recorded(actor, as_of)},
-        )
-        record(
-            actor,
-            AuditAction.STANDARD_RECORDED,
-            check,
-            at=as_of,
-            force_code=referral.force.code,
-            after={"referral": referral.pk, "code": code, "note": check.note},
-        )
+    when = change.happened_at(met_at)
+    check, _ = StandardCheck.objects.update_or_create(
+        referral=change.referral,
+        code=code,
+        defaults={"note": note.strip(), "met_at": when, **change.recorded()},
+    )
+    change.describe(check, after={"referral": change.referral.pk, "code": code, "note": check.note})
     return check
 
 
-def move(
-    actor: Actor,
-    referral: Referral,
-    status: str,
-    *,
-    reason: str = "",
-    expected_version: int | None = None,
-    as_of: datetime,
-) -> Referral:
+@recording(
+    "status",
+    permission=Can.ACTION_RECORD,
+    audit=AuditAction.STATUS_CHANGED,
+    schema=MoveIn,
+    title="Move to another state",
+    done="Moved.",
+    section=SECTION,
+    summary="Move the referral to another state (where the workflow allows it by hand)",
+    api_status=200,
+)
+def move(change: Change, status: str, *, reason: str = "") -> Referral:
     """An explicit, audited move to another state (the ones the workflow allows by hand)."""
-    require(actor, Can.ACTION_RECORD)
-    require_visible(actor, referral)
-    with changing(referral, expected_version=expected_version) as locked:
-        allowed = TRANSITIONS.get(locked.status, set())
-        if status not in allowed:
-            names = ", ".join(sorted(allowed)) or "none"
-            raise RecordError(
-                f"a referral that is {locked.get_status_display().lower()} cannot move to "
-                f"{status!r} by hand (allowed: {names})"
-            )
-        before = locked.status
-        locked.status = status
-        locked.save(update_fields=["status"])
-        record(
-            actor,
-            AuditAction.STATUS_CHANGED,
-            locked,
-            at=as_of,
-            force_code=locked.force.code,
-            before={"status": before},
-            after={"status": status, "reason": reason},
+    referral = change.referral
+    allowed = TRANSITIONS.get(referral.status, set())
+    if status not in allowed:
+        names = ", ".join(sorted(allowed)) or "none"
+        raise RecordError(
+            f"a referral that is {referral.get_status_display().lower()} cannot move to "
+            f"{status!r} by hand (allowed: {names})"
         )
+    before = referral.status
     referral.status = status
+    referral.save(update_fields=["status"])
+    change.describe(before={"status": before}, after={"status": status, "reason": reason})
     return referral
 
 
-def set_flags(actor: Actor, referral: Referral, flags: list[str], *, as_of: datetime) -> Referral:
-    require(actor, Can.ACTION_RECORD)
-    require_visible(actor, referral)
+@recording(
+    "flags",
+    permission=Can.ACTION_RECORD,
+    audit=AuditAction.FLAGS_CHANGED,
+    schema=FlagsIn,
+    title="Flags",
+    done="Flags saved.",
+    section=SECTION,
+    summary="Set the referral's flags",
+    api_method="PUT",
+    api_status=200,
+)
+def set_flags(change: Change, flags: list[str] = ()) -> Referral:
+    referral = change.referral
     unknown = set(flags) - set(Flag.values)
     if unknown:
         raise RecordError(f"unknown flags: {', '.join(sorted(unknown))}")
-    with changing(referral) as locked:
-        before = list(locked.flags)
-        # The flags that follow from the facts stay as the facts say.
-        locked.flags = sorted((set(flags) - DERIVED_FLAGS) | (set(before) & DERIVED_FLAGS))
-        locked.save(update_fields=["flags"])
-        record(
-            actor,
-            AuditAction.FLAGS_CHANGED,
-            locked,
-            at=as_of,
-            force_code=locked.force.code,
-            before={"flags": before},
-            after={"flags": locked.flags},
-        )
-    referral.flags = locked.flags
+    before = list(referral.flags)
+    # The flags that follow from the facts stay as the facts say; "restricted" follows who
+    # may see the referral.
+    kept = DERIVED_FLAGS | {Flag.RESTRICTED}
+    referral.flags = sorted((set(flags) - kept) | (set(before) & kept))
+    referral.save(update_fields=["flags"])
+    change.describe(before={"flags": before}, after={"flags": referral.flags})
     return referral
 
 
@@ -500,95 +469,6 @@ def outcome_types() -> dict[str, dict]:
     return {item["code"]: item for item in tomllib.loads(text)["outcomes"]}
 
 
-def close(
-    actor: Actor,
-    referral: Referral,
-    *,
-    outcome: str,
-    rationale: str,
-    outstanding_reason: str = "",
-    closed_at: datetime | None = None,
-    expected_version: int | None = None,
-    as_of: datetime,
-) -> Outcome:
-    """Close with an outcome type and a written rationale.
-
-    Refused while a safeguarding step is due or a child in view has no recorded social care
-    decision, unless a supervisor records why. "Not in the public interest" outcomes, and
-    closing past outstanding safeguarding, need a supervisor.
-    """
-    from vigil.clocks.models import Clock
-    from vigil.safeguarding.services import children_in_view
-
-    require(actor, Can.OUTCOME_CLOSE)
-    require_visible(actor, referral)
-    kind = outcome_types().get(outcome)
-    if kind is None:
-        raise RecordError(f"unknown outcome type {outcome!r}")
-    if len(rationale.strip()) < 10:
-        raise RecordError("give the rationale for the outcome in words")
-    if kind.get("supervisor") and not has_permission(actor, Can.OUTCOME_APPROVE):
-        raise RecordError(f"outcome {outcome} ({kind['text']}) needs a supervisor")
-    outstanding = list(
-        Clock.objects.filter(
-            referral=referral, is_open=True, kind__in=SAFEGUARDING_CLOCKS
-        ).values_list("kind", flat=True)
-    )
-    outstanding += [
-        f"no social care decision recorded for {child['ref']}"
-        for child in children_in_view(referral, as_of=as_of)
-        if not child["social_care_decision"]
-    ]
-    if outstanding:
-        if not has_permission(actor, Can.OUTCOME_APPROVE):
-            raise RecordError(
-                "safeguarding is still due ("
-                + "; ".join(o.replace("_", " ") for o in outstanding)
-                + "): a supervisor must record why it can close"
-            )
-        if len(outstanding_reason.strip()) < 10:
-            raise RecordError(
-                "safeguarding is still due ("
-                + "; ".join(o.replace("_", " ") for o in outstanding)
-                + "): record why the referral can close anyway"
-            )
-    when = happened_at(referral, closed_at, as_of)
-    with changing(referral, expected_version=expected_version) as referral:
-        if referral.status == ReferralStatus.CLOSED:
-            raise RecordError("the referral is already closed")
-        item = Outcome.objects.create(
-            referral=referral,
-            force=referral.force,
-            code=outcome,
-            text=kind["text"],
-            rationale=rationale.strip(),
-            closed_at=when,
-            not_in_public_interest=bool(kind.get("not_in_public_interest")),
-            outstanding_safeguarding_reason=outstanding_reason.strip() if outstanding else "",
-            **_recorded(actor, as_of),
-        )
-        before = referral.status
-        referral.status = ReferralStatus.CLOSED
-        referral.review_at = review_date(when, outcome)
-        referral.save(update_fields=["status", "review_at"])
-        record(
-            actor,
-            AuditAction.REFERRAL_CLOSED,
-            referral,
-            at=as_of,
-            force_code=referral.force.code,
-            before={"status": before},
-            after={
-                "outcome": outcome,
-                "rationale": item.rationale,
-                "outstanding": outstanding,
-                "outstanding_reason": item.outstanding_safeguarding_reason,
-            },
-        )
-        sync_clocks(referral, as_of=as_of)
-    return item
-
-
 SAFEGUARDING_CLOCKS = {
     "social_care_referral",
     "strategy_discussion",
@@ -597,10 +477,168 @@ SAFEGUARDING_CLOCKS = {
 }
 
 
-def investigation_detail(referral: Referral, *, as_of: datetime) -> dict:
-    """The investigation as plain data: for the referral page, the API and the CLI."""
-    from vigil.safeguarding.services import children_in_view, safeguarding_detail
+@recording(
+    "outcome",
+    permission=Can.OUTCOME_CLOSE,
+    audit=AuditAction.REFERRAL_CLOSED,
+    schema=CloseIn,
+    title="Close with an outcome",
+    done="The referral is closed.",
+    section=SECTION,
+    summary="Close with a Home Office outcome type and a rationale",
+)
+def close(
+    change: Change,
+    *,
+    outcome: str,
+    rationale: str,
+    outstanding_reason: str = "",
+    closed_at: datetime | None = None,
+) -> Outcome:
+    """Close with an outcome type and a written rationale.
 
+    Refused while a safeguarding step is due or a child in view has no recorded social care
+    decision, unless a supervisor records why. "Not in the public interest" outcomes, and
+    closing past outstanding safeguarding, need a supervisor.
+    """
+    referral = change.referral
+    kind = outcome_types().get(outcome)
+    if kind is None:
+        raise RecordError(f"unknown outcome type {outcome!r}")
+    if len(rationale.strip()) < 10:
+        raise RecordError("give the rationale for the outcome in words")
+    if kind.get("supervisor") and not has_permission(change.actor, Can.OUTCOME_APPROVE):
+        raise RecordError(f"outcome {outcome} ({kind['text']}) needs a supervisor")
+    outstanding = list(
+        Clock.objects.filter(
+            referral=referral, is_open=True, kind__in=SAFEGUARDING_CLOCKS
+        ).values_list("kind", flat=True)
+    )
+    # Children known only from another referral about the same suspect are safeguarded
+    # there; this referral answers for its own.
+    outstanding += [
+        f"no social care decision recorded for {child['ref']}"
+        for child in children_in_view(referral, as_of=change.as_of)
+        if not child["social_care_decision"] and not child["known_from"]
+    ]
+    if outstanding:
+        said = "; ".join(o.replace("_", " ") for o in outstanding)
+        if not has_permission(change.actor, Can.OUTCOME_APPROVE):
+            raise RecordError(
+                f"safeguarding is still due ({said}): a supervisor must record why it can close"
+            )
+        if len(outstanding_reason.strip()) < 10:
+            raise RecordError(
+                f"safeguarding is still due ({said}): record why the referral can close anyway"
+            )
+    when = change.happened_at(closed_at)
+    item = Outcome.objects.create(
+        referral=referral,
+        force=referral.force,
+        code=outcome,
+        text=kind["text"],
+        rationale=rationale.strip(),
+        closed_at=when,
+        not_in_public_interest=bool(kind.get("not_in_public_interest")),
+        outstanding_safeguarding_reason=outstanding_reason.strip() if outstanding else "",
+        **change.recorded(),
+    )
+    before = referral.status
+    referral.status = ReferralStatus.CLOSED
+    referral.review_at = review_date(when, outcome)
+    referral.save(update_fields=["status", "review_at"])
+    change.describe(
+        item,
+        before={"status": before},
+        after={
+            "referral": referral.pk,
+            "outcome": outcome,
+            "rationale": item.rationale,
+            "outstanding": outstanding,
+            "outstanding_reason": item.outstanding_safeguarding_reason,
+        },
+    )
+    return item
+
+
+@recording(
+    "reopening",
+    permission=Can.OUTCOME_APPROVE,
+    audit=AuditAction.REFERRAL_REOPENED,
+    schema=ReopenIn,
+    title="Reopen the referral",
+    done="The referral is open again.",
+    section=SECTION,
+    summary="Reopen a closed referral (a supervisor), with the reason",
+    on_closed=True,
+)
+def reopen(change: Change, *, reason: str) -> Referral:
+    """Open a closed referral again: new information, or a closure that was wrong. Its outcome
+    is withdrawn (kept in the audit trail) and its clocks run again from what is recorded."""
+    referral = change.referral
+    if not referral.is_closed:
+        raise RecordError("the referral is not closed")
+    if referral.personal_data_deleted_at is not None:
+        raise RecordError("the referral's personal data has been deleted at review")
+    if len(reason.strip()) < 10:
+        raise RecordError("give the reason for reopening in words")
+    outcome = Outcome.objects.filter(referral=referral).first()
+    withdrawn = (
+        {"outcome": outcome.code, "rationale": outcome.rationale, "closed_at": outcome.closed_at}
+        if outcome
+        else None
+    )
+    if outcome is not None:
+        outcome.delete()
+    referral.status = ReferralStatus.OUTCOME_PENDING if withdrawn else ReferralStatus.RESEARCHING
+    referral.review_at = None
+    referral.save(update_fields=["status", "review_at"])
+    change.describe(
+        before={"status": ReferralStatus.CLOSED, "withdrawn": withdrawn},
+        after={"status": referral.status, "reason": reason.strip()},
+    )
+    return referral
+
+
+RECORDINGS = [
+    allocate,
+    record_action,
+    record_review,
+    record_release,
+    transfer,
+    record_standard,
+    move,
+    set_flags,
+    close,
+    reopen,
+]
+
+
+@clock_facts
+def investigation_clock_facts(referral: Referral) -> dict:
+    """What meets the investigation's clocks."""
+
+    def first(queryset, field):
+        return queryset.order_by(field).values_list(field, flat=True).first()
+
+    return {
+        "allocated_at": first(referral.allocations.all(), "allocated_at"),
+        "enforced_at": first(referral.actions.filter(kind__in=POSITIVE_ACTIONS), "occurred_at"),
+        "reviews": tuple(
+            referral.reviews.order_by("reviewed_at").values_list("reviewed_at", flat=True)
+        ),
+        "releases": tuple(
+            (release.released_at, bool(release.children_at_address), release.return_at)
+            for release in referral.releases.all()
+        ),
+        "bail_answered": tuple(
+            referral.actions.filter(kind="bail_answered").values_list("occurred_at", flat=True)
+        ),
+    }
+
+
+def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) -> dict:
+    """The investigation as plain data: for the referral page, the API and the CLI."""
     outcome = getattr(referral, "outcome", None)
     return {
         "status": referral.status,
@@ -608,7 +646,7 @@ def investigation_detail(referral: Referral, *, as_of: datetime) -> dict:
         "flags": shown_flags(referral),
         "owner": referral.owner.username if referral.owner else None,
         "team": referral.team,
-        "children": children_in_view(referral, as_of=as_of),
+        "children": children_in_view(referral, as_of=as_of, viewer=viewer),
         "safeguarding": safeguarding_detail(referral),
         "standards": standards(referral),
         "actions": [

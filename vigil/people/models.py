@@ -4,6 +4,8 @@ from datetime import date
 
 from django.db import models
 
+from vigil.referrals.models import RestrictedManager
+
 from .ages import age_on
 from .choices import (
     AccessKind,
@@ -23,7 +25,9 @@ class Person(models.Model):
     referrals is two records joined by a ``Link`` that says why they match.
     """
 
-    referral = models.ForeignKey("intake.Referral", on_delete=models.CASCADE, related_name="people")
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="people"
+    )
     # The source's own handle for this person inside the document ("s1"), for lives_with etc.
     ref = models.CharField(max_length=60)
     role = models.CharField(max_length=24, choices=PersonRole.choices)
@@ -46,6 +50,9 @@ class Person(models.Model):
     # Vigil learned it: the risk explanation cites both.
     source = models.CharField(max_length=200, blank=True)
     learned_at = models.DateTimeField(null=True, blank=True)
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["referral_id", "id"]
@@ -86,6 +93,9 @@ class Identifier(models.Model):
     service = models.CharField(max_length=200, blank=True)
     seen_at = models.DateTimeField(null=True, blank=True)
 
+    referral_path = "person__referral"
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["kind", "normalised"], name="identifier_lookup")]
@@ -103,6 +113,9 @@ class Address(models.Model):
     region = models.CharField(max_length=120, blank=True)
     postcode = models.CharField(max_length=16, blank=True, db_index=True)
     country = models.CharField(max_length=60, blank=True)
+
+    referral_path = "person__referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["id"]
@@ -124,6 +137,9 @@ class LivesWith(models.Model):
     source = models.CharField(max_length=200, blank=True)
     learned_at = models.DateTimeField(null=True, blank=True)
 
+    referral_path = "person__referral"
+    objects = RestrictedManager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["person", "other"], name="lives_with_unique"),
@@ -143,6 +159,9 @@ class Access(models.Model):
     # Vigil learned it: the risk explanation cites both.
     source = models.CharField(max_length=200, blank=True)
     learned_at = models.DateTimeField(null=True, blank=True)
+
+    referral_path = "person__referral"
+    objects = RestrictedManager()
 
     class Meta:
         verbose_name_plural = "access"
@@ -167,6 +186,9 @@ class History(models.Model):
     source = models.CharField(max_length=200, blank=True)
     learned_at = models.DateTimeField(null=True, blank=True)
 
+    referral_path = "person__referral"
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["date", "id"]
         verbose_name_plural = "history"
@@ -183,10 +205,13 @@ class MatchKey(models.Model):
     """
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="match_keys")
-    referral = models.ForeignKey("intake.Referral", on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="+")
     is_suspect = models.BooleanField()
     reason = models.CharField(max_length=16, choices=LinkReason.choices)
     key = models.CharField(max_length=600, db_index=True)
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         constraints = [
@@ -201,14 +226,17 @@ class Link(models.Model):
     """Two people in different referrals who appear to be the same person, and why."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    referral = models.ForeignKey("intake.Referral", on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="+")
     linked_person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     linked_referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="+"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="+"
     )
     reason = models.CharField(max_length=16, choices=LinkReason.choices)
     # What matched, as the user can check it: the normalised identifier or "name, born 2003-06-01".
     matched_on = models.CharField(max_length=600)
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         constraints = [

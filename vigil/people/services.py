@@ -1,22 +1,30 @@
 """Storing the people of a referral and recognising them in other referrals (deconfliction)."""
 
 from collections import defaultdict
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 
-from vigil.accounts.choices import Action
-from vigil.accounts.permissions import require
 from vigil.audit.choices import AuditAction
-from vigil.audit.services import record
-from vigil.intake.drafts import AccessDraft, PersonDraft
+from vigil.core.roles import Action
+from vigil.referrals.changes import Change, RecordError, learned
+from vigil.referrals.drafts import AccessDraft, PersonDraft
+from vigil.referrals.models import Referral
+from vigil.referrals.recordings import recording
 
+from .children import (
+    AccessRecord,
+    LivesWithRecord,
+    PersonRecord,
+    Source,
+    children_in_view,
+)
 from .choices import AccessKind, HistoryOutcome, HistoryType, PersonRole
 from .models import Access, Address, History, Identifier, Link, LivesWith, MatchKey, Person
 from .normalise import match_keys, normalise
+from .schemas import AccessIn, HistoryIn, HouseholdMemberIn, PersonCorrectionIn
 
 
 def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -> list[Person]:
@@ -147,11 +155,9 @@ def link_people(referral, people: list[Person]) -> list[Link]:
 
 def linked_referrals(referral, viewer) -> list[dict]:
     """Referrals that share a person with this one, each with why; other forces' only by name."""
-    from vigil.intake.models import Referral
-
     links = Link.objects.filter(Q(referral=referral) | Q(linked_referral=referral))
     visible = set(
-        Referral.objects.visible_to(viewer)
+        Referral.objects.restrict(viewer)
         .filter(
             pk__in={link.referral_id for link in links}
             | {link.linked_referral_id for link in links}
@@ -284,60 +290,225 @@ def access_detail(referral) -> list[dict]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Recording facts after receipt. Each change is checked, audited and re-grades the referral in
-# one transaction, so assessors record facts and the grade follows from them.
+# The people of a referral as plain records, and the children in view (``children.py``)
 
 
-class FactError(ValidationError):
-    """A fact Vigil will not record, with the reason in plain words."""
+@dataclass
+class PeopleRecords:
+    people: list[PersonRecord]
+    lives_with: list[LivesWithRecord]
+    access: list[AccessRecord]
+    # For each person known from another referral, that referral's id (by the record's ref).
+    origins: dict[str, int]
 
 
-def _learned(referral, learned_at: datetime | None, as_of: datetime) -> datetime:
-    """When Vigil learned the fact: never in the future, never before the referral arrived."""
-    learned_at = learned_at or as_of
-    if learned_at > as_of:
-        raise FactError("a fact cannot be learned in the future")
-    if learned_at < referral.received_at:
-        raise FactError("a fact recorded later cannot be learned before the referral was received")
-    return learned_at
+def _referral_label(referral) -> str:
+    return f"{referral.get_source_display()} referral {referral.source_reference}"
 
 
-def _open(actor, referral):
-    from vigil.intake.services import require_visible
-
-    require(actor, Action.FACTS_RECORD)
-    require_visible(actor, referral)
-
-
-def _after_change(actor, referral, what: str, after: dict, source: str, learned_at, as_of):
-    from vigil.risk.services import assess
-
-    record(
-        actor,
-        AuditAction.FACT_RECORDED,
-        referral,
-        at=as_of,
-        force_code=referral.force.code,
-        after={"fact": what, **after, "source": source, "learned_at": learned_at},
+def _record(
+    person: Person, fallback: Source, *, ref: str = "", known_from: str = ""
+) -> PersonRecord:
+    return PersonRecord(
+        ref=ref or person.ref,
+        role=person.role,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        date_of_birth=person.date_of_birth,
+        stated_age=person.stated_age,
+        stated_age_on=person.stated_age_on,
+        occupation=person.occupation,
+        works_with_children=person.works_with_children,
+        household_established=person.household_established,
+        access_established=person.access_established,
+        history_established=person.history_established,
+        has_home_address=any(
+            a.kind == "home" and (a.line1 or a.postcode) for a in person.addresses.all()
+        ),
+        source=Source(person.source, person.learned_at) if person.source else fallback,
+        postcodes=tuple(
+            sorted(
+                {"".join(a.postcode.split()).upper() for a in person.addresses.all() if a.postcode}
+            )
+        ),
+        known_from=known_from,
     )
-    assess(referral, actor=actor, as_of=as_of, trigger=what)
+
+
+def _source(label: str, at, fallback: Source) -> Source:
+    return Source(label, at) if label else fallback
+
+
+def people_records(referral, *, linked: bool = True) -> PeopleRecords:
+    """The referral's people and ties, and, through deconfliction's links, the children other
+    referrals about the same suspect place in that suspect's home or reach."""
+    records = records_of_many([referral])[referral.pk]
+    if linked:
+        suspects = {
+            person.pk: person
+            for person in Person.objects.filter(referral=referral, role=PersonRole.SUSPECT)
+        }
+        _add_linked(referral, suspects, records)
+    return records
+
+
+def records_of_many(referrals) -> dict[int, PeopleRecords]:
+    """The people and ties of many referrals at once, in four queries (for counting)."""
+    referrals = list(referrals)
+    labels = {
+        referral.pk: Source(_referral_label(referral), referral.received_at)
+        for referral in referrals
+    }
+    found = {pk: PeopleRecords([], [], [], {}) for pk in labels}
+    people = Person.objects.filter(referral_id__in=labels).prefetch_related("addresses")
+    refs = {}
+    for person in people:
+        refs[person.pk] = (person.referral_id, person.ref)
+        found[person.referral_id].people.append(_record(person, labels[person.referral_id]))
+    ties = LivesWith.objects.filter(person__referral_id__in=labels).values_list(
+        "person_id", "other_id", "source", "learned_at"
+    )
+    for person_id, other_id, label, learned_at in ties:
+        referral_id, ref = refs[person_id]
+        found[referral_id].lives_with.append(
+            LivesWithRecord(ref, refs[other_id][1], _source(label, learned_at, labels[referral_id]))
+        )
+    reached = Access.objects.filter(person__referral_id__in=labels).values_list(
+        "person_id", "child_id", "kind", "source", "learned_at"
+    )
+    for person_id, child_id, kind, label, learned_at in reached:
+        referral_id, ref = refs[person_id]
+        found[referral_id].access.append(
+            AccessRecord(
+                ref, refs[child_id][1], kind, _source(label, learned_at, labels[referral_id])
+            )
+        )
+    return found
+
+
+def _add_linked(referral, suspects: dict[int, Person], records: PeopleRecords) -> None:
+    if not suspects:
+        return
+    # The same human elsewhere: (our suspect, their person) for every link either way.
+    pairs = set()
+    for mine, theirs in Link.objects.filter(person_id__in=suspects).values_list(
+        "person_id", "linked_person_id"
+    ):
+        pairs.add((mine, theirs))
+    for theirs, mine in Link.objects.filter(linked_person_id__in=suspects).values_list(
+        "person_id", "linked_person_id"
+    ):
+        pairs.add((mine, theirs))
+    if not pairs:
+        return
+    elsewhere = {
+        person.pk: person
+        for person in Person.objects.filter(pk__in={theirs for _, theirs in pairs})
+        .exclude(referral=referral)
+        .select_related("referral__force")
+    }
+    for mine, theirs in sorted(pairs):
+        other = elsewhere.get(theirs)
+        if other is None:
+            continue
+        other_referral = other.referral
+        # Named by the force alone: a grade's reasons are read by everyone who sees this
+        # referral, and they may not see the other one.
+        label = f"another referral held by {other_referral.force.code}"
+        fallback = Source(label, other_referral.received_at)
+        suspect_ref = suspects[mine].ref
+
+        ties = list(
+            LivesWith.objects.filter(person=other).values_list("other_id", "learned_at")
+        ) + list(LivesWith.objects.filter(other=other).values_list("person_id", "learned_at"))
+        reached = list(
+            Access.objects.filter(person=other).values_list("child_id", "kind", "learned_at")
+        )
+        wanted = {pk for pk, _ in ties} | {pk for pk, _, _ in reached}
+        found = {
+            person.pk: person
+            for person in Person.objects.filter(pk__in=wanted).prefetch_related("addresses")
+        }
+        for person in found.values():
+            ref = f"{person.ref}@{other_referral.pk}"
+            if ref not in records.origins:
+                records.people.append(_record(person, fallback, ref=ref, known_from=label))
+                records.origins[ref] = other_referral.pk
+        for pk, learned_at in ties:
+            if pk in found:
+                records.lives_with.append(
+                    LivesWithRecord(
+                        suspect_ref,
+                        f"{found[pk].ref}@{other_referral.pk}",
+                        Source(label, learned_at or other_referral.received_at),
+                    )
+                )
+        for pk, kind, learned_at in reached:
+            if pk in found:
+                records.access.append(
+                    AccessRecord(
+                        suspect_ref,
+                        f"{found[pk].ref}@{other_referral.pk}",
+                        kind,
+                        Source(label, learned_at or other_referral.received_at),
+                    )
+                )
+
+
+def children_for(referral, *, as_of: datetime, viewer=None) -> list[dict]:
+    """The children in view of a referral as of a moment, for showing to ``viewer``.
+
+    A child known only from a referral the viewer may not open is shown by age and relation
+    and the force that holds it, never by name.
+    """
+    records = people_records(referral)
+    children = children_in_view(
+        records.people, records.lives_with, records.access, on=as_of.date(), known_by=as_of
+    )
+    origins = set(records.origins.values())
+    visible = (
+        set(Referral.objects.restrict(viewer).filter(pk__in=origins).values_list("pk", flat=True))
+        if viewer is not None and origins
+        else origins
+    )
+    shown = []
+    for child in children:
+        entry = child.as_dict()
+        origin = records.origins.get(child.ref)
+        entry["from_referral_id"] = origin
+        if origin is not None and origin not in visible:
+            entry.update(
+                ref="",
+                name=f"A child {child.known_from.replace('another referral held by', 'known to')}",
+                postcodes=[],
+            )
+            entry["from_referral_id"] = None
+        shown.append(entry)
+    return shown
+
+
+# ---------------------------------------------------------------------------------------------
+# Recording facts after receipt. Each goes through the guarded change path and re-grades the
+# referral in the same transaction, so assessors record facts and the grade follows from them.
 
 
 def _person(referral, ref: str) -> Person:
     person = Person.objects.filter(referral=referral, ref=ref).first()
     if person is None:
-        raise FactError(f"no one in this referral has the ref {ref!r}")
+        raise RecordError(f"no one in this referral has the ref {ref!r}")
     return person
 
 
 def _suspect_ref(referral) -> str:
     suspect = Person.objects.filter(referral=referral, role=PersonRole.SUSPECT).first()
     if suspect is None:
-        raise FactError("the referral has no suspect; name whom the person lives with")
+        raise RecordError("the referral has no suspect; name whom the person lives with")
     return suspect.ref
 
 
 def _new_ref(referral, prefix: str) -> str:
+    # Safe without a retry: the referral's row is locked for the change, so no one else is
+    # adding a person to it.
     taken = set(Person.objects.filter(referral=referral).values_list("ref", flat=True))
     number = 1
     while f"{prefix}{number}" in taken:
@@ -345,9 +516,23 @@ def _new_ref(referral, prefix: str) -> str:
     return f"{prefix}{number}"
 
 
+def _fact(change: Change, what: str, after: dict, source: str, learned_at) -> None:
+    change.facts_changed(what)
+    change.describe(after={"fact": what, **after, "source": source, "learned_at": learned_at})
+
+
+@recording(
+    "household-members",
+    permission=Action.FACTS_RECORD,
+    audit=AuditAction.FACT_RECORDED,
+    schema=HouseholdMemberIn,
+    title="Someone in the household",
+    done="Household member recorded; the referral has been re-graded.",
+    section="facts",
+    summary="Record someone who lives with a person of the referral",
+)
 def add_household_member(
-    actor,
-    referral,
+    change: Change,
     *,
     first_name: str = "",
     last_name: str = "",
@@ -356,95 +541,105 @@ def add_household_member(
     lives_with: str = "",
     source: str,
     learned_at: datetime | None = None,
-    as_of: datetime,
 ) -> Person:
     """Someone who lives with a person of the referral (the suspect unless said otherwise)."""
-    _open(actor, referral)
-    learned_at = _learned(referral, learned_at, as_of)
+    referral = change.referral
+    learned_at = learned(change, learned_at)
     if date_of_birth and date_of_birth > learned_at.date():
-        raise FactError("a date of birth cannot be after the day it was learned")
-    with transaction.atomic():
-        other = _person(referral, lives_with or _suspect_ref(referral))
-        member = Person.objects.create(
-            referral=referral,
-            ref=_new_ref(referral, "h"),
-            role=PersonRole.HOUSEHOLD_MEMBER,
-            first_name=first_name,
-            last_name=last_name,
-            date_of_birth=date_of_birth,
-            stated_age=age if date_of_birth is None else None,
-            stated_age_on=learned_at.date() if age is not None and date_of_birth is None else None,
-            source=source,
-            learned_at=learned_at,
-        )
-        LivesWith.objects.create(person=member, other=other, source=source, learned_at=learned_at)
-        _after_change(
-            actor,
-            referral,
-            "household member added",
-            {"ref": member.ref, "lives_with": other.ref, "age": member.age_on(learned_at.date())},
-            source,
-            learned_at,
-            as_of,
-        )
+        raise RecordError("a date of birth cannot be after the day it was learned")
+    other = _person(referral, lives_with or _suspect_ref(referral))
+    member = Person.objects.create(
+        referral=referral,
+        ref=_new_ref(referral, "h"),
+        role=PersonRole.HOUSEHOLD_MEMBER,
+        first_name=first_name,
+        last_name=last_name,
+        date_of_birth=date_of_birth,
+        stated_age=age if date_of_birth is None else None,
+        stated_age_on=learned_at.date() if age is not None and date_of_birth is None else None,
+        source=source,
+        learned_at=learned_at,
+    )
+    LivesWith.objects.create(person=member, other=other, source=source, learned_at=learned_at)
+    _fact(
+        change,
+        "household member added",
+        {"ref": member.ref, "lives_with": other.ref, "age": member.age_on(learned_at.date())},
+        source,
+        learned_at,
+    )
     return member
 
 
+@recording(
+    "access",
+    permission=Action.FACTS_RECORD,
+    audit=AuditAction.FACT_RECORDED,
+    schema=AccessIn,
+    title="Access to a child",
+    done="Access to a child recorded; the referral has been re-graded.",
+    section="facts",
+    summary="Record access to a child outside the home",
+)
 def add_access(
-    actor,
-    referral,
+    change: Change,
     *,
+    kind: str,
     child_ref: str = "",
     child_first_name: str = "",
     child_age: int | None = None,
-    kind: str,
     person_ref: str = "",
     source: str,
     learned_at: datetime | None = None,
-    as_of: datetime,
 ) -> Access:
     """A person's access to a child outside their home (an existing person or a new child)."""
-    _open(actor, referral)
+    referral = change.referral
     if kind not in AccessKind.values:
-        raise FactError(f"kind must be one of {', '.join(AccessKind.values)}")
-    learned_at = _learned(referral, learned_at, as_of)
-    with transaction.atomic():
-        person = _person(referral, person_ref or _suspect_ref(referral))
-        if child_ref:
-            child = _person(referral, child_ref)
-        else:
-            child = Person.objects.create(
-                referral=referral,
-                ref=_new_ref(referral, "c"),
-                role=PersonRole.OTHER,
-                first_name=child_first_name,
-                stated_age=child_age,
-                stated_age_on=learned_at.date() if child_age is not None else None,
-                notes="A child the suspect has access to.",
-                source=source,
-                learned_at=learned_at,
-            )
-        access, _ = Access.objects.get_or_create(
-            person=person,
-            child=child,
-            kind=kind,
-            defaults={"source": source, "learned_at": learned_at},
+        raise RecordError(f"kind must be one of {', '.join(AccessKind.values)}")
+    learned_at = learned(change, learned_at)
+    person = _person(referral, person_ref or _suspect_ref(referral))
+    if child_ref:
+        child = _person(referral, child_ref)
+    else:
+        child = Person.objects.create(
+            referral=referral,
+            ref=_new_ref(referral, "c"),
+            role=PersonRole.OTHER,
+            first_name=child_first_name,
+            stated_age=child_age,
+            stated_age_on=learned_at.date() if child_age is not None else None,
+            notes="A child the suspect has access to.",
+            source=source,
+            learned_at=learned_at,
         )
-        _after_change(
-            actor,
-            referral,
-            "access to a child recorded",
-            {"person": person.ref, "child": child.ref, "kind": kind},
-            source,
-            learned_at,
-            as_of,
-        )
+    access, _ = Access.objects.get_or_create(
+        person=person,
+        child=child,
+        kind=kind,
+        defaults={"source": source, "learned_at": learned_at},
+    )
+    _fact(
+        change,
+        "access to a child recorded",
+        {"person": person.ref, "child": child.ref, "kind": kind},
+        source,
+        learned_at,
+    )
     return access
 
 
+@recording(
+    "history",
+    permission=Action.FACTS_RECORD,
+    audit=AuditAction.FACT_RECORDED,
+    schema=HistoryIn,
+    title="A previous offence or allegation",
+    done="History recorded; the referral has been re-graded.",
+    section="facts",
+    summary="Record a previous offence or allegation",
+)
 def add_history(
-    actor,
-    referral,
+    change: Change,
     *,
     type: str,
     outcome: str = "",
@@ -453,35 +648,31 @@ def add_history(
     person_ref: str = "",
     source: str,
     learned_at: datetime | None = None,
-    as_of: datetime,
 ) -> History:
     """A previous offence or allegation found for a person."""
-    _open(actor, referral)
+    referral = change.referral
     if type not in HistoryType.values:
-        raise FactError(f"type must be one of {', '.join(HistoryType.values)}")
+        raise RecordError(f"type must be one of {', '.join(HistoryType.values)}")
     if outcome and outcome not in HistoryOutcome.values:
-        raise FactError(f"outcome must be one of {', '.join(HistoryOutcome.values)}")
-    learned_at = _learned(referral, learned_at, as_of)
-    with transaction.atomic():
-        person = _person(referral, person_ref or _suspect_ref(referral))
-        item = History.objects.create(
-            person=person,
-            type=type,
-            outcome=outcome,
-            date=date,
-            description=description,
-            source=source,
-            learned_at=learned_at,
-        )
-        _after_change(
-            actor,
-            referral,
-            "history recorded",
-            {"person": person.ref, "type": type, "outcome": outcome, "date": date},
-            source,
-            learned_at,
-            as_of,
-        )
+        raise RecordError(f"outcome must be one of {', '.join(HistoryOutcome.values)}")
+    learned_at = learned(change, learned_at)
+    person = _person(referral, person_ref or _suspect_ref(referral))
+    item = History.objects.create(
+        person=person,
+        type=type,
+        outcome=outcome,
+        date=date,
+        description=description,
+        source=source,
+        learned_at=learned_at,
+    )
+    _fact(
+        change,
+        "history recorded",
+        {"person": person.ref, "type": type, "outcome": outcome, "date": date},
+        source,
+        learned_at,
+    )
     return item
 
 
@@ -497,38 +688,67 @@ PERSON_FACTS = {
 }
 
 
+def _person_changes(data: dict) -> dict:
+    """The page sends each fact as its own field; the API may send them in ``changes``."""
+    changes = dict(data.pop("changes", None) or {})
+    for name in PERSON_FACTS:
+        value = data.pop(name, None)
+        if value is not None:
+            changes[name] = None if value == "unknown" else value
+    if changes.get("works_with_children") in {"yes", "no"}:
+        changes["works_with_children"] = changes["works_with_children"] == "yes"
+    return {**data, "changes": changes}
+
+
+@recording(
+    "people",
+    permission=Action.FACTS_RECORD,
+    audit=AuditAction.FACT_RECORDED,
+    schema=PersonCorrectionIn,
+    title="Correct what is known about a person",
+    done="The person's facts are updated; the referral has been re-graded.",
+    section="facts",
+    summary="Correct what is known about a person",
+    api_path="/referrals/{referral_id}/people/{ref}",
+    api_method="PATCH",
+    api_status=200,
+    arguments=_person_changes,
+)
 def correct_person(
-    actor,
-    referral,
+    change: Change,
     ref: str,
     *,
     changes: dict,
     source: str,
     learned_at: datetime | None = None,
-    as_of: datetime,
 ) -> Person:
     """Correct or add what is known about a person (occupation, work with children, the
     household and history being established…)."""
-    _open(actor, referral)
     unknown = set(changes) - PERSON_FACTS
     if unknown:
-        raise FactError(f"these cannot be changed here: {', '.join(sorted(unknown))}")
-    learned_at = _learned(referral, learned_at, as_of)
-    with transaction.atomic():
-        person = Person.objects.select_for_update().get(pk=_person(referral, ref).pk)
-        before = {name: getattr(person, name) for name in changes}
-        for name, value in changes.items():
-            setattr(person, name, value)
-        person.source = source
-        person.learned_at = learned_at
-        person.save()
-        _after_change(
-            actor,
-            referral,
-            "person's facts corrected",
-            {"person": ref, "before": before, "changes": changes},
-            source,
-            learned_at,
-            as_of,
-        )
+        raise RecordError(f"these cannot be changed here: {', '.join(sorted(unknown))}")
+    learned_at = learned(change, learned_at)
+    person = _person(change.referral, ref)
+    before = {name: getattr(person, name) for name in changes}
+    for name, value in changes.items():
+        setattr(person, name, value)
+    person.source = source
+    person.learned_at = learned_at
+    try:
+        person.full_clean(exclude=["referral"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise RecordError(
+            "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+        ) from None
+    person.save()
+    _fact(
+        change,
+        "person's facts corrected",
+        {"person": ref, "before": before, "changes": changes},
+        source,
+        learned_at,
+    )
     return person
+
+
+RECORDINGS = [add_household_member, add_access, add_history, correct_person]

@@ -9,6 +9,7 @@ class RiskConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        # Importing the services registers the re-grade that follows a change of facts.
         from . import services
 
         # A flushed or migrated database forgets its policy rows; so must the cache of them.

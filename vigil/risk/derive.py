@@ -11,44 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from vigil.people.ages import age_on
+from vigil.people.children import (
+    NO_SOURCE,
+    AccessRecord,
+    LivesWithRecord,
+    PersonRecord,
+    Source,
+    children_in_view,
+)
 
 from .engine import UNKNOWN, Answer, Fact
 from .policy import Policy
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a recorded fact came from ("NCA referral NCA-2020-0001", "intelligence check")."""
-
-    label: str = ""
-    at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class PersonRecord:
-    ref: str
-    role: str
-    first_name: str = ""
-    last_name: str = ""
-    date_of_birth: date | None = None
-    stated_age: int | None = None
-    stated_age_on: date | None = None
-    occupation: str = ""
-    works_with_children: bool | None = None
-    household_established: bool = False
-    access_established: bool = False
-    history_established: bool = False
-    has_home_address: bool = False
-    source: Source = Source()
-
-    def age_on(self, day: date) -> int | None:
-        return age_on(
-            day,
-            date_of_birth=self.date_of_birth,
-            stated_age=self.stated_age,
-            stated_age_on=self.stated_age_on,
-        )
 
 
 @dataclass(frozen=True)
@@ -57,22 +30,7 @@ class HistoryRecord:
     type: str
     outcome: str = ""
     date: date | None = None
-    source: Source = Source()
-
-
-@dataclass(frozen=True)
-class LivesWithRecord:
-    person_ref: str
-    other_ref: str
-    source: Source = Source()
-
-
-@dataclass(frozen=True)
-class AccessRecord:
-    person_ref: str
-    child_ref: str
-    kind: str
-    source: Source = Source()
+    source: Source = NO_SOURCE
 
 
 @dataclass(frozen=True)
@@ -81,7 +39,7 @@ class SignalRecord:
 
     kind: str  # indicator | incident_type | annotation
     value: str
-    source: Source = Source()
+    source: Source = NO_SOURCE
 
 
 @dataclass(frozen=True)
@@ -89,7 +47,7 @@ class MaterialRecord:
     category: str = ""
     classification: str = ""
     annotations: tuple[str, ...] = ()
-    source: Source = Source()
+    source: Source = NO_SOURCE
 
 
 @dataclass(frozen=True)
@@ -98,7 +56,7 @@ class ReferralRecord:
 
     escalated: bool | None = None
     escalation_reason: str = ""
-    source: Source = Source()
+    source: Source = NO_SOURCE
     people: tuple[PersonRecord, ...] = ()
     history: tuple[HistoryRecord, ...] = ()
     lives_with: tuple[LivesWithRecord, ...] = ()
@@ -130,7 +88,7 @@ def _yes(detail: str, source: Source) -> Fact:
     return Fact(Answer.YES, detail, source.label, source.at)
 
 
-def _no(detail: str, source: Source = Source()) -> Fact:
+def _no(detail: str, source: Source = NO_SOURCE) -> Fact:
     return Fact(Answer.NO, detail, source.label, source.at)
 
 
@@ -178,44 +136,23 @@ def history(record: ReferralRecord, today: date, types=(), outcomes=None) -> Fac
     return UNKNOWN
 
 
-def _household(record: ReferralRecord, suspect: PersonRecord) -> list[tuple[PersonRecord, Source]]:
-    members = []
-    for link in record.lives_with:
-        other = None
-        if link.person_ref == suspect.ref:
-            other = record.person(link.other_ref)
-        elif link.other_ref == suspect.ref:
-            other = record.person(link.person_ref)
-        if other is not None:
-            members.append((other, link.source))
-    linked = {link.person_ref for link in record.lives_with} | {
-        link.other_ref for link in record.lives_with
-    }
-    # A household member the source listed without saying whom they live with.
-    members.extend(
-        (person, person.source)
-        for person in record.people
-        if person.role == "household_member" and person.ref not in linked
+def _children(record: ReferralRecord, today: date, under_age: int):
+    return children_in_view(
+        record.people, record.lives_with, record.access, on=today, adult_at=under_age
     )
-    return members
 
 
 def lives_with_child(record: ReferralRecord, today: date, under_age: int = 18) -> Fact:
     suspects = record.suspects
     if not suspects:
         return UNKNOWN
-    children, unknown_age = [], False
-    for suspect in suspects:
-        for member, source in _household(record, suspect):
-            age = member.age_on(today)
-            if age is None:
-                unknown_age = True
-            elif age < under_age:
-                children.append((age, member, source))
-    if children:
-        age, member, source = min(children, key=lambda child: child[0])
-        return _yes(f"lives with a child aged {age}", source)
-    if unknown_age:
+    household = [c for c in _children(record, today, under_age) if c.relation == "household"]
+    aged = [child for child in household if child.age is not None]
+    if aged:
+        child = min(aged, key=lambda found: found.age)
+        elsewhere = f" (known from {child.known_from})" if child.known_from else ""
+        return _yes(f"lives with a child aged {child.age}{elsewhere}", child.source)
+    if household:
         return UNKNOWN
     if all(suspect.household_established for suspect in suspects):
         return _no("household established: no one under 18", suspects[0].source)
@@ -226,16 +163,12 @@ def access(record: ReferralRecord, today: date, kinds=()) -> Fact:
     suspects = record.suspects
     if not suspects:
         return UNKNOWN
-    refs = {suspect.ref for suspect in suspects}
-    for entry in record.access:
-        if entry.person_ref in refs and entry.kind in kinds:
-            child = record.person(entry.child_ref)
-            age = child.age_on(today) if child else None
-            if age is not None and age >= 18:
-                continue
-            words = entry.kind.replace("_", " ")
-            detail = f"has {words} access to a child" + (f" aged {age}" if age is not None else "")
-            return _yes(detail, entry.source)
+    for child in _children(record, today, 18):
+        if child.relation == "access" and child.access_kind in kinds:
+            words = child.access_kind.replace("_", " ")
+            aged = f" aged {child.age}" if child.age is not None else ""
+            elsewhere = f" (known from {child.known_from})" if child.known_from else ""
+            return _yes(f"has {words} access to a child{aged}{elsewhere}", child.source)
     if all(suspect.access_established for suspect in suspects):
         return _no("access to children established: none", suspects[0].source)
     return UNKNOWN
@@ -271,14 +204,11 @@ def referral_signals(
 
 
 def child_victim(record: ReferralRecord, today: date, under_age: int = 18) -> Fact:
-    for person in record.people:
-        if person.role != "victim":
-            continue
-        age = person.age_on(today)
-        if age is None or age < under_age:
+    for child in _children(record, today, under_age):
+        if child.role == "victim" and not child.known_from:
             # A victim in a child abuse referral is a child unless shown otherwise.
-            aged = f" aged {age}" if age is not None else ""
-            return _yes(f"an identified child victim{aged}", person.source)
+            aged = f" aged {child.age}" if child.age is not None else ""
+            return _yes(f"an identified child victim{aged}", child.source)
     return UNKNOWN
 
 

@@ -3,12 +3,9 @@
 from django.conf import settings
 from django.db import models
 
+from vigil.referrals.models import RestrictedManager
 
-class Grade(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    VERY_HIGH = "very_high", "Very high"
+from .choices import Grade, OverrideStatus, QualityOutcome
 
 
 class PolicyVersion(models.Model):
@@ -37,7 +34,7 @@ class Assessment(models.Model):
     """
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="assessments"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="assessments"
     )
     policy = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="+")
     assessed_at = models.DateTimeField()
@@ -66,6 +63,9 @@ class Assessment(models.Model):
     sentence = models.TextField()
     is_current = models.BooleanField(default=True)
 
+    referral_path = "referral"
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["-assessed_at", "-id"]
         indexes = [
@@ -77,14 +77,6 @@ class Assessment(models.Model):
         return f"{self.referral_id}: {self.get_grade_display()} ({self.assessed_at:%Y-%m-%d})"
 
 
-class OverrideStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a supervisor"
-    APPLIED = "applied", "Applied (raises the grade)"
-    APPROVED = "approved", "Approved"
-    REFUSED = "refused", "Refused"
-    SUPERSEDED = "superseded", "Superseded by a re-grade"
-
-
 class Override(models.Model):
     """A person's (or a re-grade's) proposal of a different grade, and its decision.
 
@@ -93,7 +85,7 @@ class Override(models.Model):
     """
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="overrides"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="overrides"
     )
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="overrides")
     from_grade = models.CharField(max_length=16, choices=Grade.choices)
@@ -112,6 +104,9 @@ class Override(models.Model):
     decided_by_name = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["-proposed_at", "-id"]
@@ -132,9 +127,7 @@ class Override(models.Model):
 class QualityCheck(models.Model):
     """An assessment drawn at random for a supervisor to check, and what they found."""
 
-    class Outcome(models.TextChoices):
-        AGREE = "agree", "Agree with the grade"
-        DISAGREE = "disagree", "Disagree with the grade"
+    Outcome = QualityOutcome
 
     assessment = models.OneToOneField(
         Assessment, on_delete=models.CASCADE, related_name="quality_check"
@@ -149,6 +142,9 @@ class QualityCheck(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True)
     notes = models.TextField(blank=True)
+
+    referral_path = "assessment__referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["queued_at", "id"]

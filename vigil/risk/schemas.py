@@ -1,9 +1,10 @@
 """The shapes of the risk API."""
 
-import datetime as dt
 from datetime import datetime
 
 from ninja import Field, Schema
+
+from vigil.core.schemas import ChangeIn
 
 
 class OverrideOut(Schema):
@@ -57,54 +58,14 @@ class RiskWithHistory(Schema):
     history: list[AssessmentOut]
 
 
-class OverrideIn(Schema):
+class OverrideIn(ChangeIn):
     grade: str = Field(description="low, medium, high or very_high")
     reason: str = Field(description="Why, in words; required")
 
 
-class DecisionIn(Schema):
+class DecisionIn(ChangeIn):
     approve: bool
     reason: str = ""
-
-
-class FactSource(Schema):
-    source: str = Field(description='How it was learned, e.g. "intelligence check"')
-    learned_at: datetime | None = Field(None, description="When it was learned (default: now)")
-
-
-class HouseholdMemberIn(FactSource):
-    first_name: str = ""
-    last_name: str = ""
-    date_of_birth: dt.date | None = None
-    age: int | None = Field(None, ge=0, le=130)
-    lives_with: str = Field("", description="ref of the person they live with (default: suspect)")
-
-
-class AccessIn(FactSource):
-    kind: str
-    child_ref: str = ""
-    child_first_name: str = ""
-    child_age: int | None = Field(None, ge=0, le=17)
-    person_ref: str = ""
-
-
-class HistoryIn(FactSource):
-    type: str
-    outcome: str = ""
-    date: dt.date | None = None
-    description: str = ""
-    person_ref: str = ""
-
-
-class IndicatorIn(FactSource):
-    indicator: str
-
-
-class PersonCorrectionIn(FactSource):
-    changes: dict = Field(
-        description="Any of: first_name, last_name, date_of_birth, occupation, "
-        "works_with_children, household_established, access_established, history_established"
-    )
 
 
 class AssuranceRow(Schema):
@@ -134,3 +95,8 @@ class Assurance(Schema):
     until: datetime
     assessors: list[AssessorRow]
     teams: list[TeamRow]
+
+
+class QualityCheckIn(ChangeIn):
+    outcome: str = Field(description="agree or disagree")
+    notes: str = ""

@@ -13,31 +13,29 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 
-from vigil.accounts.actors import Actor, SystemActor, actor_name
-from vigil.accounts.choices import Action
+from vigil.accounts.actors import Actor
 from vigil.accounts.models import User
-from vigil.accounts.permissions import require
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
-from vigil.intake.models import Referral
-from vigil.people.models import Access, History, LivesWith, Person
+from vigil.core.actors import actor_name, is_system
+from vigil.core.permissions import require
+from vigil.core.roles import Action
+from vigil.people.children import Source
+from vigil.people.models import History, Person
+from vigil.people.services import people_records
+from vigil.referrals.changes import Change, RecordError, advance, after_every_change, changing
+from vigil.referrals.choices import DERIVED_FLAGS, Flag, ReferralStatus
+from vigil.referrals.models import Referral
+from vigil.referrals.recordings import recording
 
 from . import engine
-from .derive import (
-    AccessRecord,
-    HistoryRecord,
-    LivesWithRecord,
-    MaterialRecord,
-    PersonRecord,
-    ReferralRecord,
-    SignalRecord,
-    Source,
-    derive_facts,
-)
-from .models import Assessment, Grade, Override, OverrideStatus, PolicyVersion, QualityCheck
+from .choices import Grade, OverrideStatus
+from .derive import HistoryRecord, MaterialRecord, ReferralRecord, SignalRecord, derive_facts
+from .models import Assessment, Override, PolicyVersion, QualityCheck
 from .policy import DEFAULT_POLICY, Policy, load_policy, parse_policy
+from .schemas import DecisionIn, OverrideIn, QualityCheckIn
 
 GRADES = Grade.values
 
@@ -118,10 +116,11 @@ def _source(label: str, at, fallback: Source) -> Source:
 
 
 def referral_record(referral: Referral) -> ReferralRecord:
-    """Everything the policy may read about a referral, as plain data."""
+    """Everything the policy may read about a referral, as plain data: its people and their
+    ties (with what other referrals about the same suspect say), history, signals, material."""
     received = _referral_source(referral)
-    people = list(Person.objects.filter(referral=referral).prefetch_related("addresses"))
-    refs = {person.pk: person.ref for person in people}
+    people = people_records(referral)
+    refs = dict(Person.objects.filter(referral=referral).values_list("pk", "ref"))
     recorded = referral.fact_sources or {}
 
     def signal_source(kind: str, value: str) -> Source:
@@ -140,27 +139,7 @@ def referral_record(referral: Referral) -> ReferralRecord:
         escalated=referral.escalated,
         escalation_reason=referral.escalation_reason,
         source=received,
-        people=tuple(
-            PersonRecord(
-                ref=person.ref,
-                role=person.role,
-                first_name=person.first_name,
-                last_name=person.last_name,
-                date_of_birth=person.date_of_birth,
-                stated_age=person.stated_age,
-                stated_age_on=person.stated_age_on,
-                occupation=person.occupation,
-                works_with_children=person.works_with_children,
-                household_established=person.household_established,
-                access_established=person.access_established,
-                history_established=person.history_established,
-                has_home_address=any(
-                    a.kind == "home" and (a.line1 or a.postcode) for a in person.addresses.all()
-                ),
-                source=_source(person.source, person.learned_at, received),
-            )
-            for person in people
-        ),
+        people=tuple(people.people),
         history=tuple(
             HistoryRecord(
                 refs[h.person_id],
@@ -171,23 +150,8 @@ def referral_record(referral: Referral) -> ReferralRecord:
             )
             for h in History.objects.filter(person__referral=referral)
         ),
-        lives_with=tuple(
-            LivesWithRecord(
-                refs[link.person_id],
-                refs[link.other_id],
-                _source(link.source, link.learned_at, received),
-            )
-            for link in LivesWith.objects.filter(person__referral=referral)
-        ),
-        access=tuple(
-            AccessRecord(
-                refs[a.person_id],
-                refs[a.child_id],
-                a.kind,
-                _source(a.source, a.learned_at, received),
-            )
-            for a in Access.objects.filter(person__referral=referral)
-        ),
+        lives_with=tuple(people.lives_with),
+        access=tuple(people.access),
         signals=tuple(signals),
         material=tuple(
             MaterialRecord(m.category, m.industry_classification, tuple(m.annotations), received)
@@ -211,11 +175,13 @@ def assess(
     as_of: datetime,
     trigger: str,
     policy: Policy | None = None,
+    audit: bool = True,
 ) -> Assessment | None:
     """Grade the referral from its recorded facts; store a new assessment if anything changed.
 
     Returns the new assessment, or None when the answers, the policy and the grade are all as
-    they were. Runs in the caller's transaction.
+    they were. Runs in the caller's transaction (a change's, or an import's). With ``audit``
+    off, the caller writes the event from ``assessment.audit_after``.
     """
     policy = policy or active_policy()
     version = _stored_version(policy, as_of)
@@ -234,7 +200,7 @@ def assess(
         return None
 
     held = previous is not None and rank(result.grade) < rank(previous.grade)
-    user = None if isinstance(actor, SystemActor) else actor
+    user = None if is_system(actor) else actor
     assessment = Assessment.objects.create(
         referral=referral,
         policy=version,
@@ -280,27 +246,27 @@ def assess(
         )
     _mirror(referral, assessment)
     # A provisional grade leaves the referral in research; a settled one moves it on.
-    from vigil.intake.services import advance
-
     advance(referral, "researching" if assessment.provisional else "graded")
-    _sync_clocks(referral, as_of)
-    record(
-        actor,
-        AuditAction.REFERRAL_ASSESSED,
-        referral,
-        at=as_of,
-        force_code=referral.force.code,
-        before={"grade": previous.grade} if previous else None,
-        after={
-            "grade": assessment.grade,
-            "engine_grade": assessment.engine_grade,
-            "provisional": assessment.provisional,
-            "policy": policy.key,
-            "step": assessment.step,
-            "trigger": trigger,
-            "changes": changes,
-        },
-    )
+    assessment.audit_before = {"grade": previous.grade} if previous else None
+    assessment.audit_after = {
+        "grade": assessment.grade,
+        "engine_grade": assessment.engine_grade,
+        "provisional": assessment.provisional,
+        "policy": policy.key,
+        "step": assessment.step,
+        "trigger": trigger,
+        "changes": changes,
+    }
+    if audit:
+        record(
+            actor,
+            AuditAction.REFERRAL_ASSESSED,
+            referral,
+            at=as_of,
+            force_code=referral.force.code,
+            before=assessment.audit_before,
+            after=assessment.audit_after,
+        )
     return assessment
 
 
@@ -323,8 +289,6 @@ def _changes(previous: Assessment | None, answers: dict, policy: Policy) -> list
 
 
 def _mirror(referral: Referral, assessment: Assessment) -> None:
-    from vigil.intake.choices import DERIVED_FLAGS, Flag
-
     derived = set()
     if assessment.flags.get("suspect_is_child"):
         derived.add(Flag.SUSPECT_IS_CHILD)
@@ -347,145 +311,178 @@ def reproduce(assessment: Assessment) -> engine.Assessment:
     return engine.grade(facts, policy, assessment.assessed_at)
 
 
-def regrade_all(*, actor: Actor, as_of: datetime, referrals=None) -> Counter:
-    """Re-run the engine on every referral (ages move on, policies change).
+def regrade_all(*, actor: Actor, as_of: datetime, referral_ids=None, progress=None) -> Counter:
+    """Re-run the engine on every open referral (ages move on, policies change), or on those
+    named. ``progress(total)`` is told how many there are, then called once per referral.
 
-    Stores a new assessment only where an answer, the policy or the grade changed.
+    Each referral is its own change: it stores a new assessment, raises the version and moves
+    the clocks only where an answer, the policy or the grade changed.
     """
     counts: Counter = Counter()
-    referrals = referrals if referrals is not None else Referral.objects.all()
-    for referral in referrals.select_related("force").iterator(chunk_size=500):
-        with transaction.atomic():
-            made = assess(referral, actor=actor, as_of=as_of, trigger="scheduled re-grade")
+    referrals = Referral.objects.restrict(actor, Action.FACTS_RECORD).exclude(
+        status=ReferralStatus.CLOSED
+    )
+    if referral_ids is not None:
+        referrals = referrals.filter(pk__in=referral_ids)
+    ids = referrals.order_by("pk").values_list("pk", flat=True)
+    if progress:
+        progress(ids.count())
+    for referral_id in ids.iterator(chunk_size=500):
+        made = regrade(actor, referral_id, as_of=as_of)
         counts["re-graded" if made else "unchanged"] += 1
+        if progress:
+            progress(None)
     return counts
+
+
+def regrade(actor: Actor, referral, *, as_of: datetime, trigger: str = "scheduled re-grade"):
+    """Re-grade one referral as of ``as_of``; None when nothing changed."""
+    with changing(
+        actor,
+        referral,
+        permission=Action.FACTS_RECORD,
+        audit=AuditAction.REFERRAL_ASSESSED,
+        as_of=as_of,
+    ) as change:
+        made = assess(change.referral, actor=actor, as_of=as_of, trigger=trigger, audit=False)
+        if made is None:
+            change.unchanged = True
+        else:
+            change.describe(before=made.audit_before, after=made.audit_after)
+    return made
+
+
+@after_every_change(order=10)
+def regrade_after_facts(change: Change) -> None:
+    """A change that touched a fact the grade reads re-grades the referral at once."""
+    if change.regrade:
+        assess(change.referral, actor=change.actor, as_of=change.as_of, trigger=change.regrade)
 
 
 # ---------------------------------------------------------------------------------------------
 # Overrides
 
 
-class OverrideRefused(ValidationError):
+class OverrideRefused(RecordError):
     pass
 
 
-def propose_override(
-    actor: Actor, referral: Referral, proposed_grade: str, reason: str, *, as_of: datetime
-) -> Override:
+@recording(
+    "overrides",
+    permission=Action.GRADE_OVERRIDE_PROPOSE,
+    audit=AuditAction.OVERRIDE_PROPOSED,
+    schema=OverrideIn,
+    title="Propose a different grade",
+    done="Your proposal is recorded.",
+    section="risk",
+    summary="Propose a different grade (raising applies at once; lowering waits for a supervisor)",
+)
+def propose_override(change: Change, grade: str, reason: str) -> Override:
     """Propose a different grade with a written reason.
 
     Raising applies at once; lowering waits for a supervisor. Below a floor is refused.
     """
-    require(actor, Action.GRADE_OVERRIDE_PROPOSE)
-    if proposed_grade not in GRADES:
-        raise OverrideRefused(f"{proposed_grade!r} is not a grade")
+    referral = change.referral
+    if grade not in GRADES:
+        raise OverrideRefused(f"{grade!r} is not a grade")
     if len(reason.strip()) < 10:
         raise OverrideRefused(
             "give the reason for a different grade in words (10 characters or more)"
         )
-    with transaction.atomic():
-        assessment = (
-            Assessment.objects.select_for_update()
-            .filter(referral=referral, is_current=True)
-            .first()
+    assessment = Assessment.objects.filter(referral=referral, is_current=True).first()
+    if assessment is None:
+        raise OverrideRefused("the referral has not been graded yet")
+    if grade == assessment.grade:
+        raise OverrideRefused(f"the grade is already {Grade(grade).label.lower()}")
+    if rank(grade) < rank(assessment.minimum_grade):
+        floors = "; ".join(assessment.floors)
+        raise OverrideRefused(
+            f"{Grade(grade).label} is below the floor of "
+            f"{Grade(assessment.minimum_grade).label.lower()} ({floors})"
         )
-        if assessment is None:
-            raise OverrideRefused("the referral has not been graded yet")
-        if proposed_grade == assessment.grade:
-            raise OverrideRefused(f"the grade is already {Grade(proposed_grade).label.lower()}")
-        if rank(proposed_grade) < rank(assessment.minimum_grade):
-            floors = "; ".join(assessment.floors)
-            raise OverrideRefused(
-                f"{Grade(proposed_grade).label} is below the floor of "
-                f"{Grade(assessment.minimum_grade).label.lower()} ({floors})"
-            )
-        raising = rank(proposed_grade) > rank(assessment.grade)
-        override = Override.objects.create(
-            referral=referral,
-            assessment=assessment,
-            from_grade=assessment.grade,
-            proposed_grade=proposed_grade,
-            reason=reason.strip(),
-            proposed_by=None if isinstance(actor, SystemActor) else actor,
-            proposed_by_name=actor_name(actor),
-            proposed_at=as_of,
-            status=OverrideStatus.APPLIED if raising else OverrideStatus.PENDING,
-        )
-        if raising:
-            _set_grade(referral, assessment, proposed_grade, as_of)
-        record(
-            actor,
-            AuditAction.OVERRIDE_PROPOSED,
-            override,
-            at=as_of,
-            force_code=referral.force.code,
-            after={
-                "referral": referral.pk,
-                "from": override.from_grade,
-                "to": proposed_grade,
-                "status": override.status,
-                "reason": override.reason,
-            },
-        )
+    raising = rank(grade) > rank(assessment.grade)
+    override = Override.objects.create(
+        referral=referral,
+        assessment=assessment,
+        from_grade=assessment.grade,
+        proposed_grade=grade,
+        reason=reason.strip(),
+        proposed_by=None if is_system(change.actor) else change.actor,
+        proposed_by_name=actor_name(change.actor),
+        proposed_at=change.as_of,
+        status=OverrideStatus.APPLIED if raising else OverrideStatus.PENDING,
+    )
+    if raising:
+        _set_grade(referral, assessment, grade)
+    change.describe(
+        override,
+        after={
+            "referral": referral.pk,
+            "from": override.from_grade,
+            "to": grade,
+            "status": override.status,
+            "reason": override.reason,
+        },
+    )
     return override
 
 
+@recording(
+    "override-decision",
+    permission=Action.GRADE_OVERRIDE_APPROVE,
+    audit=AuditAction.OVERRIDE_DECIDED,
+    schema=DecisionIn,
+    title="Decide a proposed grade",
+    done="Decision recorded.",
+    section="risk",
+    summary="Approve or refuse a lower grade (a supervisor other than the proposer)",
+    item=Override,
+    api_path="/overrides/{item_id}/decision",
+    api_status=200,
+)
 def decide_override(
-    actor: Actor, override: Override, *, approve: bool, reason: str = "", as_of: datetime
+    change: Change, override: Override, *, approve: bool, reason: str = ""
 ) -> Override:
     """A supervisor, not the proposer, approves or refuses a lower grade."""
-    require(actor, Action.GRADE_OVERRIDE_APPROVE)
-    with transaction.atomic():
-        override = Override.objects.select_for_update().get(pk=override.pk)
-        if override.status != OverrideStatus.PENDING:
-            raise OverrideRefused(
-                f"this proposal is already {override.get_status_display().lower()}"
-            )
-        if override.proposed_by_id is not None and override.proposed_by_id == getattr(
-            actor, "pk", None
-        ):
-            raise PermissionDenied(
-                "a lower grade must be approved by someone other than its proposer"
-            )
-        if not approve and not reason.strip():
-            raise OverrideRefused("say why the proposal is refused")
-        assessment = override.assessment
-        if not assessment.is_current:
-            raise OverrideRefused("the referral has been re-graded since; propose again")
-        if approve and rank(override.proposed_grade) < rank(assessment.minimum_grade):
-            raise OverrideRefused("the proposed grade is below the floor")
-        override.status = OverrideStatus.APPROVED if approve else OverrideStatus.REFUSED
-        override.decided_by = None if isinstance(actor, SystemActor) else actor
-        override.decided_by_name = actor_name(actor)
-        override.decided_at = as_of
-        override.decision_reason = reason.strip()
-        override.save()
-        if approve:
-            _set_grade(override.referral, assessment, override.proposed_grade, as_of)
-        record(
-            actor,
-            AuditAction.OVERRIDE_DECIDED,
-            override,
-            at=as_of,
-            force_code=override.referral.force.code,
-            before={"status": OverrideStatus.PENDING},
-            after={"status": override.status, "grade": assessment.grade, "reason": reason},
-        )
+    if override.status != OverrideStatus.PENDING:
+        raise OverrideRefused(f"this proposal is already {override.get_status_display().lower()}")
+    if override.proposed_by_id is not None and override.proposed_by_id == getattr(
+        change.actor, "pk", None
+    ):
+        raise PermissionDenied("a lower grade must be approved by someone other than its proposer")
+    if not approve and not reason.strip():
+        raise OverrideRefused("say why the proposal is refused")
+    assessment = override.assessment
+    if not assessment.is_current:
+        raise OverrideRefused("the referral has been re-graded since; propose again")
+    if approve and rank(override.proposed_grade) < rank(assessment.minimum_grade):
+        raise OverrideRefused("the proposed grade is below the floor")
+    override.status = OverrideStatus.APPROVED if approve else OverrideStatus.REFUSED
+    override.decided_by = None if is_system(change.actor) else change.actor
+    override.decided_by_name = actor_name(change.actor)
+    override.decided_at = change.as_of
+    override.decision_reason = reason.strip()
+    override.save()
+    if approve:
+        _set_grade(change.referral, assessment, override.proposed_grade)
+    change.describe(
+        override,
+        before={"status": OverrideStatus.PENDING},
+        after={
+            "referral": change.referral.pk,
+            "status": override.status,
+            "grade": assessment.grade,
+            "reason": reason,
+        },
+    )
     return override
 
 
-def _set_grade(referral: Referral, assessment: Assessment, grade: str, as_of: datetime) -> None:
+def _set_grade(referral: Referral, assessment: Assessment, grade: str) -> None:
+    # The clocks follow when the change ends: a higher grade brings due times forward at once.
     assessment.grade = grade
     assessment.save(update_fields=["grade"])
     _mirror(referral, assessment)
-    _sync_clocks(referral, as_of)
-
-
-def _sync_clocks(referral: Referral, as_of: datetime) -> None:
-    # The clocks follow the grade: a higher grade brings due times forward at once.
-    from vigil.clocks.services import sync_clocks
-
-    sync_clocks(referral, as_of=as_of)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -560,20 +557,20 @@ def _override_dict(override: Override) -> dict:
 def assurance(actor: Actor, *, since: datetime, until: datetime) -> dict:
     """Per assessor and per team: assessments, overrides and how they were decided."""
     require(actor, Action.ASSURANCE_VIEW)
-    scope = Q()
-    if not isinstance(actor, SystemActor):
-        scope = Q(referral__force_id=actor.force_id)
     assessments = (
-        Assessment.objects.filter(scope, assessed_at__gte=since, assessed_at__lt=until)
+        Assessment.objects.restrict(actor, Action.ASSURANCE_VIEW)
+        .filter(assessed_at__gte=since, assessed_at__lt=until)
         .exclude(assessed_by=None)
         .values("assessed_by")
         .annotate(count=Count("id"))
     )
-    overrides = Override.objects.filter(scope, proposed_at__gte=since, proposed_at__lt=until)
+    overrides = Override.objects.restrict(actor, Action.ASSURANCE_VIEW).filter(
+        proposed_at__gte=since, proposed_at__lt=until
+    )
     rows: dict[int, Counter] = defaultdict(Counter)
     for row in assessments:
         rows[row["assessed_by"]]["assessments"] = row["count"]
-    for override in overrides.exclude(proposed_by=None):
+    for override in overrides.exclude(proposed_by=None).select_related("assessment"):
         counts = rows[override.proposed_by_id]
         counts["proposed"] += 1
         counts["raised" if not override.lowers else "lowered"] += 1
@@ -594,6 +591,22 @@ def assurance(actor: Actor, *, since: datetime, until: datetime) -> dict:
         "assessors": assessors,
         "teams": [{"team": team, **_figures(counts)} for team, counts in sorted(teams.items())],
     }
+
+
+def pending_overrides(actor: Actor, action: str = Action.ASSURANCE_VIEW):
+    """Proposals of a lower grade still waiting, on the referrals this actor may see."""
+    return (
+        Override.objects.restrict(actor, action)
+        .filter(status=OverrideStatus.PENDING)
+        .select_related("referral")
+        .order_by("proposed_at")
+    )
+
+
+def overrides_waiting(actor: Actor):
+    """Lower grades waiting for this supervisor (never their own proposals)."""
+    waiting = pending_overrides(actor, Action.GRADE_OVERRIDE_APPROVE)
+    return waiting if is_system(actor) else waiting.exclude(proposed_by=actor)
 
 
 def _figures(counts: Counter) -> dict:
@@ -620,57 +633,89 @@ def queue_quality_sample(
     days: int = 30,
     seed: int | None = None,
 ) -> list[QualityCheck]:
-    """Draw a random sample of each assessor's recent assessments for a supervisor to check."""
+    """Draw a random sample of each assessor's recent assessments for a supervisor to check.
+
+    Each drawn assessment is queued as a change to its referral (open referrals only).
+    """
     require(actor, Action.QUALITY_CHECK)
     size = settings.VIGIL_QUALITY_SAMPLE_SIZE if size is None else size
     chooser = random.Random(seed)  # noqa: S311 - a sample for review, not a secret
-    recent = Assessment.objects.filter(
-        assessed_at__gte=as_of - timedelta(days=days), assessed_at__lte=as_of, quality_check=None
-    ).exclude(assessed_by=None)
-    if not isinstance(actor, SystemActor):
-        recent = recent.filter(referral__force_id=actor.force_id)
+    recent = (
+        Assessment.objects.restrict(actor, Action.QUALITY_CHECK)
+        .filter(
+            assessed_at__gte=as_of - timedelta(days=days),
+            assessed_at__lte=as_of,
+            quality_check=None,
+        )
+        .exclude(assessed_by=None)
+        .exclude(referral__status=ReferralStatus.CLOSED)
+    )
     by_assessor = defaultdict(list)
     for assessment_id, assessor_id in recent.values_list("id", "assessed_by"):
         by_assessor[assessor_id].append(assessment_id)
-    queued = []
-    with transaction.atomic():
-        for assessor_id, ids in sorted(by_assessor.items()):
-            for assessment_id in chooser.sample(sorted(ids), min(size, len(ids))):
-                queued.append(
-                    QualityCheck.objects.create(
-                        assessment_id=assessment_id, assessor_id=assessor_id, queued_at=as_of
-                    )
-                )
-        record(
-            actor,
-            AuditAction.QUALITY_SAMPLED,
-            object_type="risk.qualitycheck",
-            object_id="",
-            at=as_of,
-            after={"queued": [c.assessment_id for c in queued]},
+    drawn = []
+    for _, ids in sorted(by_assessor.items()):
+        drawn.extend(chooser.sample(sorted(ids), min(size, len(ids))))
+    chosen = Assessment.objects.filter(pk__in=drawn).order_by("referral_id", "pk")
+    return [queue_quality_check(actor, assessment, as_of=as_of) for assessment in chosen]
+
+
+def queue_quality_check(actor: Actor, assessment: Assessment, *, as_of: datetime) -> QualityCheck:
+    with changing(
+        actor,
+        assessment.referral_id,
+        permission=Action.QUALITY_CHECK,
+        audit=AuditAction.QUALITY_SAMPLED,
+        as_of=as_of,
+    ) as change:
+        check, _ = QualityCheck.objects.get_or_create(
+            assessment=assessment,
+            defaults={"assessor_id": assessment.assessed_by_id, "queued_at": as_of},
         )
-    return queued
-
-
-def record_quality_check(
-    actor: Actor, check: QualityCheck, *, outcome: str, notes: str, as_of: datetime
-) -> QualityCheck:
-    require(actor, Action.QUALITY_CHECK)
-    if outcome not in QualityCheck.Outcome.values:
-        raise ValidationError(f"outcome must be one of {', '.join(QualityCheck.Outcome.values)}")
-    if getattr(actor, "pk", None) == check.assessor_id:
-        raise PermissionDenied("an assessor does not check their own assessment")
-    with transaction.atomic():
-        check.outcome = outcome
-        check.notes = notes
-        check.checked_by = None if isinstance(actor, SystemActor) else actor
-        check.checked_at = as_of
-        check.save()
-        record(
-            actor,
-            AuditAction.QUALITY_CHECKED,
-            check,
-            at=as_of,
-            after={"assessment": check.assessment_id, "outcome": outcome, "notes": notes},
+        change.describe(
+            check, after={"assessment": assessment.pk, "referral": assessment.referral_id}
         )
     return check
+
+
+@recording(
+    "quality-check",
+    permission=Action.QUALITY_CHECK,
+    audit=AuditAction.QUALITY_CHECKED,
+    schema=QualityCheckIn,
+    title="Check a sampled assessment",
+    done="Check recorded.",
+    section="risk",
+    summary="Record a supervisor's check of a sampled assessment",
+    item=QualityCheck,
+    api_path="/quality-checks/{item_id}",
+    api_status=200,
+)
+def record_quality_check(
+    change: Change, check: QualityCheck, *, outcome: str, notes: str = ""
+) -> QualityCheck:
+    if outcome not in QualityCheck.Outcome.values:
+        raise RecordError(f"outcome must be one of {', '.join(QualityCheck.Outcome.values)}")
+    if getattr(change.actor, "pk", None) == check.assessor_id:
+        raise PermissionDenied("an assessor does not check their own assessment")
+    check.outcome = outcome
+    check.notes = notes
+    check.checked_by = None if is_system(change.actor) else change.actor
+    check.checked_at = change.as_of
+    check.save()
+    change.describe(
+        check, after={"assessment": check.assessment_id, "outcome": outcome, "notes": notes}
+    )
+    return check
+
+
+def quality_checks_for(actor: Actor):
+    require(actor, Action.QUALITY_CHECK)
+    return (
+        QualityCheck.objects.restrict(actor, Action.QUALITY_CHECK)
+        .select_related("assessment__referral", "assessor")
+        .order_by("checked_at", "queued_at")
+    )
+
+
+RECORDINGS = [propose_override, decide_override, record_quality_check]

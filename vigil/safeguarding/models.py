@@ -2,22 +2,16 @@
 
 from django.db import models
 
-from vigil.investigations.models import Recorded
+from vigil.referrals.models import Recorded, RestrictedManager
 
-
-class ShareMethod(models.TextChoices):
-    PHONE = "phone", "Telephone"
-    SECURE_EMAIL = "secure_email", "Secure e-mail"
-    PORTAL = "portal", "Multi-agency referral portal"
-    MASH = "mash", "Multi-agency safeguarding hub (MASH)"
-    IN_PERSON = "in_person", "In person"
+from .choices import ShareMethod
 
 
 class SocialCareReferral(Recorded):
     """Information shared with children's social care."""
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="social_care_referrals"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="social_care_referrals"
     )
     authority = models.CharField(max_length=200)
     method = models.CharField(max_length=16, choices=ShareMethod.choices)
@@ -27,6 +21,9 @@ class SocialCareReferral(Recorded):
     children = models.ManyToManyField("people.Person", blank=True, related_name="+")
     decision = models.TextField(blank=True)
     decision_at = models.DateTimeField(null=True, blank=True)
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["shared_at", "id"]
@@ -39,7 +36,7 @@ class StrategyDiscussion(Recorded):
     """A strategy discussion between police, social care and health (at least)."""
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="strategy_discussions"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="strategy_discussions"
     )
     requested_at = models.DateTimeField()
     held_at = models.DateTimeField(null=True, blank=True)
@@ -47,6 +44,9 @@ class StrategyDiscussion(Recorded):
     attendees = models.JSONField(default=list, blank=True)
     decisions = models.TextField(blank=True)
     record_circulated_at = models.DateTimeField(null=True, blank=True)
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["requested_at", "id"]
@@ -59,11 +59,14 @@ class LadoReferral(Recorded):
     """The local authority designated officer told of a suspect who works with children."""
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="lado_referrals"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="lado_referrals"
     )
     authority = models.CharField(max_length=200)
     referred_at = models.DateTimeField()
     outcome = models.TextField(blank=True)
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["referred_at", "id"]
@@ -77,11 +80,14 @@ class WelfarePlan(Recorded):
     child or at risk of self-harm after contact with police."""
 
     referral = models.ForeignKey(
-        "intake.Referral", on_delete=models.CASCADE, related_name="welfare_plans"
+        "referrals.Referral", on_delete=models.CASCADE, related_name="welfare_plans"
     )
     reason = models.CharField(max_length=200)
     plan = models.TextField()
     agreed_at = models.DateTimeField()
+
+    referral_path = "referral"
+    objects = RestrictedManager()
 
     class Meta:
         ordering = ["agreed_at", "id"]

@@ -1,362 +1,378 @@
-"""Recording safeguarding steps; each meets its clock and is audited."""
+"""Safeguarding the children in view: social care, strategy discussions, the LADO and the
+suspect's own welfare plan. Each is recorded through the guarded change path and meets its
+clock there."""
 
 from datetime import datetime
 
-from vigil.accounts.actors import Actor
-from vigil.accounts.choices import Action as Can
-from vigil.accounts.permissions import require
 from vigil.audit.choices import AuditAction
-from vigil.audit.services import record
-from vigil.clocks.services import sync_clocks
-from vigil.intake.models import Referral
-from vigil.intake.services import changing, require_visible
-from vigil.investigations.services import RecordError, _recorded, happened_at
+from vigil.clocks.services import clock_facts
+from vigil.core.roles import Action as Can
+from vigil.people.models import Person
+from vigil.people.services import children_for
+from vigil.referrals.changes import Change, RecordError
+from vigil.referrals.choices import Flag
+from vigil.referrals.models import Referral
+from vigil.referrals.recordings import recording
+from vigil.risk.services import current_assessment
 
-from .models import LadoReferral, ShareMethod, SocialCareReferral, StrategyDiscussion, WelfarePlan
+from .choices import ShareMethod
+from .models import LadoReferral, SocialCareReferral, StrategyDiscussion, WelfarePlan
+from .schemas import (
+    HeldIn,
+    LadoIn,
+    LadoOutcomeIn,
+    SocialCareDecisionIn,
+    SocialCareIn,
+    StrategyIn,
+    WelfarePlanIn,
+)
+
+SECTION = "safeguarding"
 
 
-def _open(actor: Actor, referral: Referral) -> None:
-    require(actor, Can.SAFEGUARDING_RECORD)
-    require_visible(actor, referral)
-
-
+@recording(
+    "social-care-referrals",
+    permission=Can.SAFEGUARDING_RECORD,
+    audit=AuditAction.SOCIAL_CARE_SHARED,
+    schema=SocialCareIn,
+    title="Information shared with children's social care",
+    done="Social care referral recorded.",
+    section=SECTION,
+    summary="Record information shared with children's social care",
+)
 def share_with_social_care(
-    actor: Actor,
-    referral: Referral,
+    change: Change,
     *,
     authority: str,
     method: str,
     what_was_shared: str,
     shared_at: datetime | None = None,
-    children: list[str] | None = None,
-    as_of: datetime,
+    children: list[str] = (),
 ) -> SocialCareReferral:
     """Information shared with children's social care: to whom, how, when and what."""
-    _open(actor, referral)
+    referral = change.referral
     if method not in ShareMethod.values:
         raise RecordError(f"method must be one of {', '.join(ShareMethod.values)}")
     if not authority.strip() or not what_was_shared.strip():
         raise RecordError("say which authority was told and what was shared")
-    when = happened_at(referral, shared_at, as_of)
-    with changing(referral) as referral:
-        item = SocialCareReferral.objects.create(
-            referral=referral,
-            authority=authority.strip(),
-            method=method,
-            shared_at=when,
-            what_was_shared=what_was_shared.strip(),
-            **_recorded(actor, as_of),
-        )
-        record(
-            actor,
-            AuditAction.SOCIAL_CARE_SHARED,
-            item,
-            at=as_of,
-            force_code=referral.force.code,
-            after={
-                "referral": referral.pk,
-                "authority": item.authority,
-                "method": method,
-                "shared_at": when,
-            },
-        )
-        sync_clocks(referral, as_of=as_of)
+    about = list(Person.objects.filter(referral=referral, ref__in=children))
+    unknown = set(children) - {person.ref for person in about}
+    if unknown:
+        raise RecordError(f"no one in this referral has the ref {', '.join(sorted(unknown))}")
+    when = change.happened_at(shared_at)
+    item = SocialCareReferral.objects.create(
+        referral=referral,
+        authority=authority.strip(),
+        method=method,
+        shared_at=when,
+        what_was_shared=what_was_shared.strip(),
+        **change.recorded(),
+    )
+    item.children.set(about)
+    change.describe(
+        item,
+        after={
+            "referral": referral.pk,
+            "authority": item.authority,
+            "method": method,
+            "shared_at": when,
+            "children": sorted(children),
+        },
+    )
     return item
 
 
+@recording(
+    "strategy-discussions",
+    permission=Can.SAFEGUARDING_RECORD,
+    audit=AuditAction.STRATEGY_REQUESTED,
+    schema=StrategyIn,
+    title="Strategy discussion requested",
+    done="Strategy discussion request recorded.",
+    section=SECTION,
+    summary="Record that a strategy discussion was requested",
+)
 def request_strategy_discussion(
-    actor: Actor, referral: Referral, *, requested_at: datetime | None = None, as_of: datetime
+    change: Change, *, requested_at: datetime | None = None
 ) -> StrategyDiscussion:
-    _open(actor, referral)
-    when = happened_at(referral, requested_at, as_of)
-    with changing(referral) as referral:
-        item = StrategyDiscussion.objects.create(
-            referral=referral, requested_at=when, **_recorded(actor, as_of)
-        )
-        record(
-            actor,
-            AuditAction.STRATEGY_REQUESTED,
-            item,
-            at=as_of,
-            force_code=referral.force.code,
-            after={"referral": referral.pk, "requested_at": when},
-        )
-        sync_clocks(referral, as_of=as_of)
+    when = change.happened_at(requested_at)
+    item = StrategyDiscussion.objects.create(
+        referral=change.referral, requested_at=when, **change.recorded()
+    )
+    change.describe(item, after={"referral": change.referral.pk, "requested_at": when})
     return item
 
 
+@recording(
+    "lado-referrals",
+    permission=Can.SAFEGUARDING_RECORD,
+    audit=AuditAction.LADO_REFERRED,
+    schema=LadoIn,
+    title="LADO told",
+    done="LADO referral recorded.",
+    section=SECTION,
+    summary="Record that the LADO was told",
+)
 def refer_to_lado(
-    actor: Actor,
-    referral: Referral,
-    *,
-    authority: str,
-    referred_at: datetime | None = None,
-    as_of: datetime,
+    change: Change, *, authority: str, referred_at: datetime | None = None
 ) -> LadoReferral:
-    _open(actor, referral)
     if not authority.strip():
         raise RecordError("say which local authority's LADO was told")
-    when = happened_at(referral, referred_at, as_of)
-    with changing(referral) as referral:
-        item = LadoReferral.objects.create(
-            referral=referral,
-            authority=authority.strip(),
-            referred_at=when,
-            **_recorded(actor, as_of),
-        )
-        record(
-            actor,
-            AuditAction.LADO_REFERRED,
-            item,
-            at=as_of,
-            force_code=referral.force.code,
-            after={"referral": referral.pk, "authority": item.authority, "referred_at": when},
-        )
-        sync_clocks(referral, as_of=as_of)
+    when = change.happened_at(referred_at)
+    item = LadoReferral.objects.create(
+        referral=change.referral,
+        authority=authority.strip(),
+        referred_at=when,
+        **change.recorded(),
+    )
+    change.describe(
+        item,
+        after={"referral": change.referral.pk, "authority": item.authority, "referred_at": when},
+    )
     return item
 
 
-# ---------------------------------------------------------------------------------------------
-# Children in view
-
-
-def _norm(text: str) -> str:
-    return "".join((text or "").split()).casefold()
-
-
-def children_in_view(referral: Referral, *, as_of: datetime) -> list[dict]:
-    """Every child connected to the suspect, with the safeguarding steps done and still due.
-
-    Children who live with the suspect, children the suspect has access to, identified child
-    victims, the children of a workplace or volunteering role (through the LADO), and the
-    suspect too when the suspect is a child.
-    """
-    from vigil.people.models import Access, LivesWith, Person
-
-    today = as_of.date()
-    people = {
-        person.pk: person
-        for person in Person.objects.filter(referral=referral).prefetch_related("addresses")
-    }
-    suspects = [p for p in people.values() if p.role == "suspect"]
-    suspect_ids = {s.pk for s in suspects}
-    entries: dict[int, dict] = {}
-
-    def add(person, relation: str):
-        age = person.age_on(today)
-        if age is not None and age >= 18:
-            return
-        entry = entries.setdefault(
-            person.pk,
-            {
-                "ref": person.ref,
-                "name": person.display_name,
-                "age": age,
-                "age_is_estimated": person.age_is_estimated,
-                "relation": relation,
-                "postcodes": sorted(
-                    {_norm(a.postcode) for a in person.addresses.all() if a.postcode}
-                ),
-            },
-        )
-        return entry
-
-    linked = set()
-    for link in LivesWith.objects.filter(person__referral=referral):
-        linked.update({link.person_id, link.other_id})
-        for mine, other in ((link.person_id, link.other_id), (link.other_id, link.person_id)):
-            if mine in suspect_ids and other not in suspect_ids:
-                add(people[other], "household")
-    for person in people.values():
-        if person.role == "household_member" and person.pk not in linked:
-            add(person, "household")
-    for entry in Access.objects.filter(person_id__in=suspect_ids):
-        add(people[entry.child_id], "access")
-    for person in people.values():
-        if person.role == "victim":
-            add(person, "victim")
-    children = list(entries.values())
-
-    shared = list(referral.social_care_referrals.prefetch_related("children"))
-    for child in children:
-        covering = [
-            item
-            for item in shared
-            if not item.children.all() or child["ref"] in {c.ref for c in item.children.all()}
-        ]
-        child["social_care_told"] = covering[0].shared_at.isoformat() if covering else None
-        decided = [item for item in covering if item.decision]
-        child["social_care_decision"] = decided[0].decision if decided else ""
-        child["strategy_discussion"] = bool(referral.strategy_discussions.exists())
-    for suspect in suspects:
-        if suspect.works_with_children:
-            lado = referral.lado_referrals.first()
-            children.append(
-                {
-                    "ref": "workplace",
-                    "name": f"Children at the suspect's work ({suspect.occupation})"
-                    if suspect.occupation
-                    else "Children at the suspect's work or volunteering",
-                    "age": None,
-                    "age_is_estimated": False,
-                    "relation": "workplace",
-                    "postcodes": [],
-                    "social_care_told": None,
-                    "social_care_decision": "not needed: the LADO is told" if lado else "",
-                    "lado_told": lado.referred_at.isoformat() if lado else None,
-                    "strategy_discussion": False,
-                }
-            )
-        age = suspect.age_on(today)
-        if age is not None and age < 18:
-            plan = referral.welfare_plans.first()
-            children.append(
-                {
-                    "ref": suspect.ref,
-                    "name": f"{suspect.display_name} (the suspect)",
-                    "age": age,
-                    "age_is_estimated": suspect.age_is_estimated,
-                    "relation": "suspect",
-                    "postcodes": [],
-                    "social_care_told": None,
-                    "social_care_decision": "own safeguarding: welfare plan" if plan else "",
-                    "welfare_plan": plan.plan if plan else "",
-                    "strategy_discussion": False,
-                }
-            )
-    return children
-
-
+@recording(
+    "social-care-decision",
+    permission=Can.SAFEGUARDING_RECORD,
+    audit=AuditAction.SOCIAL_CARE_DECISION,
+    schema=SocialCareDecisionIn,
+    title="Social care's decision",
+    done="Social care's decision recorded.",
+    section=SECTION,
+    summary="Record children's social care's decision",
+    item=SocialCareReferral,
+    api_path="/social-care-referrals/{item_id}/decision",
+    api_status=200,
+)
 def record_social_care_decision(
-    actor: Actor,
+    change: Change,
     item: SocialCareReferral,
     *,
     decision: str,
     decided_at: datetime | None = None,
-    as_of: datetime,
 ) -> SocialCareReferral:
     """What children's social care decided (strategy discussion, assessment, no further action…)."""
-    _open(actor, item.referral)
     if not decision.strip():
         raise RecordError("record what social care decided")
-    when = happened_at(item.referral, decided_at, as_of)
-    with changing(item.referral) as referral:
-        item.decision = decision.strip()
-        item.decision_at = when
-        item.save(update_fields=["decision", "decision_at"])
-        record(
-            actor,
-            AuditAction.SOCIAL_CARE_DECISION,
-            item,
-            at=as_of,
-            force_code=referral.force.code,
-            after={"referral": referral.pk, "decision": item.decision, "decided_at": when},
-        )
+    when = change.happened_at(decided_at)
+    item.decision = decision.strip()
+    item.decision_at = when
+    item.save(update_fields=["decision", "decision_at"])
+    change.describe(
+        item,
+        after={"referral": change.referral.pk, "decision": item.decision, "decided_at": when},
+    )
     return item
 
 
+def _attendees(data: dict) -> dict:
+    """The page names the usual agencies one by one; the API sends a list."""
+    data = dict(data)
+    attendees = [dict(item) for item in data.pop("attendees", None) or []]
+    for field, agency in (
+        ("police", "police"),
+        ("social_care", "social care"),
+        ("health", "health"),
+        ("others", "other"),
+    ):
+        name = (data.pop(field, "") or "").strip()
+        if name:
+            attendees.append({"agency": agency, "name": name})
+    return {**data, "attendees": attendees}
+
+
+@recording(
+    "strategy-held",
+    permission=Can.SAFEGUARDING_RECORD,
+    audit=AuditAction.STRATEGY_HELD,
+    schema=HeldIn,
+    title="Strategy discussion held",
+    done="Strategy discussion recorded as held.",
+    section=SECTION,
+    summary="Record a strategy discussion held: attendees by agency, decisions",
+    item=StrategyDiscussion,
+    api_path="/strategy-discussions/{item_id}/held",
+    api_status=200,
+    arguments=_attendees,
+)
 def record_strategy_discussion_held(
-    actor: Actor,
+    change: Change,
     item: StrategyDiscussion,
     *,
     held_at: datetime,
     attendees: list[dict],
     decisions: str,
     record_circulated_at: datetime | None = None,
-    as_of: datetime,
 ) -> StrategyDiscussion:
     """Who attended (by agency), what was decided, and when the record went round."""
-    _open(actor, item.referral)
     agencies = {str(a.get("agency", "")).strip().lower() for a in attendees}
     if not {"police", "social care"} <= agencies:
         raise RecordError("a strategy discussion has at least police and children's social care")
-    when = happened_at(item.referral, held_at, as_of)
+    when = change.happened_at(held_at)
     if record_circulated_at is not None:
-        happened_at(item.referral, record_circulated_at, as_of)
-    with changing(item.referral) as referral:
-        item.held_at = when
-        item.attendees = attendees
-        item.decisions = decisions.strip()
-        item.record_circulated_at = record_circulated_at
-        item.save()
-        record(
-            actor,
-            AuditAction.STRATEGY_HELD,
-            item,
-            at=as_of,
-            force_code=referral.force.code,
-            after={
-                "referral": referral.pk,
-                "held_at": when,
-                "attendees": attendees,
-                "decisions": item.decisions,
-            },
-        )
+        change.happened_at(record_circulated_at)
+    item.held_at = when
+    item.attendees = attendees
+    item.decisions = decisions.strip()
+    item.record_circulated_at = record_circulated_at
+    item.save()
+    change.describe(
+        item,
+        after={
+            "referral": change.referral.pk,
+            "held_at": when,
+            "attendees": attendees,
+            "decisions": item.decisions,
+        },
+    )
     return item
 
 
-def record_lado_outcome(
-    actor: Actor, item: LadoReferral, *, outcome: str, as_of: datetime
-) -> LadoReferral:
-    _open(actor, item.referral)
-    with changing(item.referral) as referral:
-        item.outcome = outcome.strip()
-        item.save(update_fields=["outcome"])
-        record(
-            actor,
-            AuditAction.LADO_OUTCOME,
-            item,
-            at=as_of,
-            force_code=referral.force.code,
-            after={"referral": referral.pk, "outcome": item.outcome},
-        )
+@recording(
+    "lado-outcome",
+    permission=Can.SAFEGUARDING_RECORD,
+    audit=AuditAction.LADO_OUTCOME,
+    schema=LadoOutcomeIn,
+    title="The LADO's outcome",
+    done="The LADO's outcome recorded.",
+    section=SECTION,
+    summary="Record the LADO's outcome",
+    item=LadoReferral,
+    api_path="/lado-referrals/{item_id}/outcome",
+    api_status=200,
+)
+def record_lado_outcome(change: Change, item: LadoReferral, *, outcome: str) -> LadoReferral:
+    item.outcome = outcome.strip()
+    item.save(update_fields=["outcome"])
+    change.describe(item, after={"referral": change.referral.pk, "outcome": item.outcome})
     return item
 
 
+@recording(
+    "welfare-plans",
+    permission=Can.SAFEGUARDING_RECORD,
+    audit=AuditAction.WELFARE_PLAN,
+    schema=WelfarePlanIn,
+    title="The suspect's own welfare plan",
+    done="Welfare plan recorded.",
+    section=SECTION,
+    summary="Record the suspect's own welfare plan (before arrest or interview)",
+)
 def record_welfare_plan(
-    actor: Actor,
-    referral: Referral,
-    *,
-    reason: str,
-    plan: str,
-    agreed_at: datetime | None = None,
-    as_of: datetime,
+    change: Change, *, reason: str, plan: str, agreed_at: datetime | None = None
 ) -> WelfarePlan:
     """The suspect's own welfare plan, before arrest or interview."""
-    _open(actor, referral)
     if not plan.strip() or not reason.strip():
         raise RecordError("record why a welfare plan is needed and what it is")
-    when = happened_at(referral, agreed_at, as_of)
-    with changing(referral) as referral:
-        item = WelfarePlan.objects.create(
-            referral=referral,
-            reason=reason.strip(),
-            plan=plan.strip(),
-            agreed_at=when,
-            **_recorded(actor, as_of),
-        )
-        record(
-            actor,
-            AuditAction.WELFARE_PLAN,
-            item,
-            at=as_of,
-            force_code=referral.force.code,
-            after={"referral": referral.pk, "reason": item.reason},
-        )
+    when = change.happened_at(agreed_at)
+    item = WelfarePlan.objects.create(
+        referral=change.referral,
+        reason=reason.strip(),
+        plan=plan.strip(),
+        agreed_at=when,
+        **change.recorded(),
+    )
+    change.describe(item, after={"referral": change.referral.pk, "reason": item.reason})
     return item
 
 
-def needs_welfare_plan(referral: Referral, *, as_of: datetime) -> str:
-    """Why the suspect's welfare plan must come before arrest or interview ("" if it need not)."""
-    from vigil.intake.choices import Flag
-    from vigil.risk.services import current_assessment
+RECORDINGS = [
+    share_with_social_care,
+    request_strategy_discussion,
+    refer_to_lado,
+    record_social_care_decision,
+    record_strategy_discussion_held,
+    record_lado_outcome,
+    record_welfare_plan,
+]
 
+
+# ---------------------------------------------------------------------------------------------
+# Children in view, with the safeguarding steps taken for each
+
+
+def children_in_view(referral: Referral, *, as_of: datetime, viewer=None) -> list[dict]:
+    """Every child in view (``people.children``), with the safeguarding steps done and still
+    due for each; and the children of the suspect's work, through the LADO."""
+    children = children_for(referral, as_of=as_of, viewer=viewer)
+    shared = [
+        item
+        for item in referral.social_care_referrals.prefetch_related("children")
+        if item.shared_at <= as_of
+    ]
+    strategy = any(item.requested_at <= as_of for item in referral.strategy_discussions.all())
+    plan = next((w for w in referral.welfare_plans.all() if w.agreed_at <= as_of), None)
+    for child in children:
+        if child["relation"] == "suspect":
+            child.update(
+                social_care_told=None,
+                social_care_decision="own safeguarding: welfare plan" if plan else "",
+                welfare_plan=plan.plan if plan else "",
+                strategy_discussion=False,
+            )
+            continue
+        covering = [
+            item
+            for item in shared
+            if not item.children.all() or child["ref"] in {c.ref for c in item.children.all()}
+        ]
+        decided = [item for item in covering if item.decision]
+        child.update(
+            social_care_told=covering[0].shared_at.isoformat() if covering else None,
+            social_care_decision=decided[0].decision if decided else "",
+            strategy_discussion=strategy,
+        )
+    for suspect in referral.people.filter(role="suspect", works_with_children=True):
+        lado = next((i for i in referral.lado_referrals.all() if i.referred_at <= as_of), None)
+        children.append(
+            {
+                "ref": "workplace",
+                "name": f"Children at the suspect's work ({suspect.occupation})"
+                if suspect.occupation
+                else "Children at the suspect's work or volunteering",
+                "age": None,
+                "age_is_estimated": False,
+                "relation": "workplace",
+                "access_kind": "",
+                "known_from": "",
+                "source": suspect.source,
+                "learned_at": suspect.learned_at.isoformat() if suspect.learned_at else None,
+                "postcodes": [],
+                "from_referral_id": None,
+                "social_care_told": None,
+                "social_care_decision": "not needed: the LADO is told" if lado else "",
+                "lado_told": lado.referred_at.isoformat() if lado else None,
+                "strategy_discussion": False,
+            }
+        )
+    return children
+
+
+def needs_welfare_plan(referral: Referral) -> str:
+    """Why the suspect's welfare plan must come before arrest or interview ("" if it need not)."""
     assessment = current_assessment(referral)
     if assessment and assessment.flags.get("suspect_is_child"):
         return "the suspect is a child"
     if Flag.SELF_HARM_RISK in referral.flags:
         return "the suspect is at risk of self-harm after contact with police"
     return ""
+
+
+@clock_facts
+def safeguarding_clock_facts(referral: Referral) -> dict:
+    """What meets the safeguarding clocks."""
+    shared = sorted(referral.social_care_referrals.values_list("shared_at", flat=True))
+    return {
+        "social_care_at": shared[0] if shared else None,
+        "strategy_requested_at": referral.strategy_discussions.order_by("requested_at")
+        .values_list("requested_at", flat=True)
+        .first(),
+        "lado_at": referral.lado_referrals.order_by("referred_at")
+        .values_list("referred_at", flat=True)
+        .first(),
+        "social_care_times": tuple(shared),
+    }
 
 
 def safeguarding_detail(referral: Referral) -> dict:

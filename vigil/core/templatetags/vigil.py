@@ -26,26 +26,6 @@ def words(value: str) -> str:
 
 
 @register.filter
-def identifier_label(kind: str) -> str:
-    from vigil.people.choices import IdentifierKind
-
-    try:
-        return IdentifierKind(kind).label
-    except ValueError:
-        return words(kind).capitalize()
-
-
-@register.filter
-def grade_label(grade: str) -> str:
-    from vigil.risk.models import Grade
-
-    try:
-        return Grade(grade).label
-    except ValueError:
-        return "Not graded"
-
-
-@register.filter
 def get(mapping, key):
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
 
@@ -93,16 +73,6 @@ def seconds_words(seconds: int) -> str:
         return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
     minutes = (rest % 3600) // 60
     return f"{hours} h {minutes} min" if hours else f"{minutes} min"
-
-
-@register.filter
-def flag_label(flag: str) -> str:
-    from vigil.intake.choices import Flag
-
-    try:
-        return Flag(flag).label
-    except ValueError:
-        return words(flag).capitalize()
 
 
 _RELATIONS = {

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vigil.accounts.models import Force
+from vigil.accounts.selectors import forces
 from vigil.accounts.services import add_force
 from vigil.core.commands import add_as_of, as_of_option, system_actor
 
@@ -34,9 +34,9 @@ class Command(BaseCommand):
                 raise CommandError(str(error), returncode=2) from None
             self.stdout.write(f"{force.code}: {force.name} ({outcome})")
             return
-        forces = list(Force.objects.values("code", "name", "region"))
+        rows = list(forces().values("code", "name", "region"))
         if options["json"]:
-            self.stdout.write(json.dumps(forces))
+            self.stdout.write(json.dumps(rows))
         else:
-            for force in forces:
+            for force in rows:
                 self.stdout.write(f"{force['code']:<6} {force['name']}  {force['region']}")

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from vigil.accounts.models import ApiToken, User
+from vigil.accounts.selectors import token_with_prefix, user_named
 from vigil.accounts.services import issue_token, withdraw_token
 from vigil.core.commands import add_as_of, as_of_option, system_actor
 
@@ -23,13 +23,13 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         action = options["action"]
         if action == "revoke":
-            token = ApiToken.objects.filter(prefix=options["prefix"]).first()
+            token = token_with_prefix(options["prefix"])
             if token is None:
                 raise CommandError(f"no token starts {options['prefix']!r}", returncode=2)
             withdraw_token(system_actor(), token, as_of=as_of_option(options))
             self.stdout.write(f"Revoked {token.prefix}… ({token.user.username}, {token.name}).")
             return
-        user = User.objects.filter(username=options["username"]).first()
+        user = user_named(options["username"], active_only=False)
         if user is None:
             raise CommandError(f"no user called {options['username']!r}", returncode=2)
         if action == "list":

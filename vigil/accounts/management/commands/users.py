@@ -4,10 +4,10 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from vigil.accounts.choices import Role
-from vigil.accounts.models import User
+from vigil.accounts.selectors import users
 from vigil.accounts.services import add_user
 from vigil.core.commands import add_as_of, as_of_option, system_actor
+from vigil.core.roles import Role
 
 
 class Command(BaseCommand):
@@ -31,7 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["action"] == "list":
-            for user in User.objects.select_related("force").order_by("username"):
+            for user in users():
                 where = user.force.code if user.force else f"region {user.region}"
                 self.stdout.write(f"{user.username:<24} {user.get_role_display():<22} {where}")
             return

@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from vigil.clocks import services
-from vigil.clocks.models import JobRun
 from vigil.core.commands import system_actor
 from vigil.risk.services import regrade_all
 
@@ -52,9 +51,7 @@ class Command(BaseCommand):
         now = timezone.now()
         actor = system_actor()
         today = timezone.localdate(now)
-        ran_today = JobRun.objects.filter(
-            name="daily re-grade", outcome="done", as_of__date__gte=today
-        ).exists()
+        ran_today = services.job_done_since("daily re-grade", today)
         if not ran_today:
             try:
                 counts = services.run_job(

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from vigil.accounts.models import Force
+from vigil.accounts.selectors import force_named
 from vigil.core.commands import add_as_of, as_of_option, system_actor
 from vigil.insight import exports, services
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             raise CommandError(f"dates are YYYY-MM-DD: {error}", returncode=2) from None
         if not options["force"] and not options["region"]:
             raise CommandError("give --force CODE or --region NAME", returncode=2)
-        if options["force"] and not Force.objects.filter(code=options["force"].upper()).exists():
+        if options["force"] and force_named(options["force"]) is None:
             raise CommandError(f"force {options['force']!r} is not known to Vigil", returncode=2)
         actor = system_actor()
         as_of = as_of_option(options)

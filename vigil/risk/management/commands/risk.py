@@ -6,7 +6,6 @@ from tqdm import tqdm
 
 from vigil.core.asof import AsOfError, parse_as_of
 from vigil.core.commands import add_as_of, as_of_option, on_terminal, system_actor
-from vigil.intake.models import Referral
 from vigil.risk import services
 
 
@@ -33,14 +32,20 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         action = options["action"]
         if action == "regrade":
-            referrals = Referral.objects.all()
-            if options["referral"]:
-                referrals = referrals.filter(pk=options["referral"])
-            total = referrals.count()
             as_of = as_of_option(options)
-            with tqdm(total=total, desc="Re-grading", disable=not on_terminal()):
+            with tqdm(desc="Re-grading", disable=not on_terminal()) as bar:
+
+                def progress(total):
+                    if total is None:
+                        bar.update()
+                    else:
+                        bar.total = total
+
                 counts = services.regrade_all(
-                    actor=system_actor(), as_of=as_of, referrals=referrals
+                    actor=system_actor(),
+                    as_of=as_of,
+                    referral_ids=[options["referral"]] if options["referral"] else None,
+                    progress=progress,
                 )
             self.stdout.write(
                 f"{counts['re-graded']} re-graded, {counts['unchanged']} unchanged "

@@ -1,0 +1,34 @@
+"""What every page's navigation offers: only the places the signed-in role can use."""
+
+from django.urls import reverse
+
+from .permissions import has_permission
+from .roles import Action
+
+# (url name, label, any of these actions opens it)
+PLACES = [
+    ("clocks:worklist", "Worklist", {Action.WORKLIST_VIEW}),
+    ("site:referral-list", "Referrals", {Action.REFERRAL_VIEW}),
+    ("intake:import", "Import", {Action.REFERRAL_IMPORT}),
+    ("risk:assurance", "Grading assurance", {Action.ASSURANCE_VIEW}),
+    ("clocks:notifications", "Notifications", {Action.WORKLIST_VIEW}),
+    (
+        "insight:dashboard",
+        "Insight",
+        {Action.INSIGHT_FORCE, Action.INSIGHT_REGION, Action.INSIGHT_ROWS},
+    ),
+    ("audit:search", "Audit trail", {Action.AUDIT_VIEW}),
+]
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation": []}
+    here = request.path
+    places = []
+    for name, label, actions in PLACES:
+        if any(has_permission(user, action) for action in actions):
+            url = reverse(name)
+            places.append({"url": url, "label": label, "current": here.startswith(url)})
+    return {"navigation": places}

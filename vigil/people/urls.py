@@ -1,0 +1,7 @@
+from vigil.referrals.recordings import page_urls
+
+from . import services
+
+app_name = "people"
+
+urlpatterns = page_urls(services.RECORDINGS)

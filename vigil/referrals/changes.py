@@ -1,0 +1,221 @@
+"""The one guarded path for every change to a referral or to anything that hangs off it.
+
+``changing()`` checks the permission, finds the referral through the restricting query (so
+another force's referral is "not found"), locks that referral's row and nothing else, refuses a
+closed referral and a stale version, lets the service do its work, raises the version, brings
+what follows from the referral's facts up to date (its grade, its clocks) and writes the audit
+event, all in one transaction. A service that uses it gets scoping, locking and audit for free.
+
+Parts above this one (risk, clocks) say what must follow every change through
+``after_every_change``; this part does not import them.
+"""
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from vigil.audit.choices import AuditAction
+from vigil.audit.models import AuditEvent
+from vigil.audit.services import record
+from vigil.core.actors import actor_name, is_system
+from vigil.core.permissions import require
+
+from .choices import ReferralStatus
+from .models import Referral
+
+
+class Conflict(Exception):
+    """Someone else changed the referral since this person opened it, or it is closed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class RecordError(ValidationError):
+    """Something Vigil will not record, with the reason in plain words."""
+
+
+@dataclass
+class Change:
+    """One change in progress: the locked referral, who is changing it and what they did."""
+
+    actor: object
+    referral: Referral
+    as_of: datetime
+    audit_action: str
+    subject: object = None
+    before: dict | None = None
+    after: dict = field(default_factory=dict)
+    detail: str = ""
+    # Set when a fact the grade reads has changed: the words the re-grade is recorded with.
+    regrade: str = ""
+    # Set by a service that found nothing to change (no version, no event).
+    unchanged: bool = False
+
+    def describe(self, subject=None, *, before: dict | None = None, after: dict | None = None):
+        """What the audit event says: the record made or touched, and what changed."""
+        if subject is not None:
+            self.subject = subject
+        if before is not None:
+            self.before = before
+        if after is not None:
+            self.after = after
+
+    def facts_changed(self, trigger: str) -> None:
+        self.regrade = trigger
+
+    def recorded(self) -> dict:
+        """Who recorded a record made in this change, and when (see ``models.Recorded``)."""
+        return {
+            "recorded_by": None if is_system(self.actor) else self.actor,
+            "recorded_by_name": actor_name(self.actor),
+            "recorded_at": self.as_of,
+        }
+
+    def happened_at(self, moment: datetime | None) -> datetime:
+        return happened_at(self.referral, moment, self.as_of)
+
+
+# What follows every change, in order (the grade before the clocks that follow from it).
+_followers: list[tuple[int, Callable[[Change], None]]] = []
+
+
+def after_every_change(order: int):
+    """Register ``follow(change)`` to run inside every change, after the service's own work."""
+
+    def register(follow: Callable[[Change], None]):
+        if all(existing is not follow for _, existing in _followers):
+            _followers.append((order, follow))
+            _followers.sort(key=lambda item: item[0])
+        return follow
+
+    return register
+
+
+@contextmanager
+def changing(
+    actor,
+    referral: Referral | int,
+    *,
+    permission: str,
+    audit: str,
+    as_of: datetime,
+    expected_version: int | None = None,
+    on_closed: bool = False,
+):
+    """Change one referral: yields a ``Change`` whose ``referral`` is locked.
+
+    ``expected_version`` is the version the person saw: a change made by someone else since is
+    refused with what it was. ``on_closed`` is for the two changes made to a closed referral
+    (reopening it, and deleting its personal data at review); every other change is refused.
+    """
+    require(actor, permission)
+    referral_id = referral.pk if isinstance(referral, Referral) else int(referral)
+    with transaction.atomic():
+        # The referral's row only (never its force), and before anything else is read or
+        # written, so two changes to one referral queue in one order and never deadlock.
+        locked = (
+            Referral.objects.restrict(actor, permission)
+            .select_for_update(of=("self",))
+            .select_related("force")
+            .filter(pk=referral_id)
+            .first()
+        )
+        if locked is None:
+            raise Http404("No referral found.")
+        if locked.is_closed and not on_closed:
+            raise Conflict(
+                f"{locked.source_reference} is closed; nothing more can be recorded on it"
+            )
+        if expected_version is not None and locked.version != expected_version:
+            raise Conflict(
+                f"{locked.source_reference} was changed since you opened it "
+                f"({_change_since(locked, expected_version)}). Look at it again and decide again."
+            )
+        change = Change(actor=actor, referral=locked, as_of=as_of, audit_action=audit)
+        yield change
+        if change.unchanged:
+            return
+        locked.version += 1
+        Referral.objects.filter(pk=locked.pk).update(version=locked.version)
+        for _, follow in _followers:
+            follow(change)
+        record(
+            actor,
+            audit,
+            change.subject if change.subject is not None else locked,
+            at=as_of,
+            force_code=locked.force.code,
+            before=change.before,
+            after=change.after,
+            detail=change.detail,
+            referral_id=locked.pk,
+            referral_version=locked.version,
+        )
+    if isinstance(referral, Referral):
+        # The caller's copy is now stale; its version at least says so.
+        referral.version = locked.version
+
+
+def _change_since(referral: Referral, seen: int) -> str:
+    """The change that moved the referral on from the version the person saw."""
+    event = (
+        AuditEvent.objects.filter(referral_id=referral.pk, referral_version=seen + 1)
+        .order_by("id")
+        .first()
+    )
+    if event is None:
+        event = (
+            AuditEvent.objects.filter(referral_id=referral.pk)
+            .exclude(action=AuditAction.REFERRAL_VIEWED)
+            .order_by("-id")
+            .first()
+        )
+    if event is None:
+        return "another change"
+    return (
+        f"{event.get_action_display()} by {event.actor_name} at "
+        f"{timezone.localtime(event.at):%d %b %Y %H:%M}"
+    )
+
+
+def happened_at(referral: Referral, moment: datetime | None, as_of: datetime) -> datetime:
+    """When the user says it happened: never in the future, never before receipt."""
+    moment = moment or as_of
+    if moment > as_of:
+        raise RecordError("a thing cannot have happened in the future")
+    if moment < referral.received_at:
+        raise RecordError("it cannot have happened before the referral was received")
+    return moment
+
+
+def learned(change: Change, learned_at: datetime | None) -> datetime:
+    """When Vigil learned a fact: never in the future, never before the referral arrived."""
+    learned_at = learned_at or change.as_of
+    if learned_at > change.as_of:
+        raise RecordError("a fact cannot be learned in the future")
+    if learned_at < change.referral.received_at:
+        raise RecordError(
+            "a fact recorded later cannot be learned before the referral was received"
+        )
+    return learned_at
+
+
+def advance(referral: Referral, status: str) -> bool:
+    """Move the referral forward to ``status`` when what was recorded implies it (never back).
+
+    Called inside a change, on its locked referral.
+    """
+    order = ReferralStatus.values
+    if referral.is_closed or order.index(status) <= order.index(referral.status):
+        return False
+    referral.status = status
+    Referral.objects.filter(pk=referral.pk).update(status=status)
+    return True

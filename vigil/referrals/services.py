@@ -1,0 +1,162 @@
+"""Finding referrals, opening them, and what is recorded about the referral itself.
+
+Every read goes through ``Referral.objects.restrict()``; every change through ``changing()``
+(usually by way of a ``recording``).
+"""
+
+from datetime import datetime
+
+from django.http import Http404
+
+from vigil.accounts.models import User
+from vigil.audit.choices import AuditAction
+from vigil.audit.services import record
+from vigil.core.actors import is_system
+from vigil.core.permissions import require
+from vigil.core.roles import Action
+
+from .changes import Change, RecordError, learned
+from .choices import Flag, Indicator
+from .models import NamedAccess, Referral
+from .recordings import recording
+from .schemas import IndicatorIn, RestrictionIn
+
+
+def referrals_for(
+    actor,
+    *,
+    force: str = "",
+    source: str = "",
+    status: str = "",
+    action: str = Action.REFERRAL_VIEW,
+):
+    """The referrals this actor may see (and take ``action`` on), filtered; the door to every
+    list."""
+    require(actor, action)
+    referrals = Referral.objects.restrict(actor, action).select_related("force")
+    if force:
+        referrals = referrals.filter(force__code=force)
+    if source:
+        referrals = referrals.filter(source=source)
+    if status:
+        referrals = referrals.filter(status=status)
+    return referrals
+
+
+def find_referral(actor, id_or_reference: str | int, action: str = Action.REFERRAL_VIEW):
+    """One referral by id or source reference, if this actor may see it; else Http404."""
+    require(actor, action)
+    visible = Referral.objects.restrict(actor, action).select_related("force")
+    text = str(id_or_reference).strip()
+    referral = None
+    if text.isdigit():
+        referral = visible.filter(pk=int(text)).first()
+    if referral is None:
+        matches = list(visible.filter(source_reference=text)[:2])
+        if len(matches) > 1:
+            raise Http404(f"more than one source holds reference {text!r}; give the id")
+        referral = matches[0] if matches else None
+    if referral is None:
+        raise Http404("No referral found.")
+    return referral
+
+
+def open_referral(actor, id_or_reference: str | int, *, as_of: datetime) -> Referral:
+    """A referral for reading in full: checks permission and scope, and records the look."""
+    require(actor, Action.REFERRAL_VIEW)
+    referral = find_referral(actor, id_or_reference)
+    record(actor, AuditAction.REFERRAL_VIEWED, referral, at=as_of, force_code=referral.force.code)
+    return referral
+
+
+@recording(
+    "restriction",
+    permission=Action.REFERRAL_RESTRICT,
+    audit=AuditAction.REFERRAL_RESTRICTED,
+    schema=RestrictionIn,
+    title="Restrict to named people",
+    done="Who may see the referral is saved.",
+    section="case",
+    summary="Restrict the referral to named people, or lift the restriction",
+)
+def restrict_referral(
+    change: Change, *, restricted: bool = True, usernames: list[str] = ()
+) -> Referral:
+    """Restrict a referral to named people (the restricting person is always named), or lift
+    the restriction. Everyone else in the force then finds nothing, as if it did not exist."""
+    referral = change.referral
+    usernames = sorted({name.strip() for name in usernames if name.strip()})
+    users = list(
+        User.objects.filter(username__in=usernames, is_active=True, force_id=referral.force_id)
+    )
+    missing = set(usernames) - {user.username for user in users}
+    if missing:
+        raise RecordError(
+            f"no active user of {referral.force.code} called {', '.join(sorted(missing))}"
+        )
+    if restricted and not is_system(change.actor) and change.actor not in users:
+        users.append(change.actor)
+    if restricted and not users:
+        raise RecordError("name at least one person who may see the referral")
+    before = {
+        "restricted": referral.is_restricted,
+        "named": sorted(referral.named_people.values_list("user__username", flat=True)),
+    }
+    referral.is_restricted = restricted
+    flags = set(referral.flags) - {Flag.RESTRICTED}
+    referral.flags = sorted(flags | ({Flag.RESTRICTED} if restricted else set()))
+    referral.save(update_fields=["is_restricted", "flags"])
+    if not restricted:
+        users = []
+    referral.named_people.exclude(user__in=users).delete()
+    for user in users:
+        NamedAccess.objects.get_or_create(
+            referral=referral,
+            user=user,
+            defaults={"granted_by_name": str(change.actor), "granted_at": change.as_of},
+        )
+    change.describe(
+        before=before,
+        after={"restricted": restricted, "named": sorted(user.username for user in users)},
+    )
+    return referral
+
+
+@recording(
+    "indicators",
+    permission=Action.FACTS_RECORD,
+    audit=AuditAction.FACT_RECORDED,
+    schema=IndicatorIn,
+    title="Behaviour found after receipt",
+    done="Indicator recorded; the referral has been re-graded.",
+    section="facts",
+    summary="Record behaviour found after receipt (grooming, production…)",
+)
+def add_indicator(
+    change: Change, indicator: str, *, source: str, learned_at: datetime | None = None
+) -> Referral:
+    """Record behaviour found after receipt and re-grade."""
+    if indicator not in Indicator.values:
+        raise RecordError(f"indicator must be one of {', '.join(Indicator.values)}")
+    referral = change.referral
+    learned_at = learned(change, learned_at)
+    if indicator not in referral.indicators:
+        referral.indicators = [*referral.indicators, indicator]
+        referral.fact_sources = {
+            **referral.fact_sources,
+            f"indicator:{indicator}": {"source": source, "at": learned_at.isoformat()},
+        }
+        referral.save(update_fields=["indicators", "fact_sources"])
+    change.facts_changed("indicator recorded")
+    change.describe(
+        after={
+            "fact": "indicator recorded",
+            "indicator": indicator,
+            "source": source,
+            "learned_at": learned_at,
+        }
+    )
+    return referral
+
+
+RECORDINGS = [restrict_referral, add_indicator]

@@ -1,0 +1,54 @@
+"""The shapes of the safeguarding steps recorded about a referral."""
+
+from ninja import Field, Schema
+
+from vigil.core.schemas import ChangeIn, When
+
+
+class SocialCareIn(ChangeIn):
+    authority: str = Field(min_length=1, max_length=200)
+    method: str
+    what_was_shared: str = Field(min_length=1)
+    shared_at: When | None = None
+    children: list[str] = Field([], description="refs of the children it was about (default all)")
+
+
+class StrategyIn(ChangeIn):
+    requested_at: When | None = None
+
+
+class LadoIn(ChangeIn):
+    authority: str = Field(min_length=1, max_length=200)
+    referred_at: When | None = None
+
+
+class SocialCareDecisionIn(ChangeIn):
+    decision: str = Field(min_length=1)
+    decided_at: When | None = None
+
+
+class Attendee(Schema):
+    agency: str
+    name: str = ""
+
+
+class HeldIn(ChangeIn):
+    held_at: When
+    attendees: list[Attendee] = Field([], description="Who attended, by agency")
+    # The page names the usual agencies' attendees one by one.
+    police: str = ""
+    social_care: str = ""
+    health: str = ""
+    others: str = ""
+    decisions: str = Field(min_length=1)
+    record_circulated_at: When | None = None
+
+
+class LadoOutcomeIn(ChangeIn):
+    outcome: str = Field(min_length=1)
+
+
+class WelfarePlanIn(ChangeIn):
+    reason: str = Field(min_length=1, max_length=200)
+    plan: str = Field(min_length=1)
+    agreed_at: When | None = None

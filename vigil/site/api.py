@@ -1,0 +1,62 @@
+"""Reading referrals over the API: the list, and everything held on one."""
+
+from django.core.paginator import Paginator
+from django.utils import timezone
+from ninja import Query, Schema
+
+from vigil.core.api import router
+from vigil.core.asof import parse_as_of
+from vigil.core.schemas import Problem
+from vigil.referrals.services import open_referral, referrals_for
+
+from . import schemas
+from .services import referral_detail
+
+TAGS = ["referrals"]
+
+
+class ListFilters(Schema):
+    force: str = ""
+    source: str = ""
+    status: str = ""
+    page: int = 1
+
+
+@router.get("/referrals", tags=TAGS, response=schemas.ReferralPage, summary="Referrals you may see")
+def list_referrals(request, filters: Query[ListFilters]):
+    referrals = referrals_for(
+        request.user, force=filters.force, source=filters.source, status=filters.status
+    )
+    page = Paginator(referrals, 50).get_page(filters.page)
+    return {
+        "count": page.paginator.count,
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+        "results": [
+            {
+                "id": referral.pk,
+                "source": referral.source,
+                "source_reference": referral.source_reference,
+                "received_at": referral.received_at,
+                "force": referral.force.code,
+                "status": referral.status,
+                "summary": referral.summary,
+                "incident_type": referral.incident_type,
+                "grade": referral.grade,
+                "grade_provisional": referral.grade_provisional,
+            }
+            for referral in page
+        ],
+    }
+
+
+@router.get(
+    "/referrals/{referral_id}",
+    tags=TAGS,
+    response={200: schemas.Referral, 404: Problem},
+    summary="One referral, everything held on it",
+)
+def get_referral(request, referral_id: int, as_of: str | None = None):
+    moment = parse_as_of(as_of)
+    referral = open_referral(request.user, referral_id, as_of=timezone.now())
+    return referral_detail(referral, request.user, as_of=moment)

@@ -1,0 +1,131 @@
+"""The referral list and the referral page: every part's panel about one referral."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from vigil.accounts.selectors import colleagues, forces_with_ids, other_forces
+from vigil.core.asof import is_now, parse_as_of
+from vigil.core.permissions import has_permission
+from vigil.core.roles import Action
+from vigil.investigations.choices import ActionKind, ReleaseKind
+from vigil.investigations.services import outcome_types
+from vigil.people.choices import AccessKind, HistoryOutcome, HistoryType
+from vigil.referrals.choices import TRANSITIONS, Flag, Indicator, ReferralStatus, Source
+from vigil.referrals.services import open_referral, referrals_for
+from vigil.risk import services as risk_services
+from vigil.risk.choices import Grade
+from vigil.safeguarding.choices import ShareMethod
+
+from .forms import ReferralFilterForm
+from .services import referral_detail as detail_of
+
+
+@login_required
+def referral_list(request):
+    form = ReferralFilterForm(request.GET or None)
+    form.fields["force"].choices = [("", "All forces you can see")] + [
+        (force.code, str(force))
+        for force in forces_with_ids(referrals_for(request.user).values("force_id"))
+    ]
+    filters = form.cleaned_data if form.is_valid() else {}
+    referrals = referrals_for(
+        request.user,
+        force=filters.get("force", ""),
+        source=filters.get("source", ""),
+        status=filters.get("status", ""),
+    )
+    page = Paginator(referrals, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "site/referral_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_import": has_permission(request.user, Action.REFERRAL_IMPORT),
+            "sources": Source,
+            "statuses": ReferralStatus,
+        },
+    )
+
+
+@login_required
+def referral_detail(request, referral_id: int):
+    as_of = parse_as_of(request.GET.get("as_of"))
+    referral = open_referral(request.user, referral_id, as_of=timezone.now())
+    detail = detail_of(referral, request.user, as_of=as_of)
+    suspect = referral.people.filter(role="suspect").first()
+    policy = risk_services.active_policy()
+    user = request.user
+
+    def can(action: str) -> bool:
+        return has_permission(user, action)
+
+    return render(
+        request,
+        "site/referral_detail.html",
+        {
+            "referral": referral,
+            "detail": detail,
+            "as_of": as_of,
+            "as_of_is_now": is_now(as_of),
+            # The risk panel.
+            "risk": detail["risk"],
+            "history": risk_services.risk_history(referral),
+            "questions": {q.code: q.text for q in policy.questions},
+            "suspect": suspect,
+            "suspect_flags": [
+                (
+                    "household_established",
+                    "Household established (everyone listed)",
+                    suspect and suspect.household_established,
+                ),
+                (
+                    "access_established",
+                    "Access to children established",
+                    suspect and suspect.access_established,
+                ),
+                (
+                    "history_established",
+                    "History checked and complete",
+                    suspect and suspect.history_established,
+                ),
+            ],
+            "can_record": can(Action.FACTS_RECORD),
+            "can_override": can(Action.GRADE_OVERRIDE_PROPOSE),
+            "can_approve": can(Action.GRADE_OVERRIDE_APPROVE),
+            "grades": Grade.choices,
+            "access_kinds": AccessKind.choices,
+            "history_types": HistoryType.choices,
+            "history_outcomes": HistoryOutcome.choices,
+            "indicators": Indicator.choices,
+            # The clocks panel.
+            "can_allocate": can(Action.REFERRAL_ALLOCATE),
+            "can_act": can(Action.ACTION_RECORD),
+            "can_safeguard": can(Action.SAFEGUARDING_RECORD),
+            "can_review": can(Action.REFERRAL_REVIEW),
+            "officers": colleagues(referral.force_id),
+            "action_kinds": ActionKind.choices,
+            "share_methods": ShareMethod.choices,
+            # The investigation panel.
+            "can_transfer": can(Action.REFERRAL_TRANSFER),
+            "can_restrict": can(Action.REFERRAL_RESTRICT),
+            "can_reopen": can(Action.OUTCOME_APPROVE),
+            "named_people": sorted(referral.named_people.values_list("user__username", flat=True)),
+            "colleagues": colleagues(referral.force_id).exclude(pk=user.pk),
+            "release_kinds": ReleaseKind.choices,
+            "flag_choices": [
+                (value, label) for value, label in Flag.choices if value != "restricted"
+            ],
+            "outcome_types": outcome_types(),
+            "other_forces": other_forces(referral.force_id),
+            "next_states": [
+                (status, ReferralStatus(status).label)
+                for status in sorted(TRANSITIONS.get(referral.status, set()))
+            ],
+        },
+    )
