@@ -307,8 +307,9 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
     )
     people = people_services.add_people(referral, draft.people, draft.access)
     links = people_services.link_people(referral, people)
-    # Graded the moment its facts arrive, in the same transaction.
-    risk_services.assess(referral, actor=actor, as_of=as_of, trigger="imported")
+    # Graded as of its receipt (ages on that day), then carried forward to today, in the same
+    # transaction: a referral imported late keeps the grade it had when it arrived.
+    risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of)
     record(
         actor,
         AuditAction.REFERRAL_IMPORTED,
@@ -601,7 +602,7 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
             )
         ],
         "unmapped": referral.unmapped,
-        "risk": risk_services.risk_summary(referral),
+        "risk": risk_services.risk_summary(referral, as_of=as_of),
         "clocks": clocks_services.referral_clocks(referral, as_of=as_of),
         **investigation,
         "imported_at": referral.imported_at.isoformat(),
