@@ -225,7 +225,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = VIGIL_MAX_DOCUMENT_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = VIGIL_MAX_DOCUMENT_BYTES
 DATA_UPLOAD_MAX_NUMBER_FILES = 200
 
-# The risk policy file in force (default: Vigil's own, vigil-default/1). A force may point this
+# The risk policy file in force (default: Vigil's own, vigil-default/2). A force may point this
 # at its licensed policy; each assessment records the policy id and version it used.
 VIGIL_RISK_POLICY = os.environ.get("VIGIL_RISK_POLICY", "")
 # Assessments per assessor drawn for a supervisor's quality check each time sampling runs.

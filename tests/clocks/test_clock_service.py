@@ -8,7 +8,7 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 
-from tests.conftest import SYSTEM, london, low_risk, store
+from tests.conftest import SYSTEM, london, low_risk, referral_data, store
 from vigil.clocks import services as clocks
 from vigil.clocks.models import Clock, Notification
 from vigil.investigations import services as investigations
@@ -222,6 +222,28 @@ def test_an_imported_fact_is_known_from_receipt_so_an_old_referral_gets_its_old_
     assert social.started_at == received
     assert social.due_at == london(2026, 12, 29, 15, 0)  # after Christmas and Boxing Day
     assert view(referral, "social_care_referral", london(2027, 3, 1, 9, 0))["escalation_level"] == 3
+
+
+def test_a_very_high_referral_received_three_days_before_import_is_overdue_at_import(staff):
+    received = london(2026, 3, 2, 9, 0)
+    imported = received + timedelta(days=3)
+    referral, _ = store(referral_data(received_at=received.isoformat()), as_of=imported)
+    assert referral.grade == "very_high"
+    assert risk.current_assessment(referral).assessed_at == received
+    # Graded as of receipt, so the 24-hour clocks ran from receipt and were breached by import.
+    for kind in ("allocation", "enforcement_action"):
+        state = view(referral, kind, imported)
+        assert datetime.fromisoformat(state["started_at"]) == received, kind
+        assert datetime.fromisoformat(state["due_at"]) == received + timedelta(hours=24), kind
+        assert (state["state"], state["overdue_by_seconds"]) == ("overdue", 2 * 24 * 3600), kind
+    # The grade did not exist until the import, so the duty to grade was met late, not on time.
+    graded = view(referral, "risk_assessment", imported)
+    assert (graded["state"], datetime.fromisoformat(graded["met_at"])) == ("met_late", imported)
+    overdue = clocks.worklist(staff["supervisor"], as_of=imported, scope="force")
+    assert {i["clock"] for i in overdue["items"] if i["state"] == "overdue"} >= {
+        "allocation",
+        "enforcement_action",
+    }
 
 
 def test_works_with_children_starts_a_lado_clock(staff):

@@ -57,7 +57,7 @@ def world(transactional_db):
 
 
 def _writer(base: str, key: str, seed: int, referrals: list[int], results: list, lock):
-    chooser = random.Random(seed)  # noqa: S311 - a test's choice of requests
+    chooser = random.Random(seed)
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {key}"
     for _ in range(REQUESTS_PER_THREAD):

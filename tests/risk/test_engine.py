@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vigil.risk.engine import Answer, Fact, grade
-from vigil.risk.policy import PolicyError, load_policy, parse_policy
+from vigil.risk.policy import DEFAULT_POLICY, PolicyError, load_policy, parse_policy
 
 POLICY = load_policy()
 AS_OF = datetime(2020, 9, 14, 12, 0, tzinfo=UTC)
@@ -106,7 +106,92 @@ def test_the_explanation_reads_as_a_sentence_with_evidence():
         "allegation of a contact sexual offence against a child (intelligence check, 2020-09-11)."
     )
     assert [reason.code for reason in result.reasons] == ["A1", "P1"]
-    assert result.policy == "vigil-default/1"
+    assert result.policy == "vigil-default/2"
+
+
+# --- every grade says why, in words --------------------------------------------------------------
+
+
+def test_a_low_grade_says_why_it_is_low_from_the_answers_that_decided_it():
+    result = grade(known(), POLICY, AS_OF)
+    assert (result.grade, result.step) == ("low", "D6")
+    assert [(reason.code, reason.kind) for reason in result.reasons] == [
+        ("E1", "absent"),
+        ("A1/A2/A3", "absent"),
+        ("P1/C1/C2", "absent"),
+        ("P2/P3/P4/C3/C4/O1", "absent"),
+    ]
+    access = result.reasons[1]
+    assert access.text == "No child is known to be in the suspect's household or within their reach"
+    assert access.evidence == (
+        "A1 detail (test, 2020-09-14); A2 detail (test, 2020-09-14); A3 detail (test, 2020-09-14)"
+    )
+    assert result.reasons[2].evidence == (
+        "not recorded: contact sexual offence against a child, grooming, enticement or sexual "
+        "communication with a child, producing or taking indecent images"
+    )
+    assert result.sentence == (
+        "Low: the source has not escalated it as an immediate risk to a child; no child is known "
+        "to be in the suspect's household or within their reach; no contact sexual offence "
+        "against a child, grooming or production of images is known; no previous sexual or "
+        "indecent-image offending, identified child victim, most serious material or violence is "
+        "known."
+    )
+
+
+def test_a_medium_grade_from_its_answers_gives_them_as_its_reasons():
+    facts = {
+        **known(),
+        "P2": Fact(YES, "a conviction for an indecent-image offence", "PNC", AS_OF),
+    }
+    result = grade(facts, POLICY, AS_OF)
+    assert (result.grade, result.step) == ("medium", "D5")
+    assert [(r.code, r.text, r.evidence, r.kind) for r in result.reasons] == [
+        (
+            "P2",
+            "Indecent-image offence",
+            "a conviction for an indecent-image offence (PNC, 2020-09-14)",
+            "answer",
+        )
+    ]
+    assert (
+        result.sentence == "Medium: a conviction for an indecent-image offence (PNC, 2020-09-14)."
+    )
+
+
+def test_a_provisional_medium_says_why_it_is_not_lower_and_what_is_missing():
+    result = grade(known(A1=UNKNOWN, A2=UNKNOWN), POLICY, AS_OF)
+    assert (result.grade, result.provisional) == ("medium", True)
+    assert result.reasons[1].evidence == (
+        "A3 detail (test, 2020-09-14); not recorded: lives with anyone under 18, regular "
+        "unsupervised access to a child"
+    )
+    missing = result.reasons[-1]
+    assert (missing.code, missing.kind, missing.text, missing.evidence) == (
+        "access_unknown",
+        "provisional",
+        "Whether the suspect can reach children is not yet established",
+        "to establish: lives with anyone under 18, regular unsupervised access to a child",
+    )
+    assert "; raised from low because whether the suspect can reach children" in result.sentence
+
+
+def test_a_policy_without_the_words_for_absence_still_explains_a_low_grade():
+    version_1 = load_policy(DEFAULT_POLICY.with_name("vigil-default-1.toml"))
+    result = grade(known(), version_1, AS_OF)
+    assert result.grade == "low"
+    assert result.reasons[1].text == (
+        "Not known: lives with anyone under 18 or regular unsupervised access to a child or "
+        "works or volunteers with children"
+    )
+
+
+def test_a_policy_whose_absence_words_do_not_match_its_groups_is_refused():
+    one_group = 'when = [["A1", "A2", "A3"]]\nabsent = ["'
+    assert one_group in POLICY.text
+    broken = POLICY.text.replace(one_group, one_group + 'Two phrases", "for one group', 1)
+    with pytest.raises(PolicyError, match="one phrase for each group"):
+        parse_policy(broken)
 
 
 # --- properties over every possible set of answers ---------------------------------------------
@@ -150,6 +235,19 @@ def test_an_assessment_is_reproducible_from_its_stored_facts(facts):
     )
 
 
+@settings(max_examples=300)
+@given(
+    answers,
+    st.sampled_from([POLICY, load_policy(DEFAULT_POLICY.with_name("vigil-default-1.toml"))]),
+)
+def test_every_grade_has_at_least_one_reason_in_words(facts, policy):
+    result = grade(facts, policy, AS_OF)
+    assert result.reasons
+    assert all(reason.text.strip() for reason in result.reasons)
+    if result.provisional:
+        assert any(reason.kind == "provisional" for reason in result.reasons)
+
+
 @given(answers)
 def test_the_grade_is_one_the_policy_knows_and_provisional_names_what_is_missing(facts):
     result = grade(facts, POLICY, AS_OF)
@@ -161,7 +259,7 @@ def test_the_grade_is_one_the_policy_knows_and_provisional_names_what_is_missing
 
 
 def test_the_default_policy_is_named_vigil_default_never_kirat():
-    assert POLICY.key == "vigil-default/1"
+    assert POLICY.key == "vigil-default/2"
     assert "kirat" not in POLICY.text.lower()
     assert "kirat" not in POLICY.title.lower()
 
@@ -187,5 +285,5 @@ def test_another_policy_can_be_loaded_without_code_changes(tmp_path):
     path = tmp_path / "force.toml"
     path.write_text(strict)
     policy = load_policy(path)
-    assert policy.key == "force-xf/1"
+    assert policy.key == "force-xf/2"
     assert grade(known(P2=YES), policy, AS_OF).grade == "high"

@@ -48,8 +48,12 @@ def test_the_referral_page_explains_the_grade(client, make_user, referral):
     client.force_login(make_user("assessor"))
     text = page_of(client, referral)
     assert 'data-testid="risk-grade"' in text
-    assert "Low: no risk factor recorded." in text
-    assert "Policy vigil-default/1, step D6" in text
+    # A low grade says why it is low, from the answers that kept every higher rule from firing.
+    assert (
+        "Low: the source has not escalated it as an immediate risk to a child; no child is known "
+        "to be in the suspect" in text
+    )
+    assert "Policy vigil-default/2, step D6" in text
     assert "Every question and its answer" in text
 
 

@@ -217,7 +217,10 @@ class ClockInputs:
 
     received_at: datetime
     grade: str | None = None
+    # The moment the first grade was made as of (receipt, for a referral imported late)…
     graded_at: datetime | None = None
+    # …and when Vigil first held the referral: no grade existed before it, so none met a duty.
+    imported_at: datetime | None = None
     # Stretches of time the grade was provisional: (from, until or None while still so).
     provisional_periods: tuple[tuple[datetime, datetime | None], ...] = ()
     # Risk questions answered yes now, each with when the fact was learned.
@@ -349,12 +352,15 @@ def _first_settled(inputs: ClockInputs) -> datetime | None:
     """When a grade that was not provisional first stood."""
     if not inputs.graded_at:
         return None
-    if not inputs.provisional_periods:
-        return inputs.graded_at
-    first_start, first_end = inputs.provisional_periods[0]
-    if first_start > inputs.graded_at:
-        return inputs.graded_at
-    return first_end
+    settled = inputs.graded_at
+    if inputs.provisional_periods:
+        first_start, first_end = inputs.provisional_periods[0]
+        if first_start <= inputs.graded_at:
+            settled = first_end
+    if settled is not None and inputs.imported_at is not None:
+        # A grade made as of receipt on a later import was late: the breach stays on record.
+        settled = max(settled, inputs.imported_at)
+    return settled
 
 
 def keep_breach(previous_due: datetime | None, planned_due: datetime, as_of: datetime) -> datetime:

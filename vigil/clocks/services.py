@@ -95,6 +95,7 @@ def clock_inputs(referral: Referral) -> rules.ClockInputs:
         received_at=referral.received_at,
         grade=referral.grade or None,
         graded_at=assessments[0]["assessed_at"] if assessments else None,
+        imported_at=referral.imported_at,
         provisional_periods=tuple(periods),
         yes_since=yes_since,
         is_open=referral.status != ReferralStatus.CLOSED,

@@ -305,8 +305,9 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
     )
     people = people_services.add_people(referral, draft.people, draft.access)
     links = people_services.link_people(referral, people)
-    # Graded the moment its facts arrive, in the same transaction.
-    risk_services.assess(referral, actor=actor, as_of=as_of, trigger="imported")
+    # Graded as of its receipt (ages on that day), then carried forward to today, in the same
+    # transaction: a referral imported late keeps the grade it had when it arrived.
+    risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of)
     sync_clocks(referral, as_of=as_of)
     record(
         actor,

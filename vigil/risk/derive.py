@@ -8,7 +8,7 @@ evidence that decided it: the record, where it came from and when it was learned
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from vigil.people.children import (
@@ -63,6 +63,8 @@ class ReferralRecord:
     access: tuple[AccessRecord, ...] = ()
     signals: tuple[SignalRecord, ...] = ()
     material: tuple[MaterialRecord, ...] = ()
+    # The moment the answers are asked as of: what was learned after it does not count.
+    known_by: datetime | None = None
     _by_ref: dict = field(default_factory=dict, compare=False, repr=False)
 
     def person(self, ref: str) -> PersonRecord | None:
@@ -76,7 +78,9 @@ class ReferralRecord:
 
 
 def derive_facts(record: ReferralRecord, policy: Policy, as_of: datetime) -> dict[str, Fact]:
-    """Answer every question of the policy from the record, as of a moment."""
+    """Answer every question of the policy from the record, as of a moment (what was known by
+    then, and ages on that day)."""
+    record = replace(record, known_by=as_of)
     today = as_of.date()
     return {
         question.code: DERIVATIONS[question.derive](record, today, **question.params)
@@ -138,7 +142,12 @@ def history(record: ReferralRecord, today: date, types=(), outcomes=None) -> Fac
 
 def _children(record: ReferralRecord, today: date, under_age: int):
     return children_in_view(
-        record.people, record.lives_with, record.access, on=today, adult_at=under_age
+        record.people,
+        record.lives_with,
+        record.access,
+        on=today,
+        known_by=record.known_by,
+        adult_at=under_age,
     )
 
 

@@ -2,7 +2,9 @@
 
 Facts are three-valued (yes, no, unknown) and each says where it came from. The engine applies
 the policy's decision rules (first match wins), then its floors, then its provisional rules, and
-explains the result in words a supervisor can read months later.
+explains the result in words a supervisor can read months later. Every grade has at least one
+reason: the answers that fired its rule, or (for a grade no rule fired on a yes) the answers that
+kept each higher rule from firing, and whatever raised it or left it provisional.
 """
 
 from collections.abc import Mapping
@@ -54,11 +56,20 @@ class Fact:
 UNKNOWN = Fact(Answer.UNKNOWN)
 
 
+class ReasonKind(StrEnum):
+    ANSWER = "answer"  # a yes answer that fired the decision rule
+    ABSENT = "absent"  # no yes answer in a group of a higher rule: why the grade is no higher
+    FLOOR = "floor"  # a floor raised the grade
+    PROVISIONAL = "provisional"  # what is still to be established
+    RULE = "rule"  # the rule's own words, when nothing else explains it
+
+
 @dataclass(frozen=True)
 class Reason:
     code: str
     text: str
     evidence: str
+    kind: ReasonKind = ReasonKind.ANSWER
 
 
 @dataclass(frozen=True)
@@ -98,13 +109,17 @@ def grade(facts: Mapping[str, Fact], policy: Policy, as_of: datetime) -> Assessm
         for code in group
         if yes(code)
     ]
+    if not reasons:
+        reasons = _absent(policy, rule, answers)
 
     minimum = policy.grades[0]
-    floors = []
+    floors, raised_by = [], []
     for floor in policy.floors:
         if matches(floor.when):
             floors.append(floor.text)
             minimum = policy.higher(minimum, floor.grade)
+            if policy.rank(floor.grade) > policy.rank(rule.grade):
+                raised_by.append(_floor_reason(floor, answers))
 
     provisional, missing = False, []
     for rule_ in policy.provisional:
@@ -116,6 +131,18 @@ def grade(facts: Mapping[str, Fact], policy: Policy, as_of: datetime) -> Assessm
             floors.append(rule_.text)
             minimum = policy.higher(minimum, rule_.minimum)
             missing.extend(code for code in unknown + not_yet if code not in missing)
+            raised_by.append(
+                Reason(
+                    rule_.name,
+                    _capital(rule_.text),
+                    "to establish: "
+                    + ", ".join(_lower(policy.question(c).text) for c in unknown + not_yet),
+                    ReasonKind.PROVISIONAL,
+                )
+            )
+    if not reasons and not raised_by:
+        # A policy whose only rule is the catch-all still says, in its own words, why.
+        reasons = [Reason(rule.name, rule.text, "", ReasonKind.RULE)]
 
     result = policy.higher(result, minimum)
     flags = {name: yes(code) for name, code in policy.flags.items()}
@@ -125,7 +152,7 @@ def grade(facts: Mapping[str, Fact], policy: Policy, as_of: datetime) -> Assessm
         step_text=rule.text,
         provisional=provisional,
         missing=tuple(missing),
-        reasons=tuple(reasons),
+        reasons=tuple(reasons + raised_by),
         floors=tuple(floors),
         minimum=minimum,
         answers=answers,
@@ -136,13 +163,77 @@ def grade(facts: Mapping[str, Fact], policy: Policy, as_of: datetime) -> Assessm
     )
 
 
+def _absent(policy: Policy, decided, answers: Mapping[str, Fact]) -> list[Reason]:
+    """Why no higher rule fired: for each, its first group without a yes, in the policy's words."""
+    reasons, seen = [], set()
+    for rule in policy.decision:
+        if rule is decided:
+            break
+        if policy.rank(rule.grade) <= policy.rank(decided.grade):
+            continue
+        index, group = next(
+            (i, group)
+            for i, group in enumerate(rule.when)
+            if not any(answers[code].answer is Answer.YES for code in group)
+        )
+        if frozenset(group) in seen:
+            continue
+        seen.add(frozenset(group))
+        if rule.absent:
+            text = rule.absent[index]
+        else:
+            # A policy without the words: name the questions none of which is answered yes.
+            text = "Not known: " + " or ".join(_lower(policy.question(code).text) for code in group)
+        evidence = _evidence_of_absence(policy, group, answers)
+        reasons.append(Reason("/".join(group), text, evidence, ReasonKind.ABSENT))
+    return reasons
+
+
+def _evidence_of_absence(policy: Policy, group, answers: Mapping[str, Fact]) -> str:
+    checked = [answers[code].evidence() for code in group if answers[code].answer is Answer.NO]
+    unknown = [
+        _lower(policy.question(code).text)
+        for code in group
+        if answers[code].answer is Answer.UNKNOWN
+    ]
+    if unknown:
+        checked.append("not recorded: " + ", ".join(unknown))
+    return "; ".join(part for part in checked if part)
+
+
+def _floor_reason(floor, answers: Mapping[str, Fact]) -> Reason:
+    evidence = " and ".join(
+        answers[code].evidence()
+        for group in floor.when
+        for code in group
+        if answers[code].answer is Answer.YES
+    )
+    return Reason(floor.name, _capital(floor.text), evidence, ReasonKind.FLOOR)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lower(text: str) -> str:
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return text  # an abbreviation ("LADO told") keeps its capitals mid-sentence
+    return text[:1].lower() + text[1:]
+
+
 def _sentence(policy, result, decided, reasons, floors, provisional, missing) -> str:
     words = policy.label(result)
-    if reasons:
-        because = " and ".join(reason.evidence for reason in reasons)
+    answered = [reason for reason in reasons if reason.kind is ReasonKind.ANSWER]
+    if answered:
+        because = " and ".join(reason.evidence for reason in answered)
     else:
-        because = "no risk factor recorded"
-    sentence = f"{words}: {because}"
+        because = "; ".join(
+            _lower(reason.text)
+            for reason in reasons
+            if reason.kind in (ReasonKind.ABSENT, ReasonKind.RULE)
+        )
+    sentence = f"{words}: {because}" if because else words
     if result != decided:
         sentence += f"; raised from {policy.label(decided).lower()} because " + "; ".join(floors)
     if provisional:

@@ -3,7 +3,7 @@
 A policy names its questions (and how each is derived from a referral's facts), its decision
 rules (first match wins), its floors, what makes a grade provisional, and the clocks each duty
 carries with their escalation (read by ``vigil.clocks.rules``).
-See ``policies/vigil-default-1.toml``.
+See ``policies/vigil-default-2.toml``.
 """
 
 import hashlib
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-DEFAULT_POLICY = Path(__file__).with_name("policies") / "vigil-default-1.toml"
+DEFAULT_POLICY = Path(__file__).with_name("policies") / "vigil-default-2.toml"
 DERIVATIONS = {
     "history",
     "lives_with_child",
@@ -42,12 +42,17 @@ class Question:
 
 @dataclass(frozen=True)
 class Rule:
-    """Matches when every group has at least one question answered yes."""
+    """Matches when every group has at least one question answered yes.
+
+    ``absent`` holds, for each group of ``when``, the words for none of its questions being
+    answered yes: they say why a grade is no higher than it is.
+    """
 
     grade: str
     name: str
     text: str
     when: tuple[tuple[str, ...], ...]
+    absent: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,6 +176,7 @@ def _rule(rule: dict, name: str) -> Rule:
         name=name,
         text=rule["text"],
         when=tuple(tuple(group) for group in rule["when"]),
+        absent=tuple(rule.get("absent", ())),
     )
 
 
@@ -186,6 +192,13 @@ def _check(policy: Policy, source: str) -> None:
     for rule in policy.decision + policy.floors:
         if rule.grade not in policy.grades:
             problems.append(f"rule {rule.name}: unknown grade {rule.grade!r}")
+        if not rule.text.strip():
+            # Every grade is explained in words; a rule without them leaves one unexplained.
+            problems.append(f"rule {rule.name}: its text is empty")
+        if rule.absent and (
+            len(rule.absent) != len(rule.when) or not all(words.strip() for words in rule.absent)
+        ):
+            problems.append(f"rule {rule.name}: `absent` needs one phrase for each group of `when`")
         for group in rule.when:
             problems.extend(
                 f"rule {rule.name}: unknown question {code!r}"
@@ -197,6 +210,8 @@ def _check(policy: Policy, source: str) -> None:
     for rule in policy.provisional:
         if rule.minimum not in policy.grades:
             problems.append(f"provisional {rule.name}: unknown grade {rule.minimum!r}")
+        if not rule.text.strip():
+            problems.append(f"provisional {rule.name}: its text is empty")
         problems.extend(
             f"provisional {rule.name}: unknown question {code!r}"
             for code in rule.unknown_any + rule.require_yes

@@ -13,7 +13,7 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import User
@@ -175,17 +175,24 @@ def assess(
     as_of: datetime,
     trigger: str,
     policy: Policy | None = None,
+    recorded_at: datetime | None = None,
+    facts: ReferralRecord | None = None,
     audit: bool = True,
 ) -> Assessment | None:
     """Grade the referral from its recorded facts; store a new assessment if anything changed.
 
-    Returns the new assessment, or None when the answers, the policy and the grade are all as
-    they were. Runs in the caller's transaction (a change's, or an import's). With ``audit``
-    off, the caller writes the event from ``assessment.audit_after``.
+    The grade is made as of ``as_of`` (ages and every answer that depends on the day, and the
+    assessment's ``assessed_at``). ``recorded_at`` is when Vigil does it, if later: the audit
+    event and the clocks' bookkeeping carry that time. Returns the new assessment, or None when
+    the answers, the policy and the grade are all as they were. Runs in the caller's
+    transaction (a change's, or an import's). With ``audit`` off, the caller writes the event
+    from ``assessment.audit_before`` and ``assessment.audit_after``.
     """
     policy = policy or active_policy()
-    version = _stored_version(policy, as_of)
-    result = engine.grade(derive_facts(referral_record(referral), policy, as_of), policy, as_of)
+    recorded_at = recorded_at or as_of
+    version = _stored_version(policy, recorded_at)
+    facts = facts if facts is not None else referral_record(referral)
+    result = engine.grade(derive_facts(facts, policy, as_of), policy, as_of)
     answers = {code: fact.as_dict() for code, fact in result.answers.items()}
     previous = (
         Assessment.objects.select_for_update().filter(referral=referral, is_current=True).first()
@@ -217,7 +224,10 @@ def assess(
         step_text=result.step_text,
         provisional=result.provisional,
         missing=[{"code": code, "text": policy.question(code).text} for code in result.missing],
-        reasons=[{"code": r.code, "text": r.text, "evidence": r.evidence} for r in result.reasons],
+        reasons=[
+            {"code": r.code, "text": r.text, "evidence": r.evidence, "kind": r.kind.value}
+            for r in result.reasons
+        ],
         floors=list(result.floors),
         answers=answers,
         flags=result.flags,
@@ -256,18 +266,49 @@ def assess(
         "step": assessment.step,
         "trigger": trigger,
         "changes": changes,
+        "assessed_at": as_of,
     }
     if audit:
         record(
             actor,
             AuditAction.REFERRAL_ASSESSED,
             referral,
-            at=as_of,
+            at=recorded_at,
             force_code=referral.force.code,
             before=assessment.audit_before,
             after=assessment.audit_after,
         )
     return assessment
+
+
+def assess_at_receipt(referral: Referral, *, actor: Actor, as_of: datetime) -> Assessment:
+    """Grade a newly stored referral as of its receipt, then carry it forward to ``as_of``.
+
+    A referral imported after the day it was received (a backlog, a late import) is graded with
+    everyone's age on the day it was received, so the grade at receipt and the clocks that run
+    from it are what they should have been. If ages have moved on since, the re-grade to the
+    import stores what changed exactly as the daily re-grade would: a higher grade at once, a
+    lower one held for a supervisor. Runs in the caller's transaction.
+    """
+    facts = referral_record(referral)
+    received = min(referral.received_at, as_of)
+    first = assess(
+        referral,
+        actor=actor,
+        as_of=received,
+        recorded_at=as_of,
+        trigger="imported",
+        facts=facts,
+    )
+    if as_of > received:
+        assess(
+            referral,
+            actor=actor,
+            as_of=as_of,
+            trigger="carried forward to the day of import",
+            facts=facts,
+        )
+    return first
 
 
 def _changes(previous: Assessment | None, answers: dict, policy: Policy) -> list[dict]:
@@ -316,18 +357,30 @@ def regrade_all(*, actor: Actor, as_of: datetime, referral_ids=None, progress=No
     named. ``progress(total)`` is told how many there are, then called once per referral.
 
     Each referral is its own change: it stores a new assessment, raises the version and moves
-    the clocks only where an answer, the policy or the grade changed.
+    the clocks only where an answer, the policy or the grade changed. A referral whose grade in
+    force was made after ``as_of`` (received, or re-graded, later) is left as it is: a re-grade
+    as of an earlier moment would put its history out of order.
     """
     counts: Counter = Counter()
-    referrals = Referral.objects.restrict(actor, Action.FACTS_RECORD).exclude(
-        status=ReferralStatus.CLOSED
+    later = Assessment.objects.filter(
+        referral=OuterRef("pk"), is_current=True, assessed_at__gt=as_of
+    )
+    referrals = (
+        Referral.objects.restrict(actor, Action.FACTS_RECORD)
+        .exclude(status=ReferralStatus.CLOSED)
+        .annotate(graded_later=Exists(later))
     )
     if referral_ids is not None:
         referrals = referrals.filter(pk__in=referral_ids)
-    ids = referrals.order_by("pk").values_list("pk", flat=True)
+    rows = referrals.order_by("pk").values_list("pk", "graded_later")
     if progress:
-        progress(ids.count())
-    for referral_id in ids.iterator(chunk_size=500):
+        progress(rows.count())
+    for referral_id, graded_later in rows.iterator(chunk_size=500):
+        if graded_later:
+            counts["graded later"] += 1
+            if progress:
+                progress(None)
+            continue
         made = regrade(actor, referral_id, as_of=as_of)
         counts["re-graded" if made else "unchanged"] += 1
         if progress:
@@ -489,13 +542,30 @@ def _set_grade(referral: Referral, assessment: Assessment, grade: str) -> None:
 # Reading grades back
 
 
-def risk_summary(referral: Referral) -> dict | None:
-    """The grade in force and why, as in ``vigil referral show --json``."""
-    assessment = current_assessment(referral)
-    if assessment is None:
-        return None
+def risk_summary(referral: Referral, as_of: datetime | None = None) -> dict | None:
+    """The grade in force and why, as in ``vigil referral show --json``.
+
+    With ``as_of``, the grade that was in force then: the latest assessment made by then, with
+    its own reasons, and the overrides decided by then. None before the first assessment.
+    """
+    if as_of is None:
+        assessment = current_assessment(referral)
+        if assessment is None:
+            return None
+        grade = assessment.grade
+        pending = list(assessment.overrides.filter(status=OverrideStatus.PENDING))
+    else:
+        assessment = (
+            Assessment.objects.filter(referral=referral, assessed_at__lte=as_of)
+            .select_related("policy")
+            .order_by("-assessed_at", "-id")
+            .first()
+        )
+        if assessment is None:
+            return None
+        grade, pending = _in_force(assessment, as_of)
     return {
-        "grade": assessment.grade,
+        "grade": grade,
         "engine_grade": assessment.engine_grade,
         "provisional": assessment.provisional,
         "policy": f"{assessment.policy.policy_id}/{assessment.policy.version}",
@@ -509,10 +579,37 @@ def risk_summary(referral: Referral) -> dict | None:
         "suspect_is_child": bool(assessment.flags.get("suspect_is_child")),
         "answers": assessment.answers,
         "assessed_at": assessment.assessed_at.isoformat(),
-        "pending_overrides": [
-            _override_dict(o) for o in assessment.overrides.filter(status=OverrideStatus.PENDING)
-        ],
+        "pending_overrides": [_override_dict(o) for o in pending],
     }
+
+
+def _in_force(assessment: Assessment, as_of: datetime) -> tuple[str, list[Override]]:
+    """An assessment's grade at a moment, and the proposals then still waiting.
+
+    The stored grade is the latest; the overrides say how it got there. The earliest proposal
+    was made against the grade the assessment started with, and each applied or approved one
+    changed it when it took effect.
+    """
+    overrides = sorted(assessment.overrides.all(), key=lambda o: (o.proposed_at, o.pk))
+    grade = overrides[0].from_grade if overrides else assessment.grade
+    took_effect = sorted(
+        (o.proposed_at if o.status == OverrideStatus.APPLIED else o.decided_at, o.pk, o)
+        for o in overrides
+        if o.status == OverrideStatus.APPLIED
+        or (o.status == OverrideStatus.APPROVED and o.decided_at is not None)
+    )
+    for at, _, override in took_effect:
+        if at <= as_of:
+            grade = override.proposed_grade
+    pending = [
+        o
+        for o in overrides
+        if o.proposed_at <= as_of
+        and o.status != OverrideStatus.APPLIED
+        # Decided later, or superseded by an assessment made later: still waiting then.
+        and (o.decided_at is None or o.decided_at > as_of)
+    ]
+    return grade, sorted(pending, key=lambda o: (o.proposed_at, o.pk), reverse=True)
 
 
 def risk_history(referral: Referral) -> list[dict]:

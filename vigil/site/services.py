@@ -64,7 +64,7 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
             )
         ],
         "unmapped": referral.unmapped,
-        "risk": risk_services.risk_summary(referral),
+        "risk": risk_services.risk_summary(referral, as_of=as_of),
         "clocks": clocks_services.referral_clocks(referral, as_of=as_of),
         **investigation,
         "imported_at": referral.imported_at.isoformat(),

@@ -75,6 +75,15 @@ class Command(BaseCommand):
         )
         if detail["summary"]:
             write(f"  summary: {detail['summary']}")
+        risk = detail["risk"]
+        if risk is None:
+            write("  grade: none yet")
+        else:
+            write(
+                f"  grade: {risk['grade'].replace('_', ' ')}"
+                f"{' (provisional)' if risk['provisional'] else ''}, assessed "
+                f"{risk['assessed_at']} under {risk['policy']}: {risk['sentence']}"
+            )
         for person in detail["subjects"]:
             name = f"{person['first_name']} {person['last_name']}".strip() or "(not named)"
             age = person["age_today"]
