@@ -14,6 +14,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.settings")
     from django.core.management import execute_from_command_line
 
+    # Imported once the settings module is named: the audit trail's modules read settings.
     from vigil.audit.context import origin
 
     with origin("cli", source_address=f"{getpass.getuser()}@{socket.gethostname()}"):

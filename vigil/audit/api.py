@@ -55,6 +55,6 @@ def events(
         since=since,
         until=until,
         limit=200,
-        offset=(max(page, 1) - 1) * 200,
+        offset=(min(max(page, 1), 100_000) - 1) * 200,
     )
     return {"total": total, "events": found}

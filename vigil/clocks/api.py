@@ -19,7 +19,7 @@ def worklist(request, scope: str = "mine", as_of: str | None = None, page: int =
         as_of=parse_as_of(as_of),
         scope=scope,
         limit=200,
-        offset=(max(page, 1) - 1) * 200,
+        offset=(min(max(page, 1), 100_000) - 1) * 200,
     )
 
 

@@ -1,3 +1,6 @@
+from django.http import HttpResponseBadRequest, JsonResponse
+
+
 class SecurityHeadersMiddleware:
     """A strict Content-Security-Policy: scripts and styles only from Vigil's own static files.
 
@@ -32,3 +35,37 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             response.setdefault("Cache-Control", "no-store")
         return response
+
+
+class RefuseNulCharacters:
+    """Refuse text holding a NUL character before anything reads it.
+
+    No person types one, PostgreSQL cannot store or compare it, and a request carrying one is a
+    probe or a broken client: it gets a plain refusal (422 on the API, 400 on a page), never an
+    error from deep inside.
+    """
+
+    MESSAGE = "text may not contain NUL characters"
+    BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = self._nul_in(request)
+        if where:
+            if request.path.startswith("/api/"):
+                return JsonResponse({"error": self.MESSAGE, "location": where}, status=422)
+            return HttpResponseBadRequest(self.MESSAGE)
+        return self.get_response(request)
+
+    def _nul_in(self, request) -> str:
+        if "%00" in request.get_full_path().lower() or "\x00" in request.path:
+            return "query"
+        content_type = request.content_type or ""
+        # Uploaded files may hold any byte; their text is checked where it is read.
+        if request.method in self.BODY_METHODS and not content_type.startswith("multipart/"):
+            body = request.body.lower()
+            if b"\x00" in body or b"\\u0000" in body or b"%00" in body:
+                return "body"
+        return ""

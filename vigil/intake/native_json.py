@@ -110,6 +110,23 @@ def _load(text: str):
 # Reading one referral
 
 
+def _first_nul(value, path: str) -> str:
+    """Where the first string holding a NUL character is (no database stores one)."""
+    if isinstance(value, str):
+        return path if "\x00" in value else ""
+    if isinstance(value, dict):
+        items = ((f"{path}.{key}", item) for key, item in value.items())
+    elif isinstance(value, list):
+        items = ((f"{path}[{index}]", item) for index, item in enumerate(value))
+    else:
+        return ""
+    for where, item in items:
+        found = _first_nul(item, where)
+        if found:
+            return found
+    return ""
+
+
 def read_referral(
     label: str,
     content: bytes,
@@ -138,6 +155,9 @@ def read_referral(
             "$.force",
         )
 
+    nul = _first_nul(data, "$")
+    if nul:
+        raise IntakeError("text may not contain NUL characters", nul)
     errors = sorted(_validator().iter_errors(data), key=relevance, reverse=True)
     if errors:
         first, *rest = errors

@@ -159,6 +159,8 @@ def form_data(schema: type[Schema], posted) -> dict:
     data = {}
     for name, spec in schema.model_fields.items():
         values = [value for value in posted.getlist(name) if value != ""]
+        if any("\x00" in value for value in values):
+            raise RecordError(f"{name.replace('_', ' ')}: text may not contain NUL characters")
         if not values:
             continue
         is_list = get_origin(spec.annotation) is list or any(
