@@ -16,6 +16,8 @@ class SystemActor:
     name: str = "system"
 
     is_authenticated = True
+    # How the audit trail tells Vigil acting apart from a user, without importing this class.
+    is_system = True
 
     def __str__(self) -> str:
         return self.name
