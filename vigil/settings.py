@@ -160,8 +160,9 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": DATA_DIR / "vigil.sqlite3",
             "OPTIONS": {
-                # Every transaction takes the write lock at BEGIN, so the audit chain's
-                # read-then-append cannot interleave with another writer.
+                # Every transaction takes the write lock at BEGIN, so one that reads then
+                # writes (a guarded change, the audit trail's seal) never fails upgrading
+                # its lock half-way through.
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

@@ -11,16 +11,18 @@ from vigil.audit.choices import AuditAction
 from vigil.audit.context import origin
 from vigil.audit.maintenance import unlocked
 from vigil.audit.models import AuditEvent
-from vigil.audit.services import GENESIS_HASH, record, verify_chain
+from vigil.audit.services import GENESIS_HASH, ChainCheck, record, seal_pending, verify_chain
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def trail(forces):
+    """Three referrals' events, sealed into the chain as the worker would."""
     for n in range(3):
         store(referral_data(source_reference=f"NCA-{n}"))
-    return list(AuditEvent.objects.order_by("id"))
+    assert seal_pending() == AuditEvent.objects.count()
+    return list(AuditEvent.objects.order_by("chain_position"))
 
 
 def test_each_event_carries_the_hash_of_the_one_before(trail):
@@ -71,9 +73,11 @@ def test_an_event_rolled_back_with_its_change_leaves_the_chain_whole(trail):
             SYSTEM, AuditAction.FORCE_ADDED, object_type="accounts.force", object_id="ZZ", at=AS_OF
         )
         raise RuntimeError("the change failed")
+    assert seal_pending() == 0
     assert verify_chain().ok
     record(SYSTEM, AuditAction.FORCE_ADDED, object_type="accounts.force", object_id="ZZ", at=AS_OF)
-    assert verify_chain().ok
+    assert seal_pending() == 1
+    assert verify_chain() == ChainCheck(True, len(trail) + 1)
 
 
 def test_events_record_where_the_action_came_from(forces):
@@ -106,8 +110,11 @@ def test_a_missing_chain_head_with_events_is_tampering(trail):
 
     AuditChainHead.objects.all().delete()
     assert not verify_chain().ok
+    # Recording never depends on the chain; sealing onto a chain without its head does.
+    record(SYSTEM, AuditAction.FORCE_ADDED, object_type="accounts.force", object_id="ZZ")
     with pytest.raises(AuditChainBroken):
-        record(SYSTEM, AuditAction.FORCE_ADDED, object_type="accounts.force", object_id="ZZ")
+        seal_pending()
+    assert AuditEvent.objects.filter(hash__isnull=True).count() == 1
 
 
 def test_the_database_refuses_to_change_or_remove_an_audit_event(trail):

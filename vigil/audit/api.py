@@ -24,7 +24,8 @@ class Event(Schema):
     before: dict | list | None
     after: dict | list | None
     detail: str
-    hash: str
+    # None until the worker seals the event into the chain (within a minute or so).
+    hash: str | None
 
 
 class Events(Schema):

@@ -7,8 +7,9 @@ from django.db import models
 class AuditEvent(models.Model):
     """One thing that happened, who did it, from where, and what it changed.
 
-    ``hash`` covers this event's content and the previous event's hash, so altering or removing
-    any past event breaks every link after it.
+    An event is recorded unsealed and sealed shortly after (``services.seal_pending``): its
+    ``hash`` then covers its content and the hash of the event before it in the chain, so
+    altering or removing any sealed event breaks every link after it.
     """
 
     at = models.DateTimeField(db_index=True)
@@ -33,14 +34,28 @@ class AuditEvent(models.Model):
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
     detail = models.CharField(max_length=500, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    # The version the referral reached through the change recorded here, so a refused stale
+    # change can say which change came in between.
+    referral_version = models.PositiveIntegerField(null=True, blank=True)
+    # The seal: NULL until the sealer chains the event (NULLs never collide on the unique hash,
+    # where empty strings would), then written once and never again: the database refuses any
+    # other change.
+    previous_hash = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
+    hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The place in the chain, which is the order of sealing: an event whose transaction commits
+    # late is sealed after events with higher ids.
+    chain_position = models.BigIntegerField(unique=True, null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object"),
             models.Index(fields=["actor_name", "at"], name="audit_actor"),
+            # Holds only the events awaiting their seal, so each minute's seal finds them
+            # without reading past the millions already sealed.
+            models.Index(
+                fields=["id"], condition=models.Q(hash__isnull=True), name="audit_awaiting_seal"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -56,10 +71,12 @@ class AuditEvent(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """A single row holding the newest hash; locking it serialises appends to the chain."""
+    """A single row holding the end of the sealed chain. Only sealers lock it, one at a time;
+    recording an event never touches it."""
 
     last_hash = models.CharField(max_length=64)
     count = models.BigIntegerField(default=0)
+    last_position = models.BigIntegerField(default=0)
 
     def __str__(self) -> str:
-        return f"{self.count} events, last {self.last_hash[:12]}"
+        return f"{self.count} events sealed, last {self.last_hash[:12]}"

@@ -1,7 +1,9 @@
-"""Writing and checking the audit trail.
+"""Writing, sealing and checking the audit trail.
 
 Services call ``record`` inside the same transaction as the change it describes, so a change
-and its audit event are stored together or not at all.
+and its audit event are stored together or not at all. Recording takes no lock: the worker's
+``seal_pending`` chains committed events in batches a moment later, and only sealers ever wait
+for one another.
 """
 
 import hashlib
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from vigil.core.actors import is_system
@@ -53,6 +56,9 @@ def _plain(value):
 def event_hash(fields: dict) -> str:
     material = {name: fields[name] for name in _HASHED_FIELDS}
     material["at"] = fields["at"].astimezone(UTC).isoformat()
+    # Only when present, so every event hashed before the field existed still verifies.
+    if fields.get("referral_version") is not None:
+        material["referral_version"] = fields["referral_version"]
     encoded = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
 
@@ -80,7 +86,10 @@ def record(
     referral_id: int | None = None,
     referral_version: int | None = None,
 ) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction."""
+    """Append one event, in the caller's transaction, to be sealed into the chain shortly.
+
+    ``referral_version`` is the version the referral reached through the change recorded.
+    """
     if action not in AuditAction.values:
         raise ValueError(f"{action!r} is not an audit action")
     user, name = _actor_fields(actor)
@@ -107,32 +116,74 @@ def record(
         "before": _plain(before),
         "after": _plain(after),
         "detail": detail[:500],
+        "referral_version": referral_version,
     }
-    # Inside the caller's transaction no savepoint is needed: if the event fails, so does the
-    # change it records.
-    with transaction.atomic(savepoint=False):
-        head = _chain_head()
-        fields["previous_hash"] = head.last_hash
-        fields["hash"] = event_hash(fields)
-        event = AuditEvent.objects.create(actor=user, **fields)
-        head.last_hash = event.hash
-        head.count += 1
-        head.save(update_fields=["last_hash", "count"])
-    return event
+    # A plain insert with no chain fields: nothing here is shared with any other writer, so no
+    # request waits for another's audit event. The seal comes later (``seal_pending``).
+    return AuditEvent.objects.create(actor=user, **fields)
 
 
 class AuditChainBroken(RuntimeError):
-    """The trail's head is missing while events exist: someone has tampered with it."""
+    """The trail's head is missing while sealed events exist: someone has tampered with it."""
 
 
-def _chain_head() -> AuditChainHead:
+SEAL_BATCH = 1000
+
+
+def seal_pending(limit: int = 100_000) -> int:
+    """Seal up to ``limit`` committed, unsealed events into the chain; return how many.
+
+    Oldest id first, each taking the next place in the chain: the chain's order is the order of
+    sealing, so an event whose transaction commits late is simply sealed in a later batch. Each
+    batch is its own transaction holding the chain head's lock, which only sealers (and
+    ``verify_chain``) take: a second sealer waits, then finds only what is left. Run it outside
+    any transaction, so that it sees only what has committed.
+    """
+    sealed = 0
+    while sealed < limit:
+        size = min(SEAL_BATCH, limit - sealed)
+        with transaction.atomic():
+            count = _seal_batch(size)
+        sealed += count
+        if count < size:
+            break
+    return sealed
+
+
+def _seal_batch(size: int) -> int:
+    head = _locked_chain_head()
+    pending = list(AuditEvent.objects.filter(hash__isnull=True).order_by("id")[:size])
+    for event in pending:
+        head.last_position += 1
+        event.chain_position = head.last_position
+        event.previous_hash = head.last_hash
+        event.hash = event_hash(_hashed_fields(event))
+        head.last_hash = event.hash
+    if not pending:
+        return 0
+    # Only the seal's three columns: the database refuses an update touching any other.
+    AuditEvent.objects.bulk_update(
+        pending, ["previous_hash", "hash", "chain_position"], batch_size=250
+    )
+    head.count += len(pending)
+    head.save(update_fields=["last_hash", "count", "last_position"])
+    return len(pending)
+
+
+def _locked_chain_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is not None:
         return head
-    if AuditEvent.objects.exists():
+    if AuditEvent.objects.filter(hash__isnull=False).exists():
         raise AuditChainBroken("the audit trail's head record is missing; run `vigil audit verify`")
-    # A new, empty trail (a fresh or flushed database).
-    return AuditChainHead.objects.create(pk=1, last_hash=GENESIS_HASH, count=0)
+    # A new trail (a fresh or flushed database). Two sealers may both get here: get_or_create
+    # lets the second find the first's row once it commits.
+    AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+    return AuditChainHead.objects.select_for_update().get(pk=1)
+
+
+def _hashed_fields(event: AuditEvent) -> dict:
+    return {name: getattr(event, name) for name in (*_HASHED_FIELDS, "referral_version")}
 
 
 def record_refusal(actor, action: str, detail: str = "") -> AuditEvent:
@@ -151,32 +202,54 @@ class ChainCheck:
     events_checked: int
     broken_event_id: int | None = None
     problem: str = ""
+    # Recorded but not sealed yet: protected by the database's append-only triggers, not yet by
+    # the chain. Never a break in itself.
+    awaiting_seal: int = 0
 
 
 def verify_chain() -> ChainCheck:
-    """Recompute every link; name the first event whose content or link does not hold."""
-    previous = GENESIS_HASH
-    checked = 0
-    for event in AuditEvent.objects.order_by("id").iterator(chunk_size=2000):
-        fields = {name: getattr(event, name) for name in _HASHED_FIELDS}
-        if event.previous_hash != previous:
-            return ChainCheck(
-                False, checked, event.id, "its link to the event before it does not match"
-            )
-        if event_hash(fields) != event.hash:
-            return ChainCheck(False, checked, event.id, "its content has been altered")
-        previous = event.hash
-        checked += 1
-    head = AuditChainHead.objects.filter(pk=1).first()
+    """Walk the sealed events in chain order, recompute every link and every event's content,
+    and name the first that does not hold; compare the end with the chain head.
+
+    It holds the head's lock while it reads, so no seal lands between the walk and the head
+    (recording goes on meanwhile).
+    """
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        awaiting = AuditEvent.objects.filter(hash__isnull=True).count()
+        previous = GENESIS_HASH
+        position = 0
+        checked = 0
+        sealed = AuditEvent.objects.filter(hash__isnull=False).order_by(
+            F("chain_position").asc(nulls_last=True)
+        )
+        for event in sealed.iterator(chunk_size=2000):
+            if event.chain_position is None or event.previous_hash != previous:
+                return ChainCheck(
+                    False,
+                    checked,
+                    event.id,
+                    "its link to the event before it does not match",
+                    awaiting,
+                )
+            if event_hash(_hashed_fields(event)) != event.hash:
+                return ChainCheck(
+                    False, checked, event.id, "its content has been altered", awaiting
+                )
+            previous = event.hash
+            position = event.chain_position
+            checked += 1
     if head is None:
         if checked:
-            return ChainCheck(False, checked, None, "the trail's head record has been removed")
-        return ChainCheck(True, 0)
-    if head.count != checked or head.last_hash != previous:
+            return ChainCheck(
+                False, checked, None, "the trail's head record has been removed", awaiting
+            )
+        return ChainCheck(True, 0, awaiting_seal=awaiting)
+    if (head.count, head.last_hash, head.last_position) != (checked, previous, position):
         return ChainCheck(
-            False, checked, None, "events have been removed from the end of the trail"
+            False, checked, None, "events have been removed from the end of the trail", awaiting
         )
-    return ChainCheck(True, checked)
+    return ChainCheck(True, checked, awaiting_seal=awaiting)
 
 
 def referral_ids(id_or_reference: str) -> list[int]:

@@ -7,6 +7,7 @@ from django import db
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from vigil.audit.services import seal_pending
 from vigil.clocks import services
 from vigil.core.commands import system_actor
 from vigil.risk.services import regrade_all
@@ -16,8 +17,9 @@ log = logging.getLogger(__name__)
 
 class Command(BaseCommand):
     help = (
-        "Run Vigil's background work without any broker: the escalation sweep every minute, and "
-        "the daily re-grade (ages move on) once a day. Stop with Ctrl+C."
+        "Run Vigil's background work without any broker: the escalation sweep and the audit "
+        "trail's seal every minute, and the daily re-grade (ages move on) once a day. "
+        "Stop with Ctrl+C."
     )
 
     def add_arguments(self, parser):
@@ -70,3 +72,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{now:%Y-%m-%d %H:%M} escalation: {dict(counts)}")
         except services.JobBusy:
             self.stdout.write("another worker is sweeping; skipping this minute")
+        # Last, so it seals this minute's escalations too; another worker sealing at the same
+        # time only makes this one wait.
+        sealed = seal_pending()
+        if sealed:
+            self.stdout.write(f"{now:%Y-%m-%d %H:%M} audit events sealed: {sealed}")

@@ -17,8 +17,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-worker",
             action="store_true",
-            help="Do not run the escalation sweep and daily re-grade in this process "
-            "(run `vigil worker` separately instead).",
+            help="Do not run the escalation sweep, the audit trail's seal and the daily "
+            "re-grade in this process (run `vigil worker` separately instead).",
         )
 
     def handle(self, *args, **options):
@@ -38,13 +38,14 @@ class Command(BaseCommand):
         )
 
     def _start_worker(self) -> None:
-        """The embedded deployment's background work, in a thread: escalation every minute and
-        the daily re-grade. A separate `vigil worker` may run too; a lock keeps them apart."""
+        """The embedded deployment's background work, in a thread: escalation and the audit
+        trail's seal every minute, and the daily re-grade. A separate `vigil worker` may run
+        too; locks keep them apart."""
 
         def loop():
             call_command("worker", interval=60)
 
         threading.Thread(target=loop, name="vigil-worker", daemon=True).start()
         self.stdout.write(
-            "Background work (escalation sweep, daily re-grade) runs in this process."
+            "Background work (escalation sweep, audit seal, daily re-grade) runs in this process."
         )
