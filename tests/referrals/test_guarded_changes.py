@@ -104,7 +104,7 @@ ROWS = [
         "overrides",
         "assessor",
         lambda a, r, w: risk.propose_override(
-            a, r, "very_high", "Threats to the child were made.", as_of=w["now"]
+            a, r, "high", "The escalation was about another account.", as_of=w["now"]
         ),
     ),
     Row(
@@ -310,7 +310,7 @@ def world(make_user, forces):
     world = {"now": now, "turned_18": now + timedelta(days=2), "investigator": None}
     world["investigator"] = make_user("investigator", "XF")
     world["override"] = risk.propose_override(
-        assessor, referral, "low", "Lowering for the table test.", as_of=now
+        assessor, referral, "high", "Lowering for the table test.", as_of=now
     )
     assessment = referral.assessments.get(is_current=True)
     assessment.assessed_by = assessor
