@@ -1,3 +1,4 @@
+from django.utils import timezone
 from ninja import Router
 
 from vigil.accounts.choices import Action
@@ -32,7 +33,7 @@ def worklist(request, scope: str = "mine", as_of: str | None = None, page: int =
     summary="Every overdue clock in your force, highest escalation first",
 )
 def breaches(request, as_of: str | None = None):
-    return services.breaches(request.user, as_of=parse_as_of(as_of))
+    return services.breach_report(request.user, as_of=parse_as_of(as_of))
 
 
 @router.get(
@@ -63,3 +64,21 @@ def notifications(request):
         }
         for n in Notification.objects.filter(recipient=request.user).select_related("clock")[:200]
     ]
+
+
+@router.get(
+    "/mail-failures",
+    response=list[schemas.MailFailure],
+    summary="Escalation e-mails that could not be sent (administrators)",
+)
+def mail_failures(request):
+    return services.mail_failures(request.user)
+
+
+@router.post(
+    "/mail-failures/{notification_id}/retry",
+    response=schemas.MailFailure,
+    summary="Try an e-mail that could not be sent again now (administrators; audited)",
+)
+def retry_email(request, notification_id: int):
+    return services.retry_email(request.user, notification_id, as_of=timezone.now())
