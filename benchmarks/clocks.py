@@ -317,8 +317,9 @@ def _build(count: int, officers, connection):
     )
     clock_columns = (
         "id, referral_id, kind, cycle, rule, started_at, due_at, due_soon_at, met_at, "
-        "cancelled_at, cancel_reason, is_open, escalation_level, next_escalation_at, force_id, "
-        "owner_id, team, grade, grade_rank, is_restricted"
+        "cancelled_at, cancel_reason, is_open, escalation_level, next_escalation_at, "
+        "escalation_unreached, escalation_reach, force_id, owner_id, team, grade, grade_rank, "
+        "is_restricted"
     )
     outcome_columns = (
         "id, referral_id, code, text, rationale, closed_at, not_in_public_interest, "
@@ -356,6 +357,8 @@ def _clock_row(clock_id, kind, started, due, met, referral, escalation) -> tuple
         open_,
         level,
         upcoming,
+        "[]",
+        "everyone",
         force_id,
         owner.pk if owner else None,
         owner.team if owner else "",

@@ -251,6 +251,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = os.environ.get("VIGIL_FROM_EMAIL", "vigil@localhost")
+# Without a time-out a mail server that never answers holds the escalation sweep for good; with
+# one, the e-mail is recorded as failed and tried again later.
+EMAIL_TIMEOUT = int(os.environ.get("VIGIL_EMAIL_TIMEOUT", 30))
 
 SESSION_COOKIE_AGE = int(os.environ.get("VIGIL_SESSION_SECONDS", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True

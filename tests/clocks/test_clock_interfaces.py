@@ -199,3 +199,9 @@ def test_a_failed_minute_does_not_stop_the_worker(monkeypatch, caplog):
     call_command("worker", "--interval", "0", stdout=io.StringIO())
     assert ticks.call_count == 2
     assert "background work failed" in caplog.text
+
+
+def test_a_worklist_page_far_past_the_end_is_empty_not_an_error(client, make_user, referral):
+    client.force_login(make_user("investigator", "XF"))
+    response = client.get("/api/v1/worklist", {"page": 46116860184273881})
+    assert response.status_code == 200 and response.json()["items"] == []

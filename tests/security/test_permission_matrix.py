@@ -52,6 +52,7 @@ insight.rows              .  .  .  .  .  Y  .  Y  .  .  .
 audit.view                .  .  .  .  .  .  .  .  .  Y  .
 force.manage              .  .  .  .  .  .  .  .  .  .  Y
 user.manage               .  .  .  .  .  .  .  .  .  .  Y
+mail.view                 .  .  .  .  .  .  .  .  .  .  Y
 """
 
 

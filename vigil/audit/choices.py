@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     STRATEGY_REQUESTED = "strategy.requested", "Strategy discussion requested"
     LADO_REFERRED = "lado.referred", "LADO told"
     CLOCK_ESCALATED = "clock.escalated", "Clock breach escalated"
+    MAIL_RETRIED = "mail.retried", "E-mail that could not be sent tried again"
     RELEASE_RECORDED = "release.recorded", "Release recorded"
     REFERRAL_TRANSFERRED = "referral.transferred", "Referral transferred to another force"
     STANDARD_RECORDED = "standard.recorded", "Investigative standard recorded as met"

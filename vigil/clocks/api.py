@@ -1,3 +1,5 @@
+from django.utils import timezone
+
 from vigil.core.api import router
 from vigil.core.asof import parse_as_of
 from vigil.referrals.services import find_referral
@@ -19,7 +21,8 @@ def worklist(request, scope: str = "mine", as_of: str | None = None, page: int =
         as_of=parse_as_of(as_of),
         scope=scope,
         limit=200,
-        offset=(min(max(page, 1), 100_000) - 1) * 200,
+        # Past any real list a page is just empty; an offset over 64 bits is a database error.
+        offset=(min(max(page, 1), 1_000_000) - 1) * 200,
     )
 
 
@@ -30,7 +33,7 @@ def worklist(request, scope: str = "mine", as_of: str | None = None, page: int =
     summary="Every overdue clock in your force, highest escalation first",
 )
 def breaches(request, as_of: str | None = None):
-    return services.breaches(request.user, as_of=parse_as_of(as_of))
+    return services.breach_report(request.user, as_of=parse_as_of(as_of))
 
 
 @router.get(
@@ -62,3 +65,23 @@ def notifications(request):
         }
         for n in services.notifications_for(request.user)[:200]
     ]
+
+
+@router.get(
+    "/mail-failures",
+    tags=TAGS,
+    response=list[schemas.MailFailure],
+    summary="Escalation e-mails that could not be sent (administrators)",
+)
+def mail_failures(request):
+    return services.mail_failures(request.user)
+
+
+@router.post(
+    "/mail-failures/{notification_id}/retry",
+    tags=TAGS,
+    response=schemas.MailFailure,
+    summary="Try an e-mail that could not be sent again now (administrators; audited)",
+)
+def retry_email(request, notification_id: int):
+    return services.retry_email(request.user, notification_id, as_of=timezone.now())

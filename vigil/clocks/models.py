@@ -41,6 +41,12 @@ class ClockKind(models.TextChoices):
     BAIL_RETURN = "bail_return", "Bail return"
 
 
+class EscalationReach(models.TextChoices):
+    EVERYONE = "everyone", "Every level reached someone"
+    PASSED_UP = "passed_up", "A level reached nobody and went further up"
+    NOBODY = "nobody", "Reached nobody at all"
+
+
 class Clock(models.Model):
     """A duty on a referral with its due time: from when, by when, and when it was met.
 
@@ -67,6 +73,13 @@ class Clock(models.Model):
     # is reached: the sweep looks only at clocks whose next level has come.
     escalation_level = models.PositiveSmallIntegerField(default=0)
     next_escalation_at = models.DateTimeField(null=True, blank=True)
+    # A level whose people could not be told (no supervisor in the force, an owner who has
+    # left, a restricted referral naming none of them) went further up instead: each such level
+    # as {"level", "sent_to_level"}, the latter null when no level above reached anyone either.
+    escalation_unreached = models.JSONField(default=list, blank=True)
+    escalation_reach = models.CharField(
+        max_length=12, choices=EscalationReach.choices, default=EscalationReach.EVERYONE
+    )
 
     force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
     owner = models.ForeignKey(
@@ -102,8 +115,25 @@ class Clock(models.Model):
         return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M}"
 
 
+class EmailState(models.TextChoices):
+    WAITING = "waiting", "Waiting to be sent"
+    SENT = "sent", "Sent"
+    RETRYING = "retrying", "Failing: will try again"
+    FAILED = "failed", "Given up"
+    NO_ADDRESS = "no_address", "No e-mail address"
+
+
+# The e-mails an administrator is shown: those that did not reach their recipient.
+EMAIL_NOT_SENT = (EmailState.RETRYING, EmailState.FAILED, EmailState.NO_ADDRESS)
+
+
 class Notification(models.Model):
-    """One escalation sent to one person: in the app, and by e-mail."""
+    """One escalation sent to one person: in the app, and by e-mail.
+
+    The in-app notification stands whatever becomes of the e-mail. An e-mail that fails is
+    tried again with a growing wait, and given up after a number of tries; administrators see
+    the ones that did not go.
+    """
 
     clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="notifications")
     level = models.PositiveSmallIntegerField()
@@ -115,6 +145,15 @@ class Notification(models.Model):
     body = models.TextField()
     emailed_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(
+        max_length=12, choices=EmailState.choices, default=EmailState.WAITING
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    # The mail server's short answer, or why Vigil could not send: never more than the message
+    # itself holds (the recipient's address, the reference).
+    email_error = models.CharField(max_length=200, blank=True)
+    email_tried_at = models.DateTimeField(null=True, blank=True)
+    email_next_try_at = models.DateTimeField(null=True, blank=True)
 
     referral_path = "clock__referral"
     objects = RestrictedManager()
@@ -126,7 +165,13 @@ class Notification(models.Model):
                 fields=["clock", "level", "recipient"], name="notification_once"
             ),
         ]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread"),
+            # The sweep reads only the e-mails whose next try has come.
+            models.Index(
+                fields=["email_state", "email_next_try_at"], name="notification_email_due"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject

@@ -437,3 +437,23 @@ def state_of(
         level, upcoming = level_at(started_at, due_at, as_of, escalation)
         return State("overdue", soon, as_of - due_at, level, upcoming)
     return State("due_soon" if as_of >= soon else "due", soon, timedelta(0), 0, None)
+
+
+# ---------------------------------------------------------------------------------------------
+# E-mails that could not be sent
+
+EMAIL_ATTEMPTS = 10
+EMAIL_FIRST_WAIT = timedelta(minutes=1)
+EMAIL_LONGEST_WAIT = timedelta(hours=6)
+
+
+def email_retry_at(attempts: int, tried_at: datetime) -> datetime | None:
+    """When to try an e-mail again after its ``attempts``-th try failed; None: give up.
+
+    The wait doubles from a minute (1, 2, 4, 8 … minutes, never over six hours), so a mail
+    server down for a moment costs a minute and one down for a day is not hammered.
+    """
+    if attempts >= EMAIL_ATTEMPTS:
+        return None
+    wait = min(EMAIL_FIRST_WAIT * 2 ** max(attempts - 1, 0), EMAIL_LONGEST_WAIT)
+    return tried_at + wait

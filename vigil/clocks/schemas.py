@@ -47,11 +47,23 @@ class Worklist(Schema):
     items: list[WorkItem]
 
 
+class Unreached(Schema):
+    level: int
+    sent_to_level: int | None
+    text: str
+
+
+class BreachItem(WorkItem):
+    unreached: list[Unreached]
+    reached_nobody: bool
+
+
 class Breaches(Schema):
     as_of: datetime
     count: int
     by_level: dict[str, int]
-    items: list[WorkItem]
+    reached_nobody: list[BreachItem]
+    items: list[BreachItem]
 
 
 class NotificationOut(Schema):
@@ -61,3 +73,21 @@ class NotificationOut(Schema):
     subject: str
     created_at: datetime
     read_at: datetime | None
+
+
+class MailFailure(Schema):
+    id: int
+    recipient: str
+    recipient_email: str
+    force: str
+    reference: str
+    duty: str
+    level: int
+    subject: str
+    state: str
+    state_text: str
+    attempts: int
+    last_error: str
+    last_tried_at: datetime | None
+    next_try_at: datetime | None
+    created_at: datetime

@@ -4,6 +4,7 @@ The arithmetic is pure (``rules.py``); this module reads what has happened to a 
 keeps its ``Clock`` rows in step, and sends each escalation exactly once.
 """
 
+import smtplib
 import socket
 from collections import Counter
 from collections.abc import Callable
@@ -11,9 +12,11 @@ from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.http import Http404
 from django.utils import timezone
 
 from vigil.accounts.actors import Actor
@@ -31,7 +34,15 @@ from vigil.risk.choices import Grade
 from vigil.risk.models import Assessment
 
 from . import rules
-from .models import Clock, JobLock, JobRun, Notification
+from .models import (
+    EMAIL_NOT_SENT,
+    Clock,
+    EmailState,
+    EscalationReach,
+    JobLock,
+    JobRun,
+    Notification,
+)
 
 GRADE_RANK = {grade: rank for rank, grade in enumerate(Grade.values, start=1)}
 STATE_ORDER = {"overdue": 0, "due_soon": 1, "due": 2}
@@ -113,7 +124,8 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
     planned = rules.plan(clock_inputs(referral), table, risk_services.active_policy().key)
     existing = {
         (clock.kind, clock.cycle): clock
-        for clock in Clock.objects.select_for_update().filter(referral=referral)
+        # No lock of their own: every writer of a referral's clocks holds the referral's row.
+        for clock in Clock.objects.filter(referral=referral)
     }
     kept, new = [], []
     for item in planned:
@@ -385,11 +397,29 @@ def recipients(clock: Clock, reaches: tuple[str, ...]) -> list[User]:
     return list(found.values())
 
 
+def _who_is_told(
+    clock: Clock, level: int, levels: dict, found: dict[int, list[User]]
+) -> tuple[list[User], int | None]:
+    """The people told of ``level``, and the level whose people they are.
+
+    A level that reaches nobody goes to the first level above it that reaches someone (None:
+    none does), so that a missing supervisor or a restricted referral's short list of named
+    people never silently swallows a breach. ``found`` keeps each level's people for the sweep.
+    """
+    for candidate in sorted(number for number in levels if number >= level):
+        if candidate not in found:
+            found[candidate] = recipients(clock, levels[candidate].reaches)
+        if found[candidate]:
+            return found[candidate], candidate
+    return [], None
+
+
 def sweep(*, actor: Actor, as_of: datetime) -> Counter:
     """Escalate every overdue clock to the level it has reached, notifying each person once.
 
     Idempotent: a level's notifications are sent once; running the sweep again sends nothing
-    new. E-mails that failed are tried again on the next run.
+    new. A level that reaches nobody is sent further up and flagged on the clock. E-mails that
+    failed are tried again once their wait is over.
     """
     _, escalation = clock_tables()
     counts: Counter = Counter()
@@ -403,22 +433,39 @@ def sweep(*, actor: Actor, as_of: datetime) -> Counter:
         if reached <= clock.escalation_level:
             continue
         with transaction.atomic():
+            # The referral's row first, as every change takes it: the clock is then the sweep's
+            # alone until it commits, and a change's sync never meets it half-escalated.
+            Referral.objects.select_for_update(of=("self",)).filter(pk=clock.referral_id).first()
+            fresh = Clock.objects.filter(pk=clock.pk, is_open=True).first()
+            if fresh is None or fresh.escalation_level != clock.escalation_level:
+                continue
+            found: dict[int, list[User]] = {}
+            unreached = []
             for level in range(clock.escalation_level + 1, reached + 1):
-                for user in recipients(clock, levels[level].reaches):
+                told, sent_to = _who_is_told(clock, level, levels, found)
+                if sent_to != level:
+                    unreached.append({"level": level, "sent_to_level": sent_to})
+                for user in told:
                     _, created = Notification.objects.get_or_create(
                         clock=clock,
                         level=level,
                         recipient=user,
-                        defaults=_message(clock, level, as_of),
+                        defaults=_message(clock, level, as_of, sent_to_level=sent_to),
                     )
                     counts["notifications"] += int(created)
             previous = clock.escalation_level
+            every_unreached = [*clock.escalation_unreached, *unreached]
             Clock.objects.filter(pk=clock.pk).update(
                 escalation_level=reached,
                 next_escalation_at=rules.next_escalation_at(
                     clock.started_at, clock.due_at, reached, escalation
                 ),
+                escalation_unreached=every_unreached,
+                escalation_reach=_reach(every_unreached, reached),
             )
+            after = {"level": reached, "referral": clock.referral_id, "kind": clock.kind}
+            if unreached:
+                after["unreached"] = unreached
             record(
                 actor,
                 AuditAction.CLOCK_ESCALATED,
@@ -426,14 +473,28 @@ def sweep(*, actor: Actor, as_of: datetime) -> Counter:
                 at=as_of,
                 force_code=clock.force.code,
                 before={"level": previous},
-                after={"level": reached, "referral": clock.referral_id, "kind": clock.kind},
+                after=after,
             )
             counts["escalated"] += 1
-    counts["emailed"] = _send_pending_emails(as_of)
+            counts["unreached_levels"] += len(unreached)
+            counts["reached_nobody"] += int(
+                any(item["sent_to_level"] is None for item in unreached)
+            )
+    counts.update(_send_pending_emails(as_of))
     return counts
 
 
-def _message(clock: Clock, level: int, as_of: datetime) -> dict:
+def _reach(unreached: list[dict], level: int) -> str:
+    # "Nobody" describes where the breach stands now: its latest level told no one at all. An
+    # earlier level passed up stays on the record.
+    if any(item["level"] == level and item["sent_to_level"] is None for item in unreached):
+        return EscalationReach.NOBODY
+    return EscalationReach.PASSED_UP if unreached else EscalationReach.EVERYONE
+
+
+def _message(
+    clock: Clock, level: int, as_of: datetime, *, sent_to_level: int | None = None
+) -> dict:
     # No names or details of the case: only the reference and the duty, which the reader
     # follows into Vigil.
     local_due = timezone.localtime(clock.due_at)
@@ -445,24 +506,262 @@ def _message(clock: Clock, level: int, as_of: datetime) -> dict:
         f"{clock.get_kind_display()} for referral {clock.referral.source_reference} "
         f"({clock.force.code}, grade {clock.grade.replace('_', ' ') or 'not set'}) was due "
         f"{local_due:%d %B %Y %H:%M} and is overdue. It has reached escalation level {level}.\n\n"
-        f"Open it in Vigil: {settings.VIGIL_BASE_URL}/referrals/{clock.referral_id}/\n"
     )
-    return {"created_at": as_of, "subject": subject[:300], "body": body}
+    if sent_to_level and sent_to_level != level:
+        body += (
+            f"Nobody at level {level} could be told, so it comes to you at level "
+            f"{sent_to_level}.\n\n"
+        )
+    body += f"Open it in Vigil: {settings.VIGIL_BASE_URL}/referrals/{clock.referral_id}/\n"
+    return {
+        "created_at": as_of,
+        "subject": subject[:300],
+        "body": body,
+        "email_next_try_at": as_of,
+    }
 
 
-def _send_pending_emails(as_of: datetime) -> int:
-    sent = 0
-    pending = Notification.objects.filter(emailed_at__isnull=True).select_related("recipient")
-    for note in pending.iterator(chunk_size=200):
-        if not note.recipient.email:
-            continue
+# A mail server that fails this many e-mails in a row is taken to be down: the rest wait for
+# the next sweep rather than each waiting out its own time-out.
+SERVER_DOWN_AFTER = 3
+
+
+def _send_pending_emails(as_of: datetime) -> Counter:
+    """Send every e-mail whose (next) try has come, recording how each went on its notification."""
+    counts: Counter = Counter()
+    due = (
+        Notification.objects.filter(
+            email_state__in=(EmailState.WAITING, EmailState.RETRYING),
+            email_next_try_at__lte=as_of,
+        )
+        .order_by("email_next_try_at", "id")
+        .values_list("pk", flat=True)
+    )
+    pending = list(due)
+    server_failures = 0
+    for tried, pk in enumerate(pending, start=1):
+        with transaction.atomic():
+            # Locked and read again: an administrator may have tried it meanwhile.
+            note = (
+                Notification.objects.select_for_update(of=("self",))
+                .select_related("recipient")
+                .filter(
+                    pk=pk,
+                    email_state__in=(EmailState.WAITING, EmailState.RETRYING),
+                    email_next_try_at__lte=as_of,
+                )
+                .first()
+            )
+            if note is None:
+                continue
+            server_failed = _email(note, as_of)
+        counts[_EMAIL_COUNTS[note.email_state]] += 1
+        server_failures = server_failures + 1 if server_failed else 0
+        if server_failures >= SERVER_DOWN_AFTER:
+            counts["email_postponed"] = len(pending) - tried
+            break
+    return counts
+
+
+_EMAIL_COUNTS = {
+    EmailState.SENT: "emailed",
+    EmailState.RETRYING: "email_failed",
+    EmailState.FAILED: "email_given_up",
+    EmailState.NO_ADDRESS: "email_no_address",
+}
+
+
+def _email(note: Notification, as_of: datetime) -> bool:
+    """Try one notification's e-mail once and record how it went on the notification.
+
+    Returns whether the mail server failed (rather than this message or its recipient).
+    """
+    server_failed = False
+    if not note.recipient.email:
+        # Not tried again by itself: nothing changes until someone gives the person an address.
+        note.email_state = EmailState.NO_ADDRESS
+        note.email_error = "the recipient has no e-mail address"
+        note.email_next_try_at = None
+    else:
+        note.email_attempts += 1
+        note.email_tried_at = as_of
         try:
             send_mail(note.subject, note.body, None, [note.recipient.email])
-        except OSError:
-            continue  # tried again on the next sweep
-        Notification.objects.filter(pk=note.pk).update(emailed_at=as_of)
-        sent += 1
-    return sent
+        except ValueError as error:
+            # Django refuses the address or a header (BadHeaderError) before anything is sent:
+            # every later try would be refused the same way.
+            note.email_state = EmailState.FAILED
+            note.email_error = _short_error(error)
+            note.email_next_try_at = None
+        except OSError as error:
+            # smtplib.SMTPException, socket and TLS errors, a full disk for the file backend:
+            # the server or the disk may be back later.
+            server_failed = True
+            retry_at = rules.email_retry_at(note.email_attempts, as_of)
+            note.email_state = EmailState.RETRYING if retry_at else EmailState.FAILED
+            note.email_error = _short_error(error)
+            note.email_next_try_at = retry_at
+        else:
+            note.email_state = EmailState.SENT
+            note.emailed_at = as_of
+            note.email_error = ""
+            note.email_next_try_at = None
+    note.save(
+        update_fields=[
+            "email_state",
+            "email_attempts",
+            "email_error",
+            "email_tried_at",
+            "email_next_try_at",
+            "emailed_at",
+        ]
+    )
+    return server_failed
+
+
+def _short_error(error: Exception) -> str:
+    """The server's code and words, or the error's: one line, short enough to list."""
+
+    def text(value) -> str:
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        detail = "; ".join(f"{code} {text(words)}" for code, words in error.recipients.values())
+    elif isinstance(error, smtplib.SMTPResponseException):
+        detail = f"{error.smtp_code} {text(error.smtp_error)}"
+    else:
+        detail = text(error)
+    message = f"{type(error).__name__}: {detail}" if detail else type(error).__name__
+    return " ".join(message.split())[:200]
+
+
+# ---------------------------------------------------------------------------------------------
+# What escalation could not do: e-mails not sent, levels that reached nobody
+
+
+def mail_failures(actor: Actor, *, limit: int = 200) -> list[dict]:
+    """E-mails that did not reach their recipient: still being tried, given up, or no address.
+
+    For administrators, who see no referrals: each shows the reference (not even that, for a
+    restricted referral), the duty and the recipient, never anyone named in a case.
+    """
+    require(actor, Action.MAIL_VIEW)
+    notes = (
+        Notification.objects.filter(email_state__in=EMAIL_NOT_SENT)
+        .select_related("recipient", "clock__referral", "clock__force")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    return [_mail_failure(note) for note in notes]
+
+
+def _mail_failure(note: Notification) -> dict:
+    clock, referral = note.clock, note.clock.referral
+    reference = "a restricted referral" if referral.is_restricted else referral.source_reference
+    return {
+        "id": note.pk,
+        "recipient": note.recipient.username,
+        "recipient_email": note.recipient.email,
+        "force": clock.force.code,
+        "reference": reference,
+        "duty": clock.get_kind_display(),
+        "level": note.level,
+        "subject": note.subject.replace(referral.source_reference, reference),
+        "state": note.email_state,
+        "state_text": note.get_email_state_display(),
+        "attempts": note.email_attempts,
+        "last_error": note.email_error,
+        "last_tried_at": note.email_tried_at,
+        "next_try_at": note.email_next_try_at,
+        "created_at": note.created_at,
+    }
+
+
+def retry_email(actor: Actor, notification_id: int, *, as_of: datetime) -> dict:
+    """Try once more, now, an e-mail that could not be sent (an administrator's retry, audited).
+
+    One still being tried keeps its schedule if this try fails too; one given up stays given
+    up. A recipient who still has no address is told so again.
+    """
+    require(actor, Action.MAIL_VIEW)
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient", "clock__referral", "clock__force")
+            .filter(pk=notification_id)
+            .first()
+        )
+        if note is None:
+            raise Http404("No such e-mail.")
+        if note.email_state not in EMAIL_NOT_SENT:
+            raise ValidationError(
+                f"This e-mail is {note.get_email_state_display().lower()}: "
+                "there is nothing to try again."
+            )
+        before = _email_record(note)
+        _email(note, as_of)
+        record(
+            actor,
+            AuditAction.MAIL_RETRIED,
+            note,
+            at=as_of,
+            force_code=note.clock.force.code,
+            before=before,
+            after=_email_record(note),
+            referral_id=note.clock.referral_id,
+        )
+    return _mail_failure(note)
+
+
+def _email_record(note: Notification) -> dict:
+    return {
+        "recipient": note.recipient.username,
+        "state": note.email_state,
+        "attempts": note.email_attempts,
+        "error": note.email_error,
+    }
+
+
+def breach_report(actor: Actor, *, as_of: datetime, force_code: str = "", limit: int = 500) -> dict:
+    """Every breach in the force (``breaches``), each with the levels that reached nobody,
+    and apart, first, the breaches whose escalation reached nobody at all."""
+    report = breaches(actor, as_of=as_of, force_code=force_code, limit=limit)
+    _, escalation = clock_tables()
+    flagged = (
+        _open(_scoped(actor, "force", force_code), as_of)
+        .filter(due_at__lte=as_of)
+        .exclude(escalation_reach=EscalationReach.EVERYONE)
+        .prefetch_related("referral", "force", "owner")
+        .order_by("-escalation_level", "-grade_rank", "due_at", "id")[:limit]
+    )
+    by_clock = {(c.referral_id, c.kind, c.due_at.isoformat()): c for c in flagged}
+    for item in report["items"]:
+        clock = by_clock.get((item["referral_id"], item["clock"], item["due_at"]))
+        item.update(_reach_of(clock))
+    report["reached_nobody"] = [
+        _item(clock, as_of, escalation) | _reach_of(clock)
+        for clock in by_clock.values()
+        if clock.escalation_reach == EscalationReach.NOBODY
+    ]
+    return report
+
+
+def _reach_of(clock: Clock | None) -> dict:
+    unreached = clock.escalation_unreached if clock else []
+    return {
+        "unreached": [
+            {
+                "level": item["level"],
+                "sent_to_level": item["sent_to_level"],
+                "text": (
+                    f"level {item['level']} reached nobody: sent to level {item['sent_to_level']}"
+                    if item["sent_to_level"]
+                    else f"level {item['level']} reached nobody at all"
+                ),
+            }
+            for item in unreached
+        ],
+        "reached_nobody": bool(clock and clock.escalation_reach == EscalationReach.NOBODY),
+    }
 
 
 # ---------------------------------------------------------------------------------------------

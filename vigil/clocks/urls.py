@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.worklist, name="worklist"),
     path("breaches/", views.breaches, name="breaches"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/mail/", views.mail_failures, name="mail-failures"),
+    path("notifications/mail/<int:notification_id>/retry/", views.retry_email, name="mail-retry"),
 ]

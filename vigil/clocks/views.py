@@ -1,6 +1,9 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from vigil.accounts.selectors import colleagues
 from vigil.core.asof import is_now, parse_as_of
@@ -50,7 +53,7 @@ def worklist(request):
 @login_required
 def breaches(request):
     as_of = parse_as_of(request.GET.get("as_of"))
-    report = services.breaches(request.user, as_of=as_of)
+    report = services.breach_report(request.user, as_of=as_of)
     return render(
         request,
         "clocks/breaches.html",
@@ -64,3 +67,28 @@ def notifications(request):
     if request.method == "POST":
         mine.filter(read_at__isnull=True).update(read_at=timezone.now())
     return render(request, "clocks/notifications.html", {"notifications": mine[:200]})
+
+
+@login_required
+def mail_failures(request):
+    return render(
+        request, "clocks/mail_failures.html", {"failures": services.mail_failures(request.user)}
+    )
+
+
+@login_required
+@require_POST
+def retry_email(request, notification_id: int):
+    try:
+        tried = services.retry_email(request.user, notification_id, as_of=timezone.now())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        outcome = {
+            "sent": "sent",
+            "retrying": f"failed again ({tried['last_error']}); it will be tried again later",
+            "failed": f"failed again ({tried['last_error']}); given up",
+            "no_address": "they still have no e-mail address",
+        }[tried["state"]]
+        messages.info(request, f"E-mail to {tried['recipient']} tried again: {outcome}.")
+    return redirect("clocks:mail-failures")

@@ -47,6 +47,7 @@ class Action(models.TextChoices):
     FORCE_MANAGE = "force.manage", "Add and rename forces"
     USER_MANAGE = "user.manage", "Add users and change their roles"
     AUDIT_VIEW = "audit.view", "Search the audit trail"
+    MAIL_VIEW = "mail.view", "See e-mails that could not be sent, and try one again"
 
 
 # Each role's actions, written out in full so the table can be read (and is tested) as it is.
@@ -103,4 +104,6 @@ ROLE_ACTIONS[Role.CHILD_PROTECTION_LEAD] = frozenset(
 ROLE_ACTIONS[Role.ANALYST] = frozenset({Action.INSIGHT_FORCE, Action.INSIGHT_ROWS})
 ROLE_ACTIONS[Role.REGIONAL_OVERSIGHT] = frozenset({Action.INSIGHT_REGION})
 ROLE_ACTIONS[Role.AUDITOR] = frozenset({Action.AUDIT_VIEW})
-ROLE_ACTIONS[Role.ADMINISTRATOR] = frozenset({Action.FORCE_MANAGE, Action.USER_MANAGE})
+ROLE_ACTIONS[Role.ADMINISTRATOR] = frozenset(
+    {Action.FORCE_MANAGE, Action.USER_MANAGE, Action.MAIL_VIEW}
+)

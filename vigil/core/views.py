@@ -17,7 +17,11 @@ def home(request):
         request.user, Action.INSIGHT_REGION
     ):
         return redirect("insight:dashboard")
-    return render(request, "core/home.html")
+    return render(
+        request,
+        "core/home.html",
+        {"can_see_mail": has_permission(request.user, Action.MAIL_VIEW)},
+    )
 
 
 def not_found(request, exception=None):

@@ -1,9 +1,13 @@
 """Synthetic referrals for demonstrations, tests and benchmarks. Never any imagery.
 
-Deterministic: the same seed and end date give the same referrals, byte for byte. Everything
-that could touch a real person is drawn from reserved ranges: email addresses at example
-domains, phone numbers from Ofcom's drama ranges, IP addresses from the documentation blocks.
-Names and street addresses come from Faker's ``en_GB`` provider.
+Deterministic: the same seed and end date give the same referrals, byte for byte. Nothing is
+received after the moment of writing (``as_of``), since the importer refuses a referral from
+the future: with today as the end date, today's referrals are only those whose hour has passed
+(the others fall on the day before).
+
+Everything that could touch a real person is drawn from reserved ranges: email addresses at
+example domains, phone numbers from Ofcom's drama ranges, IP addresses from the documentation
+blocks. Names and street addresses come from Faker's ``en_GB`` provider.
 """
 
 import json
@@ -88,6 +92,7 @@ class Synthesiser:
         seed: int,
         *,
         until: date,
+        as_of: datetime | None = None,
         forces: list[str] | None = None,
         span_days: int = 730,
         repeat_rate: float = 0.12,
@@ -96,7 +101,12 @@ class Synthesiser:
         self.random = random.Random(seed)  # noqa: S311 - synthetic data, not security
         self.fake = Faker("en_GB")
         self.fake.seed_instance(seed)
+        if as_of is not None and until > as_of.astimezone(LONDON).date():
+            raise ValueError(
+                f"the end date {until} is after today; referrals cannot be received later"
+            )
         self.until = until
+        self.as_of = as_of
         self.forces = forces or DEMO_FORCES
         self.span_days = span_days
         self.repeat_rate = repeat_rate
@@ -113,7 +123,12 @@ class Synthesiser:
     def _received_at(self) -> datetime:
         day = self.until - timedelta(days=self.random.randrange(self.span_days))
         moment = time(self.random.randrange(7, 20), self.random.randrange(60))
-        return datetime.combine(day, moment, tzinfo=LONDON)
+        received = datetime.combine(day, moment, tzinfo=LONDON)
+        if self.as_of is not None and received > self.as_of:
+            # Today, at an hour still to come. The same hour the day before keeps every draw,
+            # and so every other referral, as it was; dates drawn from receipt follow it.
+            received -= timedelta(days=1)
+        return received
 
     def _hex(self, digits: int) -> str:
         return f"{self.random.getrandbits(digits * 4):0{digits}x}"
@@ -263,7 +278,9 @@ class Synthesiser:
             {
                 "type": "ip",
                 "value": self._ip(),
-                "seen_at": datetime.combine(received, time(21, 10), tzinfo=UTC)
+                # The evening before receipt: an address seen after the referral arrived could
+                # not be in it (and, received today, could be in the future).
+                "seen_at": datetime.combine(received - timedelta(days=1), time(21, 10), tzinfo=UTC)
                 .isoformat()
                 .replace("+00:00", "Z"),
             },

@@ -195,7 +195,8 @@ def assess(
     result = engine.grade(derive_facts(facts, policy, as_of), policy, as_of)
     answers = {code: fact.as_dict() for code, fact in result.answers.items()}
     previous = (
-        Assessment.objects.select_for_update().filter(referral=referral, is_current=True).first()
+        # Assessments are written only under the referral's lock (or in the import that made it).
+        Assessment.objects.filter(referral=referral, is_current=True).first()
     )
     changes = _changes(previous, answers, policy)
     if (

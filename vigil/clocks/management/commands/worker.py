@@ -68,7 +68,7 @@ class Command(BaseCommand):
             counts = services.run_job(
                 "escalation sweep", as_of=now, work=lambda: services.sweep(actor=actor, as_of=now)
             )
-            if counts["notifications"] or counts["emailed"]:
+            if any(counts.values()):
                 self.stdout.write(f"{now:%Y-%m-%d %H:%M} escalation: {dict(counts)}")
         except services.JobBusy:
             self.stdout.write("another worker is sweeping; skipping this minute")

@@ -26,19 +26,38 @@ class Command(BaseCommand):
         parser.add_argument(
             "--until",
             default=None,
-            help="Latest received date, YYYY-MM-DD (default: today); referrals span two years.",
+            help=(
+                "Latest received date, YYYY-MM-DD, London time (default: today, and then "
+                "nothing later than now)."
+            ),
+        )
+        parser.add_argument(
+            "--days",
+            type=int,
+            default=730,
+            help="How many days, ending with --until, the referrals span (default 730).",
         )
 
     def handle(self, *args, **options):
         if options["count"] < 0:
             raise CommandError("--count cannot be negative", returncode=2)
+        if options["days"] < 1:
+            raise CommandError("--days must be at least 1", returncode=2)
+        as_of = timezone.now()
+        today = timezone.localdate(as_of)
         try:
-            until = date.fromisoformat(options["until"]) if options["until"] else None
+            until = date.fromisoformat(options["until"]) if options["until"] else today
         except ValueError:
             raise CommandError("--until must be a date, YYYY-MM-DD", returncode=2) from None
+        if until > today:
+            raise CommandError(
+                f"--until cannot be in the future (today is {today}): the importer refuses "
+                "referrals received later than now",
+                returncode=2,
+            )
         forces = [code.strip().upper() for code in options["forces"].split(",") if code.strip()]
         synthesiser = Synthesiser(
-            options["seed"], until=until or timezone.localdate(), forces=forces
+            options["seed"], until=until, as_of=as_of, forces=forces, span_days=options["days"]
         )
         out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)

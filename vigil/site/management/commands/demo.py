@@ -94,7 +94,12 @@ class Command(BaseCommand):
         return users
 
     def _referrals(self, count: int, seed: int, now) -> None:
-        synthesiser = Synthesiser(seed, until=now.date(), forces=[code for code, *_ in FORCES])
+        synthesiser = Synthesiser(
+            seed,
+            until=timezone.localdate(now),
+            as_of=now,
+            forces=[code for code, *_ in FORCES],
+        )
         packages = count // 6
         stored = 0
         with tqdm(total=count, desc="Loading demo referrals", disable=not on_terminal()) as bar:
