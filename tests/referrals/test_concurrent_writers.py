@@ -76,7 +76,13 @@ def _writer(base: str, key: str, seed: int, referrals: list[int], results: list,
             flags = chooser.sample(["firearms", "self_harm_risk"], chooser.randint(0, 2))
             response = session.put(f"{url}/flags", json={"flags": flags})
         else:
-            current = session.get(url).json()
+            read = session.get(url)
+            if read.status_code != 200:
+                # A read that fails under the writers is as much a failure as a write.
+                with lock:
+                    results.append((referral, "read", None, read.status_code, read.text))
+                continue
+            current = read.json()
             seen = current["version"]
             response = session.post(
                 f"{url}/status",
@@ -103,6 +109,7 @@ def test_concurrent_writers_get_answers_and_every_change_counts(live_server, wor
     for thread in threads:
         thread.join(timeout=600)
     assert len(results) == CLIENTS * THREADS_PER_CLIENT * REQUESTS_PER_THREAD >= 300
+    assert not [r for r in results if r[1] == "read"], "a read failed under the writers"
     statuses = Counter(status for _, _, _, status, _ in results)
     failures = [r for r in results if r[3] >= 500 or r[3] not in {200, 201, 409, 422}]
     assert not failures, failures[:5]

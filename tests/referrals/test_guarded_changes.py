@@ -435,8 +435,9 @@ def test_the_referral_row_alone_is_locked_before_anything_is_written(row, world,
     if connection.vendor != "postgresql":
         pytest.skip("SQLite has no row locks; the lock is checked on PostgreSQL")
     referral = _ready(row, world, make_user)
+    actor = make_user(row.role, "XF")
     with CaptureQueriesContext(connection) as captured:
-        row.call(make_user(row.role, "XF"), referral, world)
+        row.call(actor, referral, world)
     statements = [query["sql"] for query in captured.captured_queries]
     locks = [i for i, sql in enumerate(statements) if "FOR UPDATE" in sql]
     assert len(locks) == 1, [statements[i] for i in locks]

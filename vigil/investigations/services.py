@@ -398,11 +398,12 @@ def record_standard(
     if not note.strip():
         raise RecordError("say what was done")
     when = change.happened_at(met_at)
-    check, _ = StandardCheck.objects.update_or_create(
-        referral=change.referral,
-        code=code,
-        defaults={"note": note.strip(), "met_at": when, **change.recorded()},
-    )
+    # Under the referral's lock already: no lock of its own (update_or_create would take one).
+    check = StandardCheck.objects.filter(referral=change.referral, code=code).first()
+    check = check or StandardCheck(referral=change.referral, code=code)
+    for name, value in {"note": note.strip(), "met_at": when, **change.recorded()}.items():
+        setattr(check, name, value)
+    check.save()
     change.describe(check, after={"referral": change.referral.pk, "code": code, "note": check.note})
     return check
 

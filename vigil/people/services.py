@@ -217,7 +217,9 @@ def people_detail(referral, *, as_of: datetime) -> list[dict]:
     )
     refs = {person.pk: person.ref for person in people}
     lives_with = defaultdict(list)
-    for a, b in LivesWith.objects.filter(person__referral=referral).values_list(
+    # Only ties between the people just read: a page read while someone adds a person sees a
+    # consistent household, not a tie to someone it has not read.
+    for a, b in LivesWith.objects.filter(person_id__in=refs, other_id__in=refs).values_list(
         "person_id", "other_id"
     ):
         lives_with[a].append(refs[b])
@@ -365,7 +367,8 @@ def records_of_many(referrals) -> dict[int, PeopleRecords]:
     for person in people:
         refs[person.pk] = (person.referral_id, person.ref)
         found[person.referral_id].people.append(_record(person, labels[person.referral_id]))
-    ties = LivesWith.objects.filter(person__referral_id__in=labels).values_list(
+    # Only ties between the people just read (see people_detail).
+    ties = LivesWith.objects.filter(person_id__in=refs, other_id__in=refs).values_list(
         "person_id", "other_id", "source", "learned_at"
     )
     for person_id, other_id, label, learned_at in ties:
@@ -373,7 +376,7 @@ def records_of_many(referrals) -> dict[int, PeopleRecords]:
         found[referral_id].lives_with.append(
             LivesWithRecord(ref, refs[other_id][1], _source(label, learned_at, labels[referral_id]))
         )
-    reached = Access.objects.filter(person__referral_id__in=labels).values_list(
+    reached = Access.objects.filter(person_id__in=refs, child_id__in=refs).values_list(
         "person_id", "child_id", "kind", "source", "learned_at"
     )
     for person_id, child_id, kind, label, learned_at in reached:

@@ -148,7 +148,7 @@ def referral_record(referral: Referral) -> ReferralRecord:
                 h.date,
                 _source(h.source, h.learned_at, received),
             )
-            for h in History.objects.filter(person__referral=referral)
+            for h in History.objects.filter(person_id__in=refs)
         ),
         lives_with=tuple(people.lives_with),
         access=tuple(people.access),
