@@ -12,8 +12,8 @@ from tests.conftest import SYSTEM, london, low_risk, store
 from vigil.audit.models import AuditEvent
 from vigil.clocks import services as clocks
 from vigil.clocks.models import Clock, Notification
-from vigil.intake.services import restrict
 from vigil.investigations import services as investigations
+from vigil.referrals.services import restrict_referral as restrict
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from vigil.audit.models import AuditEvent
 from vigil.clocks import rules
 from vigil.clocks import services as clocks
 from vigil.clocks.models import Clock, Notification
-from vigil.intake.services import restrict
+from vigil.referrals.services import restrict_referral as restrict
 
 pytestmark = pytest.mark.django_db
 

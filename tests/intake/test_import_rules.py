@@ -4,10 +4,12 @@ import json
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import PermissionDenied
 
 from tests.conftest import AS_OF, SYSTEM, as_bytes, referral_data, store
 from vigil.audit.models import AuditEvent
-from vigil.intake.services import ImportOptions, import_paths
+from vigil.intake import native_json
+from vigil.intake.services import ImportOptions, import_paths, store_referral
 from vigil.people import services as people_services
 from vigil.referrals.drafts import IntakeError
 from vigil.referrals.models import Referral
@@ -20,7 +22,7 @@ def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"intake", "people", "audit"}
+        if model._meta.app_label in {"referrals", "people", "risk", "clocks", "audit"}
     }
 
 
@@ -115,3 +117,11 @@ def test_source_reference_option_is_refused_for_json(tmp_path):
         [path], actor=SYSTEM, as_of=AS_OF, options=ImportOptions(source_reference="X")
     )
     assert "applies to CyberTipline packages" in report.rejected[0].error
+
+
+def test_storing_a_referral_needs_the_import_permission(make_user):
+    draft = native_json.read_referral("x.json", as_bytes(referral_data()), as_of=AS_OF)
+    before = row_counts()
+    with pytest.raises(PermissionDenied):
+        store_referral(draft, actor=make_user("assessor"), as_of=AS_OF)
+    assert row_counts() == before

@@ -18,6 +18,7 @@ PLACES = [
         {Action.INSIGHT_FORCE, Action.INSIGHT_REGION, Action.INSIGHT_ROWS},
     ),
     ("audit:search", "Audit trail", {Action.AUDIT_VIEW}),
+    ("clocks:mail-failures", "E-mails not sent", {Action.MAIL_VIEW}),
 ]
 
 
@@ -25,10 +26,17 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"navigation": []}
-    here = request.path
-    places = []
-    for name, label, actions in PLACES:
-        if any(has_permission(user, action) for action in actions):
-            url = reverse(name)
-            places.append({"url": url, "label": label, "current": here.startswith(url)})
+    places = [
+        {"url": reverse(name), "label": label}
+        for name, label, actions in PLACES
+        if any(has_permission(user, action) for action in actions)
+    ]
+    # The place this page belongs to is the one whose address is the longest start of it.
+    here = max(
+        (place for place in places if request.path.startswith(place["url"])),
+        key=lambda place: len(place["url"]),
+        default=None,
+    )
+    for place in places:
+        place["current"] = place is here
     return {"navigation": places}
