@@ -26,7 +26,7 @@ from vigil.investigations import services as investigations
 from vigil.people import services as people
 from vigil.referrals import services as referrals
 from vigil.referrals.changes import Conflict, RecordError
-from vigil.referrals.models import Referral
+from vigil.referrals.models import NamedAccess, Referral
 from vigil.risk import services as risk
 from vigil.risk.models import Override, QualityCheck
 from vigil.safeguarding import services as safeguarding
@@ -352,43 +352,52 @@ def _ready(row, world, make_user):
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
-def test_a_role_without_the_permission_is_refused_and_nothing_changes(row, world, make_user):
+def test_the_wrong_role_another_force_and_someone_not_named_are_refused(row, world, make_user):
     referral = _ready(row, world, make_user)
     version = referral.version
+    # A role without the permission: refused before any lookup.
     with pytest.raises(PermissionDenied):
         row.call(make_user(row.refused_role, "XF"), referral, world)
+    # Another force's user with the permission: not found, as if it did not exist.
+    with pytest.raises(Http404):
+        row.call(make_user(row.role, "YF"), referral, world)
+    # Restricted to others: not found for a user of the force who is not named.
+    named = make_user("unit_head", "XF")
+    Referral.objects.filter(pk=referral.pk).update(is_restricted=True)
+    NamedAccess.objects.create(
+        referral=referral, user=named, granted_by_name="test", granted_at=world["now"]
+    )
+    with pytest.raises(Http404):
+        row.call(make_user(row.role, "XF", username=f"unnamed-{row.role}"), referral, world)
     assert Referral.objects.get(pk=referral.pk).version == version
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
-def test_another_forces_referral_is_not_found(row, world, make_user):
-    referral = _ready(row, world, make_user)
-    with pytest.raises(Http404):
-        row.call(make_user(row.role, "YF"), referral, world)
-
-
-@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
-def test_a_restricted_referral_is_not_found_for_someone_not_named(row, world, make_user):
-    referral = world["referral"]
-    referrals.restrict_referral(
-        make_user("unit_head", "XF"), referral, usernames=[], as_of=world["now"]
-    )
-    referral = _ready(row, world, make_user) if not row.on_closed else referral
-    if row.on_closed:
-        Referral.objects.filter(pk=referral.pk).update(status="closed")
-    with pytest.raises(Http404):
-        row.call(make_user(row.role, "XF", username=f"unnamed-{row.role}"), referral, world)
-
-
-@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
-def test_a_change_raises_the_version_by_one_and_is_audited_with_it(row, world, make_user):
+def test_a_change_locks_the_referral_raises_its_version_by_one_and_is_audited(
+    row, world, make_user
+):
     referral = _ready(row, world, make_user)
     version = Referral.objects.get(pk=referral.pk).version
-    row.call(make_user(row.role, "XF"), referral, world)
+    actor = make_user(row.role, "XF")
+    with CaptureQueriesContext(connection) as captured:
+        row.call(actor, referral, world)
     after = Referral.objects.get(pk=referral.pk).version
     assert after == version + 1
     event = AuditEvent.objects.get(referral_id=referral.pk, referral_version=after)
-    assert event.actor_name == make_user(row.role, "XF").username
+    assert event.actor_name == actor.username
+    if connection.vendor == "postgresql":
+        # The referral's row alone is locked, and before anything is written. (SQLite has no
+        # row locks: its one writer at a time is the lock there.)
+        statements = [query["sql"] for query in captured.captured_queries]
+        locks = [i for i, sql in enumerate(statements) if "FOR UPDATE" in sql]
+        assert len(locks) == 1, [statements[i] for i in locks]
+        assert 'FOR UPDATE OF "intake_referral"' in statements[locks[0]]
+        written_before = [
+            sql
+            for sql in statements[: locks[0]]
+            if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        ]
+        assert not written_before
 
 
 OPEN_ROWS = [row for row in ROWS if not row.on_closed]
@@ -428,23 +437,3 @@ def test_the_audit_event_is_in_the_same_transaction(row, world, make_user, monke
         row.call(make_user(row.role, "XF"), referral, world)
     assert Referral.objects.get(pk=referral.pk).version == version
     assert AuditEvent.objects.count() == events
-
-
-@pytest.mark.parametrize("row", ROWS, ids=[row.name for row in ROWS])
-def test_the_referral_row_alone_is_locked_before_anything_is_written(row, world, make_user):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has no row locks; the lock is checked on PostgreSQL")
-    referral = _ready(row, world, make_user)
-    actor = make_user(row.role, "XF")
-    with CaptureQueriesContext(connection) as captured:
-        row.call(actor, referral, world)
-    statements = [query["sql"] for query in captured.captured_queries]
-    locks = [i for i, sql in enumerate(statements) if "FOR UPDATE" in sql]
-    assert len(locks) == 1, [statements[i] for i in locks]
-    assert 'FOR UPDATE OF "intake_referral"' in statements[locks[0]]
-    written_before = [
-        sql
-        for sql in statements[: locks[0]]
-        if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
-    ]
-    assert not written_before

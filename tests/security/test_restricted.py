@@ -1,10 +1,13 @@
 """A restricted referral is seen only by the people named on it."""
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from tests.conftest import AS_OF, referral_data, store
+from vigil.audit.models import AuditEvent
 from vigil.clocks import services as clocks
+from vigil.referrals.models import Referral
 from vigil.referrals.services import restrict_referral as restrict
 
 pytestmark = pytest.mark.django_db
@@ -54,3 +57,44 @@ def test_only_roles_allowed_to_restrict_can(make_user, forces):
         restrict(
             make_user("investigator", "XF"), referral, restricted=True, usernames=[], as_of=AS_OF
         )
+
+
+def test_the_command_restricts_to_the_people_named_and_lifts_it(make_user, forces, capsys):
+    referral, _ = store(referral_data(source_reference="NCA-OFFICER-2"))
+    named = make_user("investigator", "XF", username="named-by-command")
+    other = make_user("investigator", "XF", username="not-named-by-command")
+    call_command("referral", "restrict", "NCA-OFFICER-2", "--to", named.username)
+    assert "restricted to named-by-command" in capsys.readouterr().out
+    assert Referral.objects.restrict(other).filter(pk=referral.pk).count() == 0
+    assert Referral.objects.restrict(named).filter(pk=referral.pk).count() == 1
+    event = AuditEvent.objects.filter(action="referral.restricted").latest("id")
+    assert event.after == {"restricted": True, "named": ["named-by-command"]}
+    call_command("referral", "restrict", "NCA-OFFICER-2", "--lift")
+    assert "no longer restricted" in capsys.readouterr().out
+    assert Referral.objects.restrict(other).filter(pk=referral.pk).count() == 1
+    assert AuditEvent.objects.filter(action="referral.restricted").count() == 2
+
+
+def test_the_command_refuses_someone_of_another_force_and_says_why(make_user, forces):
+    store(referral_data(source_reference="NCA-OFFICER-3"))
+    make_user("investigator", "YF", username="elsewhere")
+    with pytest.raises(CommandError, match="no active user of XF called elsewhere"):
+        call_command("referral", "restrict", "NCA-OFFICER-3", "--to", "elsewhere")
+    with pytest.raises(CommandError):
+        call_command("referral", "restrict", "NCA-OFFICER-3")  # neither --to nor --lift
+
+
+def test_the_page_restricts_and_lifts(client, make_user, forces):
+    referral, _ = store(referral_data(source_reference="NCA-OFFICER-4"))
+    head = make_user("unit_head", "XF")
+    client.force_login(head)
+    client.post(
+        reverse("referrals:restriction", args=[referral.pk]),
+        {"restricted": "true", "usernames": []},
+    )
+    referral.refresh_from_db()
+    assert referral.is_restricted and "restricted" in referral.flags
+    assert list(referral.named_people.values_list("user__username", flat=True)) == [head.username]
+    client.post(reverse("referrals:restriction", args=[referral.pk]), {"restricted": "false"})
+    referral.refresh_from_db()
+    assert not referral.is_restricted and not referral.named_people.exists()
