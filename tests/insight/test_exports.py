@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from tests.conftest import REPO, low_risk, store
 from vigil.audit.models import AuditEvent
+from vigil.referrals.services import restrict_referral
 from vigil.risk.services import propose_override
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,16 @@ def test_analysts_get_pseudonymised_rows_with_no_reference(client, make_user, da
     assert header[0] == "Referral (pseudonym)" and len(row[0]) == 16
     client.force_login(make_user("supervisor", "XF"))
     assert client.get("/insight/export/rows.csv", QUERY).status_code == 403
+
+
+def test_a_restricted_referral_is_counted_but_given_no_row(client, make_user, data):
+    restrict_referral(make_user("unit_head", "XF"), data, usernames=[], as_of=timezone.now())
+    client.force_login(make_user("analyst", "XF"))
+    text = client.get("/insight/export/rows.csv", QUERY).content.decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text)))[1:] == []
+    tables = client.get("/api/v1/insight", {"period_from": QUERY["from"]}).json()["tables"]
+    monthly = next(table for table in tables if table["key"] == "demand_monthly")
+    assert sum(row[1] for row in monthly["rows"]) == 1
 
 
 def test_the_inspection_pack_is_one_pdf_whose_pages_render(tmp_path, data):

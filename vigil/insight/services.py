@@ -10,11 +10,14 @@ Counts are ``Count("*")``, or of a column the covering indexes carry when filter
 ``outcome_force_closed``) do not hold the id, and naming it sends PostgreSQL to the table.
 """
 
+import hashlib
+import hmac
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -727,12 +730,10 @@ def audit_export(actor: Actor, what: str, scope: Scope, period: Period, as_of: d
 
 def pseudonymised_rows(actor: Actor, scope: Scope, period: Period) -> Table:
     """One row per referral received in the period, for analysis: no name, no reference; the
-    referral is a pseudonym that stays the same between exports but cannot be reversed."""
-    import hashlib
-    import hmac
+    referral is a pseudonym that stays the same between exports but cannot be reversed.
 
-    from django.conf import settings
-
+    A restricted referral is counted in every figure but never given a row: a row of one
+    referral is a thing about it, and only the people named on it may have one."""
     require(actor, Action.INSIGHT_ROWS)
     key = settings.SECRET_KEY.encode("utf-8")
     rows = []
@@ -741,16 +742,18 @@ def pseudonymised_rows(actor: Actor, scope: Scope, period: Period) -> Table:
             "referral_id", "code"
         )
     )
-    for pk, force, source, received, grade, provisional, status in _received(
-        scope, period
-    ).values_list(
-        "pk",
-        "received_by_force__code",
-        "source",
-        "received_at",
-        "grade",
-        "grade_provisional",
-        "status",
+    for pk, force, source, received, grade, provisional, status in (
+        _received(scope, period)
+        .filter(is_restricted=False)
+        .values_list(
+            "pk",
+            "received_by_force__code",
+            "source",
+            "received_at",
+            "grade",
+            "grade_provisional",
+            "status",
+        )
     ):
         pseudonym = hmac.new(key, f"referral:{pk}".encode(), hashlib.sha256).hexdigest()[:16]
         rows.append(
@@ -779,5 +782,6 @@ def pseudonymised_rows(actor: Actor, scope: Scope, period: Period) -> Table:
             "Outcome",
         ],
         rows=rows,
-        note="No names, references or addresses. The pseudonym is a keyed hash of the referral.",
+        note="No names, references or addresses. The pseudonym is a keyed hash of the referral. "
+        "Restricted referrals are counted in the figures but have no row here.",
     )
