@@ -437,8 +437,7 @@ def _children_in_view(referrals, as_of: datetime) -> int:
     (``people.children``), each counted in the referral that records them."""
     on = as_of.astimezone(LONDON).date()
     total = 0
-    chosen = referrals.only("pk", "source", "source_reference", "received_at")
-    for records in records_of_many(chosen.iterator(chunk_size=2000)).values():
+    for records in records_of_many(referrals, addresses=False).values():
         total += len(
             children_in_view(
                 records.people, records.lives_with, records.access, on=on, known_by=as_of

@@ -80,18 +80,40 @@ class AccessRecord:
 
 
 @dataclass(frozen=True)
+class Route:
+    """One way the referral's suspect reaches someone: who, how, and the facts that say so.
+
+    The routes are the structure alone (who lives with whom, who has access to whom); whether
+    the person is a child is asked of a day, from their age then.
+    """
+
+    person: PersonRecord
+    # household | access | victim | suspect (the suspect, when a child themselves)
+    relation: str
+    # The fact that makes the route: the tie, or the person (a victim, an untied household
+    # member, the suspect).
+    source: Source
+    # Every fact the route stands on was known by then (None: known from the start).
+    known_since: datetime | None = None
+    access_kind: str = ""
+
+
+@dataclass(frozen=True)
 class ChildInView:
     ref: str
     name: str
     age: int | None
     age_is_estimated: bool
-    # household | access | victim | suspect (the suspect is a child themselves)
+    # household | access | victim | suspect: the first way they are reached, in that order
     relation: str
     source: Source
     role: str = ""
     known_from: str = ""
     access_kind: str = ""
     postcodes: tuple[str, ...] = ()
+    # Every way they are reached (a child may live with the suspect and be a victim too).
+    relations: tuple[str, ...] = ()
+    access_kinds: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
         return {
@@ -100,6 +122,7 @@ class ChildInView:
             "age": self.age,
             "age_is_estimated": self.age_is_estimated,
             "relation": self.relation,
+            "relations": list(self.relations),
             "access_kind": self.access_kind,
             "known_from": self.known_from,
             "source": self.source.label,
@@ -135,6 +158,56 @@ def household_of(
     return members
 
 
+def _latest(*moments: datetime | None) -> datetime | None:
+    known = [moment for moment in moments if moment is not None]
+    return max(known) if known else None
+
+
+RELATIONS = ("household", "access", "victim", "suspect")
+
+
+def routes(
+    people: Sequence[PersonRecord],
+    lives_with: Iterable[LivesWithRecord] = (),
+    access: Iterable[AccessRecord] = (),
+) -> list[Route]:
+    """Every way the referral's suspects reach someone who is, or may yet be found to be, a
+    child: the people they live with, the children they have access to, the victims, and the
+    suspects themselves."""
+    lives_with, access = list(lives_with), list(access)
+    by_ref = {person.ref: person for person in people}
+    suspects = [person for person in people if person.role == "suspect" and not person.known_from]
+    suspect_refs = {suspect.ref for suspect in suspects}
+    found: list[Route] = []
+    for suspect in suspects:
+        for member, source in household_of(suspect, people, lives_with):
+            if member.ref not in suspect_refs:
+                known = _latest(suspect.source.at, member.source.at, source.at)
+                found.append(Route(member, "household", source, known))
+    for tie in access:
+        child = by_ref.get(tie.child_ref)
+        suspect = by_ref.get(tie.person_ref)
+        if tie.person_ref in suspect_refs and child is not None and child.ref not in suspect_refs:
+            known = _latest(suspect.source.at, child.source.at, tie.source.at)
+            found.append(Route(child, "access", tie.source, known, tie.kind))
+    for person in people:
+        if person.role == "victim" and not person.known_from:
+            found.append(Route(person, "victim", person.source, person.source.at))
+    found.extend(
+        Route(suspect, "suspect", suspect.source, suspect.source.at) for suspect in suspects
+    )
+    return found
+
+
+def is_child(route: Route, on: date, adult_at: int = ADULT) -> bool:
+    """Whether the person a route reaches is a child on that day: under ``adult_at``, or of
+    unknown age (never assumed an adult) — but a suspect only on a known age."""
+    age = route.person.age_on(on)
+    if route.relation == "suspect":
+        return age is not None and age < adult_at
+    return age is None or age < adult_at
+
+
 def children_in_view(
     people: Sequence[PersonRecord],
     lives_with: Iterable[LivesWithRecord] = (),
@@ -146,68 +219,40 @@ def children_in_view(
 ) -> list[ChildInView]:
     """Every child the referral's suspects can reach, with their age on ``on``.
 
-    A child is someone under ``adult_at`` (18) on that day, or of unknown age (never assumed an
-    adult).
     ``known_by`` leaves out what was learned after that moment (an "as of" view).
     """
-
-    def known(source: Source) -> bool:
-        return known_by is None or source.at is None or source.at <= known_by
-
-    people = [person for person in people if known(person.source)]
-    lives_with = [tie for tie in lives_with if known(tie.source)]
-    access = [tie for tie in access if known(tie.source)]
-    by_ref = {person.ref: person for person in people}
-    suspects = [person for person in people if person.role == "suspect" and not person.known_from]
-    suspect_refs = {suspect.ref for suspect in suspects}
-    found: dict[str, ChildInView] = {}
-
-    def add(person: PersonRecord, relation: str, source: Source, access_kind: str = "") -> None:
-        if person.ref in found or person.ref in suspect_refs:
-            return
-        age = person.age_on(on)
-        if age is not None and age >= adult_at:
-            return
-        found[person.ref] = ChildInView(
-            ref=person.ref,
-            name=person.name,
-            age=age,
-            age_is_estimated=person.date_of_birth is None and person.stated_age is not None,
-            relation=relation,
-            source=source,
-            role=person.role,
-            known_from=person.known_from,
-            access_kind=access_kind,
-            postcodes=person.postcodes,
-        )
-
-    for suspect in suspects:
-        for member, source in household_of(suspect, people, lives_with):
-            add(member, "household", source)
-    for tie in access:
-        child = by_ref.get(tie.child_ref)
-        if tie.person_ref in suspect_refs and child is not None:
-            add(child, "access", tie.source, tie.kind)
-    for person in people:
-        if person.role == "victim" and not person.known_from:
-            add(person, "victim", person.source)
-    children = sorted(
-        found.values(),
-        key=lambda child: (child.known_from, child.age if child.age is not None else 99, child.ref),
-    )
-    for suspect in suspects:
-        age = suspect.age_on(on)
-        if age is not None and age < adult_at:
-            children.append(
-                ChildInView(
-                    ref=suspect.ref,
-                    name=suspect.name,
-                    age=age,
-                    age_is_estimated=suspect.date_of_birth is None
-                    and suspect.stated_age is not None,
-                    relation="suspect",
-                    source=suspect.source,
-                    role=suspect.role,
-                )
+    reached: dict[str, list[Route]] = {}
+    for route in routes(people, lives_with, access):
+        if known_by is not None and route.known_since is not None and route.known_since > known_by:
+            continue
+        if is_child(route, on, adult_at):
+            reached.setdefault(route.person.ref, []).append(route)
+    children = []
+    for ways in reached.values():
+        ways.sort(key=lambda way: RELATIONS.index(way.relation))
+        first, person = ways[0], ways[0].person
+        children.append(
+            ChildInView(
+                ref=person.ref,
+                name=f"{person.name} (the suspect)" if first.relation == "suspect" else person.name,
+                age=person.age_on(on),
+                age_is_estimated=person.date_of_birth is None and person.stated_age is not None,
+                relation=first.relation,
+                source=first.source,
+                role=person.role,
+                known_from=person.known_from,
+                access_kind=first.access_kind,
+                postcodes=person.postcodes,
+                relations=tuple(way.relation for way in ways),
+                access_kinds=tuple(way.access_kind for way in ways if way.access_kind),
             )
+        )
+    children.sort(
+        key=lambda child: (
+            child.relation == "suspect",
+            child.known_from,
+            child.age if child.age is not None else 99,
+            child.ref,
+        )
+    )
     return children

@@ -309,8 +309,9 @@ def _referral_label(referral) -> str:
 
 
 def _record(
-    person: Person, fallback: Source, *, ref: str = "", known_from: str = ""
+    person: Person, fallback: Source, *, ref: str = "", known_from: str = "", addresses=None
 ) -> PersonRecord:
+    addresses = list(person.addresses.all()) if addresses is None else addresses
     return PersonRecord(
         ref=ref or person.ref,
         role=person.role,
@@ -324,14 +325,10 @@ def _record(
         household_established=person.household_established,
         access_established=person.access_established,
         history_established=person.history_established,
-        has_home_address=any(
-            a.kind == "home" and (a.line1 or a.postcode) for a in person.addresses.all()
-        ),
+        has_home_address=any(a.kind == "home" and (a.line1 or a.postcode) for a in addresses),
         source=Source(person.source, person.learned_at) if person.source else fallback,
         postcodes=tuple(
-            sorted(
-                {"".join(a.postcode.split()).upper() for a in person.addresses.all() if a.postcode}
-            )
+            sorted({"".join(a.postcode.split()).upper() for a in addresses if a.postcode})
         ),
         known_from=known_from,
     )
@@ -344,7 +341,9 @@ def _source(label: str, at, fallback: Source) -> Source:
 def people_records(referral, *, linked: bool = True) -> PeopleRecords:
     """The referral's people and ties, and, through deconfliction's links, the children other
     referrals about the same suspect place in that suspect's home or reach."""
-    records = records_of_many([referral])[referral.pk]
+    records = records_of_many(Referral.objects.filter(pk=referral.pk)).get(
+        referral.pk, PeopleRecords([], [], [], {})
+    )
     if linked:
         suspects = {
             person.pk: person
@@ -354,38 +353,54 @@ def people_records(referral, *, linked: bool = True) -> PeopleRecords:
     return records
 
 
-def records_of_many(referrals) -> dict[int, PeopleRecords]:
-    """The people and ties of many referrals at once, in four queries (for counting)."""
-    referrals = list(referrals)
-    labels = {
-        referral.pk: Source(_referral_label(referral), referral.received_at)
-        for referral in referrals
-    }
-    found = {pk: PeopleRecords([], [], [], {}) for pk in labels}
-    people = Person.objects.filter(referral_id__in=labels).prefetch_related("addresses")
+def records_of_many(referrals, *, addresses: bool = True) -> dict[int, PeopleRecords]:
+    """The people and ties of the referrals in a queryset, in a handful of queries however many
+    there are (for counting across a force's year: only referrals with people come back).
+    Without ``addresses``, people carry no postcodes (counting children does not need them)."""
+    chosen = referrals.values("pk")
+    people = (
+        Person.objects.filter(referral__in=chosen)
+        .select_related("referral")
+        .order_by("referral_id", "id")
+    )
+    if addresses:
+        people = people.prefetch_related("addresses")
+    found: dict[int, PeopleRecords] = {}
+    labels: dict[int, Source] = {}
     refs = {}
-    for person in people:
-        refs[person.pk] = (person.referral_id, person.ref)
-        found[person.referral_id].people.append(_record(person, labels[person.referral_id]))
-    # Only ties between the people just read (see people_detail).
-    ties = LivesWith.objects.filter(person_id__in=refs, other_id__in=refs).values_list(
+    for person in people.iterator(chunk_size=2000) if not addresses else people:
+        referral = person.referral
+        if referral.pk not in labels:
+            labels[referral.pk] = Source(_referral_label(referral), referral.received_at)
+            found[referral.pk] = PeopleRecords([], [], [], {})
+        refs[person.pk] = (referral.pk, person.ref)
+        found[referral.pk].people.append(
+            _record(person, labels[referral.pk], addresses=None if addresses else [])
+        )
+    # Only ties between the people just read: a page read while someone adds a person sees a
+    # consistent household, not a tie to someone it has not read.
+    ties = LivesWith.objects.filter(person__referral__in=chosen).values_list(
         "person_id", "other_id", "source", "learned_at"
     )
-    for person_id, other_id, label, learned_at in ties:
-        referral_id, ref = refs[person_id]
-        found[referral_id].lives_with.append(
-            LivesWithRecord(ref, refs[other_id][1], _source(label, learned_at, labels[referral_id]))
-        )
-    reached = Access.objects.filter(person_id__in=refs, child_id__in=refs).values_list(
+    for person_id, other_id, label, learned_at in ties.iterator(chunk_size=2000):
+        if person_id in refs and other_id in refs:
+            referral_id, ref = refs[person_id]
+            found[referral_id].lives_with.append(
+                LivesWithRecord(
+                    ref, refs[other_id][1], _source(label, learned_at, labels[referral_id])
+                )
+            )
+    reached = Access.objects.filter(person__referral__in=chosen).values_list(
         "person_id", "child_id", "kind", "source", "learned_at"
     )
-    for person_id, child_id, kind, label, learned_at in reached:
-        referral_id, ref = refs[person_id]
-        found[referral_id].access.append(
-            AccessRecord(
-                ref, refs[child_id][1], kind, _source(label, learned_at, labels[referral_id])
+    for person_id, child_id, kind, label, learned_at in reached.iterator(chunk_size=2000):
+        if person_id in refs and child_id in refs:
+            referral_id, ref = refs[person_id]
+            found[referral_id].access.append(
+                AccessRecord(
+                    ref, refs[child_id][1], kind, _source(label, learned_at, labels[referral_id])
+                )
             )
-        )
     return found
 
 

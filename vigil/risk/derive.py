@@ -155,7 +155,7 @@ def lives_with_child(record: ReferralRecord, today: date, under_age: int = 18) -
     suspects = record.suspects
     if not suspects:
         return UNKNOWN
-    household = [c for c in _children(record, today, under_age) if c.relation == "household"]
+    household = [c for c in _children(record, today, under_age) if "household" in c.relations]
     aged = [child for child in household if child.age is not None]
     if aged:
         child = min(aged, key=lambda found: found.age)
@@ -173,8 +173,9 @@ def access(record: ReferralRecord, today: date, kinds=()) -> Fact:
     if not suspects:
         return UNKNOWN
     for child in _children(record, today, 18):
-        if child.relation == "access" and child.access_kind in kinds:
-            words = child.access_kind.replace("_", " ")
+        kind = next((kind for kind in child.access_kinds if kind in kinds), None)
+        if kind is not None:
+            words = kind.replace("_", " ")
             aged = f" aged {child.age}" if child.age is not None else ""
             elsewhere = f" (known from {child.known_from})" if child.known_from else ""
             return _yes(f"has {words} access to a child{aged}{elsewhere}", child.source)
