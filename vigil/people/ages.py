@@ -23,3 +23,22 @@ def age_on(
     if stated_age is not None and stated_age_on:
         return stated_age + max(0, whole_years(stated_age_on, day))
     return None
+
+
+class Aged:
+    """Someone whose age follows from a date of birth, or from an age the source stated and the
+    day it was true on (``date_of_birth``, ``stated_age``, ``stated_age_on``): a person as
+    recorded, and the plain record of them the rules read."""
+
+    def age_on(self, day: date) -> int | None:
+        """Age in whole years on ``day``; from a stated age, the youngest they can be."""
+        return age_on(
+            day,
+            date_of_birth=self.date_of_birth,
+            stated_age=self.stated_age,
+            stated_age_on=self.stated_age_on,
+        )
+
+    @property
+    def age_is_estimated(self) -> bool:
+        return self.date_of_birth is None and self.stated_age is not None
