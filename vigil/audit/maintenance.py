@@ -8,21 +8,32 @@ never breaks the hash chain's evidence: `vigil audit verify` still finds any alt
 from contextlib import contextmanager
 
 
+# PostgreSQL's triggers let a change through when the session's setting says so; SQLite's,
+# while a row stands in a table of its own.
 def unlock(connection) -> None:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET vigil.audit_unlock = 'on'")
-        elif connection.vendor == "sqlite":
-            cursor.execute("DELETE FROM vigil_audit_unlock")
-            cursor.execute("INSERT INTO vigil_audit_unlock (unlocked) VALUES (1)")
+    _execute(
+        connection,
+        postgresql=["SET vigil.audit_unlock = 'on'"],
+        sqlite=[
+            "DELETE FROM vigil_audit_unlock",
+            "INSERT INTO vigil_audit_unlock (unlocked) VALUES (1)",
+        ],
+    )
 
 
 def lock(connection) -> None:
+    _execute(
+        connection,
+        postgresql=["RESET vigil.audit_unlock"],
+        sqlite=["DELETE FROM vigil_audit_unlock"],
+    )
+
+
+def _execute(connection, **statements: list[str]) -> None:
+    """Runs the statements written for the connection's database."""
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("RESET vigil.audit_unlock")
-        elif connection.vendor == "sqlite":
-            cursor.execute("DELETE FROM vigil_audit_unlock")
+        for statement in statements.get(connection.vendor, []):
+            cursor.execute(statement)
 
 
 @contextmanager

@@ -7,7 +7,7 @@ from django.db.models import Q
 from vigil.core.actors import is_system
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
-from vigil.referrals.models import NamedAccess, RestrictedManager, RestrictedQuerySet, Transfer
+from vigil.referrals.models import NamedAccess, ReferralOwned, RestrictedQuerySet, Transfer
 
 
 class ClockQuerySet(RestrictedQuerySet):
@@ -47,7 +47,7 @@ class EscalationReach(models.TextChoices):
     NOBODY = "nobody", "Reached nobody at all"
 
 
-class Clock(models.Model):
+class Clock(ReferralOwned):
     """A duty on a referral with its due time: from when, by when, and when it was met.
 
     Recomputed whenever the referral's grade, facts or actions change. The force, owner, team
@@ -90,7 +90,6 @@ class Clock(models.Model):
     grade_rank = models.PositiveSmallIntegerField(default=0)
     is_restricted = models.BooleanField(default=False)
 
-    referral_path = "referral"
     objects = models.Manager.from_queryset(ClockQuerySet)()
 
     class Meta:
@@ -127,7 +126,7 @@ class EmailState(models.TextChoices):
 EMAIL_NOT_SENT = (EmailState.RETRYING, EmailState.FAILED, EmailState.NO_ADDRESS)
 
 
-class Notification(models.Model):
+class Notification(ReferralOwned):
     """One escalation sent to one person: in the app, and by e-mail.
 
     The in-app notification stands whatever becomes of the e-mail. An e-mail that fails is
@@ -156,7 +155,6 @@ class Notification(models.Model):
     email_next_try_at = models.DateTimeField(null=True, blank=True)
 
     referral_path = "clock__referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -13,6 +13,14 @@ def system_actor() -> SystemActor:
     return SystemActor(f"cli:{getpass.getuser()}")
 
 
+def add_actions(parser, **actions: str) -> list:
+    """One sub-command for each of a command's actions (``vigil forces add``, ``vigil forces
+    list``), each with its help; ``options["action"]`` names the one asked for. Returns their
+    parsers in the order given, for the arguments of each."""
+    commands = parser.add_subparsers(dest="action", required=True)
+    return [commands.add_parser(name, help=text) for name, text in actions.items()]
+
+
 def add_as_of(parser) -> None:
     parser.add_argument(
         "--as-of",

@@ -103,6 +103,21 @@ def _forecast(table: Table) -> bytes:
     return _png(figure)
 
 
+def _series(axes, index: int, values: list, width: float, label: str) -> None:
+    """The ``index``-th series of grouped bars, one bar in each group: its own pattern, and each
+    bar's number on it."""
+    bars = axes.bar(
+        [group + index * width for group in range(len(values))],
+        values,
+        width,
+        color="white",
+        edgecolor="#0b0c0c",
+        hatch=HATCHES[index % len(HATCHES)],
+        label=label,
+    )
+    axes.bar_label(bars, fmt="%.0f", fontsize=7)
+
+
 def _timeliness(table: Table) -> bytes:
     """Share met in time for each duty, one bar per grade with its own pattern."""
     figure, axes = _figure(9, 4)
@@ -114,17 +129,7 @@ def _timeliness(table: Table) -> bytes:
         for duty in duties:
             row = next((r for r in table.rows if r[0] == duty and r[1] == grade), None)
             values.append(row[4] if row and row[4] is not None else 0)
-        positions = [d + index * width for d in range(len(duties))]
-        bars = axes.bar(
-            positions,
-            values,
-            width,
-            color="white",
-            edgecolor="#0b0c0c",
-            hatch=HATCHES[index % len(HATCHES)],
-            label=grade,
-        )
-        axes.bar_label(bars, fmt="%.0f", fontsize=7)
+        _series(axes, index, values, width, grade)
     axes.set_xticks(
         [d + 0.4 - width / 2 for d in range(len(duties))],
         duties,
@@ -151,17 +156,7 @@ def _regional(table: Table) -> bytes:
     width = 0.8 / max(len(rows), 1)
     for index, row in enumerate(rows):
         values = [value or 0 for value in row[1:]]
-        positions = [f + index * width for f in range(len(forces))]
-        bars = axes.bar(
-            positions,
-            values,
-            width,
-            color="white",
-            edgecolor="#0b0c0c",
-            hatch=HATCHES[index % len(HATCHES)],
-            label=row[0],
-        )
-        axes.bar_label(bars, fmt="%.0f", fontsize=7)
+        _series(axes, index, values, width, row[0])
     axes.set_xticks([f + 0.4 - width / 2 for f in range(len(forces))], forces)
     axes.set_ylim(0, 110)
     axes.set_ylabel("%")

@@ -77,6 +77,11 @@ class Table:
     chart: dict = field(default_factory=dict)
 
 
+def _measures(key: str, title: str, rows: list[list], **more) -> Table:
+    """A table of single figures, each beside what it measures."""
+    return Table(key=key, title=title, columns=["Measure", "Value"], rows=rows, **more)
+
+
 @dataclass
 class Scope:
     """Whose figures: one force, or the forces of a region side by side."""
@@ -162,15 +167,22 @@ def _months(period: Period) -> list[date]:
     return months
 
 
+def _counted_by(rows, truncate, moment: str, *fields: str):
+    """Counts of ``rows`` by the London month or week (``TruncMonth``, ``TruncWeek``) of their
+    ``moment`` and by ``fields``: (the first day of the month or week, {**fields, "n"})."""
+    for row in (
+        rows.annotate(start=truncate(moment, tzinfo=LONDON))
+        .values("start", *fields)
+        .annotate(n=Count("*"))
+    ):
+        start = row.pop("start")
+        yield (start.date() if isinstance(start, datetime) else start), row
+
+
 def demand(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
     received = _received(scope, period).filter(received_at__lte=as_of)
     by_month = defaultdict(Counter)
-    for row in (
-        received.annotate(month=TruncMonth("received_at", tzinfo=LONDON))
-        .values("month", "source", "grade")
-        .annotate(n=Count("*"))
-    ):
-        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+    for month, row in _counted_by(received, TruncMonth, "received_at", "source", "grade"):
         by_month[month]["total"] += row["n"]
         by_month[month][f"source:{row['source']}"] += row["n"]
         by_month[month][f"grade:{row['grade'] or 'ungraded'}"] += row["n"]
@@ -206,12 +218,7 @@ def demand(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
         note="Weeks begin on Monday.",
     )
     weeks = defaultdict(Counter)
-    for row in (
-        received.annotate(week=TruncWeek("received_at", tzinfo=LONDON))
-        .values("week", "grade")
-        .annotate(n=Count("*"))
-    ):
-        week = row["week"].date() if isinstance(row["week"], datetime) else row["week"]
+    for week, row in _counted_by(received, TruncWeek, "received_at", "grade"):
         weeks[week]["total"] += row["n"]
         weeks[week][row["grade"]] += row["n"]
     weekly.rows = [
@@ -483,11 +490,10 @@ def safeguarding(scope: Scope, period: Period, *, as_of: datetime) -> Table:
         referred_at__lt=period.until,
         referred_at__lte=as_of,
     ).count()
-    return Table(
-        key="safeguarding",
-        title="Safeguarding",
-        columns=["Measure", "Value"],
-        rows=[
+    return _measures(
+        "safeguarding",
+        "Safeguarding",
+        [
             ["Children in view (referrals received in the period)", children],
             ["Social care referrals due in the period", social_due],
             ["Social care told within timescale", social_on_time],
@@ -543,11 +549,10 @@ def grading(scope: Scope, period: Period) -> list[Table]:
     ):
         by_person[(team or "(no team)", username)]["proposed"] += 1
         by_person[(team or "(no team)", username)][status] += 1
-    summary = Table(
-        key="grading",
-        title="Grading quality",
-        columns=["Measure", "Value"],
-        rows=[
+    summary = _measures(
+        "grading",
+        "Grading quality",
+        [
             ["Referrals received", total],
             ["Provisional now", provisional],
             ["Provisional now (%)", share(provisional, total)],
@@ -590,12 +595,7 @@ def outcomes(scope: Scope, period: Period) -> list[Table]:
         force_id__in=scope.ids, closed_at__gte=period.since, closed_at__lt=period.until
     )
     by_month = defaultdict(Counter)
-    for row in (
-        closed.annotate(month=TruncMonth("closed_at", tzinfo=LONDON))
-        .values("month", "code")
-        .annotate(n=Count("*"))
-    ):
-        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+    for month, row in _counted_by(closed, TruncMonth, "closed_at", "code"):
         by_month[month][row["code"]] += row["n"]
     codes = sorted(
         {code for counts in by_month.values() for code in counts},
@@ -615,11 +615,10 @@ def outcomes(scope: Scope, period: Period) -> list[Table]:
             ],
             note="Home Office outcome types, by the month the referral was closed.",
         ),
-        Table(
-            key="outcomes_summary",
-            title="Outcomes in the period",
-            columns=["Measure", "Value"],
-            rows=[
+        _measures(
+            "outcomes_summary",
+            "Outcomes in the period",
+            [
                 ["Referrals closed", total],
                 ['Closed as "not in the public interest"', npi],
                 ['Closed as "not in the public interest" (%)', share(npi, total)],

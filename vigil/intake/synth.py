@@ -62,6 +62,21 @@ _CYBERTIP_TYPES = [
     ("Child Sex Trafficking", 2),
     ("Misleading Domain Name", 2),
 ]
+# How often a referral carries each annotation and each indicator.
+_ANNOTATIONS = [
+    ("sextortion", 0.05),
+    ("infant", 0.02),
+    ("violence", 0.03),
+    ("possible_self_production", 0.04),
+]
+_INDICATORS = [
+    ("possession", 0.5),
+    ("distribution", 0.3),
+    ("upload", 0.4),
+    ("production", 0.05),
+    ("grooming", 0.08),
+    ("sexual_communication_with_child", 0.08),
+]
 _SOURCES = [("nca", 70), ("public", 8), ("partner", 8), ("proactive", 7), ("other", 7)]
 _PREFIX = {"nca": "NCA", "public": "PUB", "partner": "PTN", "proactive": "PRO", "other": "OTH"}
 
@@ -119,6 +134,9 @@ class Synthesiser:
     def _weighted(self, choices):
         values, weights = zip(*choices, strict=True)
         return self.random.choices(values, weights=weights)[0]
+
+    def _each_by_chance(self, chances) -> list[str]:
+        return [name for name, chance in chances if self.random.random() < chance]
 
     def _received_at(self) -> datetime:
         day = self.until - timedelta(days=self.random.randrange(self.span_days))
@@ -199,32 +217,12 @@ class Synthesiser:
             incident["escalation_reason"] = "Reporter believes a child is at immediate risk"
         elif roll < 0.8:
             incident["escalated"] = False
-        annotations = [
-            flag
-            for flag, chance in (
-                ("sextortion", 0.05),
-                ("infant", 0.02),
-                ("violence", 0.03),
-                ("possible_self_production", 0.04),
-            )
-            if self.random.random() < chance
-        ]
+        annotations = self._each_by_chance(_ANNOTATIONS)
         if annotations:
             incident["annotations"] = annotations
         data["incident"] = incident
         data["summary"] = self._summary(incident_type, identity)
-        indicators = [
-            name
-            for name, chance in (
-                ("possession", 0.5),
-                ("distribution", 0.3),
-                ("upload", 0.4),
-                ("production", 0.05),
-                ("grooming", 0.08),
-                ("sexual_communication_with_child", 0.08),
-            )
-            if self.random.random() < chance
-        ]
+        indicators = self._each_by_chance(_INDICATORS)
         if indicators:
             data["indicators"] = indicators
         data["material"] = [self._material() for _ in range(self.random.randrange(1, 4))]

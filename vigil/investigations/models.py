@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from vigil.referrals.models import Recorded, RestrictedManager
+from vigil.referrals.models import Recorded
 
 from .choices import ActionKind, ReleaseKind
 
@@ -19,9 +19,6 @@ class Allocation(Recorded):
     )
     team = models.CharField(max_length=100, blank=True)
     allocated_at = models.DateTimeField()
-
-    referral_path = "referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["allocated_at", "id"]
@@ -41,9 +38,6 @@ class Action(Recorded):
     details = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
 
-    referral_path = "referral"
-    objects = RestrictedManager()
-
     class Meta:
         ordering = ["occurred_at", "id"]
         indexes = [models.Index(fields=["referral", "kind"], name="action_referral_kind")]
@@ -62,9 +56,6 @@ class SupervisorReview(Recorded):
     notes = models.TextField(blank=True)
     # Which minimum investigative standards the supervisor checked.
     standards_checked = models.JSONField(default=list, blank=True)
-
-    referral_path = "referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["reviewed_at", "id"]
@@ -89,9 +80,6 @@ class Release(Recorded):
     children_at_address = models.JSONField(default=list, blank=True)
     supervisor_decision = models.TextField(blank=True)
     safeguarding_plan = models.TextField(blank=True)
-
-    referral_path = "referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["released_at", "id"]
@@ -118,9 +106,6 @@ class Outcome(Recorded):
     # Why it was closed although a safeguarding step was still due (a supervisor's words).
     outstanding_safeguarding_reason = models.TextField(blank=True)
 
-    referral_path = "referral"
-    objects = RestrictedManager()
-
     class Meta:
         indexes = [
             models.Index(
@@ -143,9 +128,6 @@ class StandardCheck(Recorded):
     code = models.CharField(max_length=40)
     note = models.TextField()
     met_at = models.DateTimeField()
-
-    referral_path = "referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["met_at", "id"]

@@ -50,3 +50,31 @@ def turns(
             return date.min
         return _anniversary(stated_age_on, years - stated_age)
     return None
+
+
+class Aged:
+    """Someone whose age follows from a date of birth, or from an age the source stated and the
+    day it was true on (``date_of_birth``, ``stated_age``, ``stated_age_on``): a person as
+    recorded, and the plain record of them the rules read."""
+
+    def age_on(self, day: date) -> int | None:
+        """Age in whole years on ``day``; from a stated age, the youngest they can be."""
+        return age_on(
+            day,
+            date_of_birth=self.date_of_birth,
+            stated_age=self.stated_age,
+            stated_age_on=self.stated_age_on,
+        )
+
+    @property
+    def age_is_estimated(self) -> bool:
+        return self.date_of_birth is None and self.stated_age is not None
+
+    def turns(self, years: int) -> date | None:
+        """The first day they are at least ``years`` old (None: their age is not known)."""
+        return turns(
+            years,
+            date_of_birth=self.date_of_birth,
+            stated_age=self.stated_age,
+            stated_age_on=self.stated_age_on,
+        )

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .ages import age_on
+from .ages import Aged
 
 ADULT = 18
 
@@ -31,7 +31,7 @@ NO_SOURCE = Source()
 
 
 @dataclass(frozen=True)
-class PersonRecord:
+class PersonRecord(Aged):
     ref: str
     role: str
     first_name: str = ""
@@ -49,14 +49,6 @@ class PersonRecord:
     postcodes: tuple[str, ...] = ()
     # The other referral this person is known from ("" when it is the referral asked about).
     known_from: str = ""
-
-    def age_on(self, day: date) -> int | None:
-        return age_on(
-            day,
-            date_of_birth=self.date_of_birth,
-            stated_age=self.stated_age,
-            stated_age_on=self.stated_age_on,
-        )
 
     @property
     def name(self) -> str:
@@ -236,7 +228,7 @@ def children_in_view(
                 ref=person.ref,
                 name=f"{person.name} (the suspect)" if first.relation == "suspect" else person.name,
                 age=person.age_on(on),
-                age_is_estimated=person.date_of_birth is None and person.stated_age is not None,
+                age_is_estimated=person.age_is_estimated,
                 relation=first.relation,
                 source=first.source,
                 role=person.role,

@@ -1,12 +1,10 @@
 """People in a referral, how to recognise them again, and whom they can reach."""
 
-from datetime import date
-
 from django.db import models
 
-from vigil.referrals.models import RestrictedManager
+from vigil.referrals.models import ReferralOwned
 
-from .ages import age_on
+from .ages import Aged
 from .choices import (
     AccessKind,
     AddressKind,
@@ -18,7 +16,7 @@ from .choices import (
 )
 
 
-class Person(models.Model):
+class Person(Aged, ReferralOwned):
     """Someone a referral concerns, in one role (suspect, victim, household member…).
 
     A person is recorded per referral as the source described them; the same human in two
@@ -51,9 +49,6 @@ class Person(models.Model):
     source = models.CharField(max_length=200, blank=True)
     learned_at = models.DateTimeField(null=True, blank=True)
 
-    referral_path = "referral"
-    objects = RestrictedManager()
-
     class Meta:
         ordering = ["referral_id", "id"]
         constraints = [
@@ -69,21 +64,8 @@ class Person(models.Model):
         name = " ".join(part for part in (self.first_name, self.last_name) if part)
         return name or f"Unnamed {self.get_role_display().lower()} ({self.ref})"
 
-    def age_on(self, day: date) -> int | None:
-        """Age in whole years on ``day``; from a stated age, the youngest it can be."""
-        return age_on(
-            day,
-            date_of_birth=self.date_of_birth,
-            stated_age=self.stated_age,
-            stated_age_on=self.stated_age_on,
-        )
 
-    @property
-    def age_is_estimated(self) -> bool:
-        return self.date_of_birth is None and self.stated_age is not None
-
-
-class Identifier(models.Model):
+class Identifier(ReferralOwned):
     """A way to recognise a person online or on a device: kept as given and normalised."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
@@ -94,7 +76,6 @@ class Identifier(models.Model):
     seen_at = models.DateTimeField(null=True, blank=True)
 
     referral_path = "person__referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["id"]
@@ -104,7 +85,7 @@ class Identifier(models.Model):
         return f"{self.get_kind_display()}: {self.value}"
 
 
-class Address(models.Model):
+class Address(ReferralOwned):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="addresses")
     kind = models.CharField(max_length=16, choices=AddressKind.choices, default=AddressKind.HOME)
     line1 = models.CharField(max_length=200, blank=True)
@@ -115,7 +96,6 @@ class Address(models.Model):
     country = models.CharField(max_length=60, blank=True)
 
     referral_path = "person__referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["id"]
@@ -127,7 +107,7 @@ class Address(models.Model):
         )
 
 
-class LivesWith(models.Model):
+class LivesWith(ReferralOwned):
     """Two people of the same referral who share a home (recorded once, read both ways)."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
@@ -138,7 +118,6 @@ class LivesWith(models.Model):
     learned_at = models.DateTimeField(null=True, blank=True)
 
     referral_path = "person__referral"
-    objects = RestrictedManager()
 
     class Meta:
         constraints = [
@@ -149,7 +128,7 @@ class LivesWith(models.Model):
         return f"{self.person} lives with {self.other}"
 
 
-class Access(models.Model):
+class Access(ReferralOwned):
     """A person's access to a child who does not live with them."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access")
@@ -161,7 +140,6 @@ class Access(models.Model):
     learned_at = models.DateTimeField(null=True, blank=True)
 
     referral_path = "person__referral"
-    objects = RestrictedManager()
 
     class Meta:
         verbose_name_plural = "access"
@@ -173,7 +151,7 @@ class Access(models.Model):
         return f"{self.person} has {self.get_kind_display().lower()} to {self.child}"
 
 
-class History(models.Model):
+class History(ReferralOwned):
     """A previous offence or allegation held about a person."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="history")
@@ -187,7 +165,6 @@ class History(models.Model):
     learned_at = models.DateTimeField(null=True, blank=True)
 
     referral_path = "person__referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["date", "id"]
@@ -197,7 +174,7 @@ class History(models.Model):
         return f"{self.get_type_display()} ({self.outcome or 'outcome not known'})"
 
 
-class MatchKey(models.Model):
+class MatchKey(ReferralOwned):
     """A normalised key by which a person can be recognised in another referral.
 
     Matching is one indexed lookup on ``key``, so its cost does not grow with the number of
@@ -210,9 +187,6 @@ class MatchKey(models.Model):
     reason = models.CharField(max_length=16, choices=LinkReason.choices)
     key = models.CharField(max_length=600, db_index=True)
 
-    referral_path = "referral"
-    objects = RestrictedManager()
-
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["person", "key"], name="match_key_unique"),
@@ -222,7 +196,7 @@ class MatchKey(models.Model):
         return self.key
 
 
-class Link(models.Model):
+class Link(ReferralOwned):
     """Two people in different referrals who appear to be the same person, and why."""
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
@@ -234,9 +208,6 @@ class Link(models.Model):
     reason = models.CharField(max_length=16, choices=LinkReason.choices)
     # What matched, as the user can check it: the normalised identifier or "name, born 2003-06-01".
     matched_on = models.CharField(max_length=600)
-
-    referral_path = "referral"
-    objects = RestrictedManager()
 
     class Meta:
         constraints = [

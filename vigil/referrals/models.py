@@ -63,8 +63,23 @@ class RestrictedQuerySet(models.QuerySet):
 RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
 
 
-class Recorded(models.Model):
-    """Who recorded a thing and when they recorded it (which may be after it happened)."""
+class ReferralOwned(models.Model):
+    """A record that belongs to a referral: read, like the referral, only through ``restrict``.
+
+    ``referral_path`` is the way from the record to its referral; a record that reaches it
+    through another (a person's identifier, through the person) names the longer way.
+    """
+
+    referral_path = "referral"
+    objects = RestrictedManager()
+
+    class Meta:
+        abstract = True
+
+
+class Recorded(ReferralOwned):
+    """Who recorded a thing about a referral and when they recorded it (which may be after it
+    happened)."""
 
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -190,7 +205,7 @@ class Referral(models.Model):
         return self.status == ReferralStatus.CLOSED
 
 
-class Document(models.Model):
+class Document(ReferralOwned):
     """An original document, kept byte for byte as it arrived."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="documents")
@@ -200,9 +215,6 @@ class Document(models.Model):
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
 
-    referral_path = "referral"
-    objects = RestrictedManager()
-
     class Meta:
         db_table = "intake_document"
         ordering = ["id"]
@@ -211,7 +223,7 @@ class Document(models.Model):
         return self.name
 
 
-class Material(models.Model):
+class Material(ReferralOwned):
     """What was reported, described by metadata and hashes only: Vigil never holds imagery."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="material")
@@ -231,9 +243,6 @@ class Material(models.Model):
     # The rest of what the source said about the file (EXIF pairs, relevance, where it was).
     details = models.JSONField(default=dict, blank=True)
 
-    referral_path = "referral"
-    objects = RestrictedManager()
-
     class Meta:
         db_table = "intake_material"
         ordering = ["id"]
@@ -243,16 +252,13 @@ class Material(models.Model):
         return f"{self.count} × {self.kind}"
 
 
-class NamedAccess(models.Model):
+class NamedAccess(ReferralOwned):
     """A person allowed to see a restricted referral."""
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="named_people")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     granted_by_name = models.CharField(max_length=150)
     granted_at = models.DateTimeField()
-
-    referral_path = "referral"
-    objects = RestrictedManager()
 
     class Meta:
         db_table = "intake_namedaccess"
@@ -272,9 +278,6 @@ class Transfer(Recorded):
     to_force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
     transferred_at = models.DateTimeField()
-
-    referral_path = "referral"
-    objects = RestrictedManager()
 
     class Meta:
         db_table = "investigations_transfer"

@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db import models
 
-from vigil.referrals.models import RestrictedManager
+from vigil.referrals.models import ReferralOwned
 
 from .choices import Grade, OverrideStatus, QualityOutcome
 
@@ -26,7 +26,7 @@ class PolicyVersion(models.Model):
         return f"{self.policy_id}/{self.version}"
 
 
-class Assessment(models.Model):
+class Assessment(ReferralOwned):
     """The engine's grade of a referral at one moment, with its answers and explanation.
 
     A new assessment is stored whenever a fact the policy reads changes; the old ones stay, so
@@ -63,9 +63,6 @@ class Assessment(models.Model):
     sentence = models.TextField()
     is_current = models.BooleanField(default=True)
 
-    referral_path = "referral"
-    objects = RestrictedManager()
-
     class Meta:
         ordering = ["-assessed_at", "-id"]
         indexes = [
@@ -77,7 +74,7 @@ class Assessment(models.Model):
         return f"{self.referral_id}: {self.get_grade_display()} ({self.assessed_at:%Y-%m-%d})"
 
 
-class Override(models.Model):
+class Override(ReferralOwned):
     """A person's (or a re-grade's) proposal of a different grade, and its decision.
 
     Raising takes effect at once. Lowering needs a supervisor other than the proposer, and can
@@ -105,9 +102,6 @@ class Override(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.TextField(blank=True)
 
-    referral_path = "referral"
-    objects = RestrictedManager()
-
     class Meta:
         ordering = ["-proposed_at", "-id"]
         indexes = [
@@ -124,7 +118,7 @@ class Override(models.Model):
         return order.index(self.proposed_grade) < order.index(self.from_grade)
 
 
-class QualityCheck(models.Model):
+class QualityCheck(ReferralOwned):
     """An assessment drawn at random for a supervisor to check, and what they found."""
 
     Outcome = QualityOutcome
@@ -144,7 +138,6 @@ class QualityCheck(models.Model):
     notes = models.TextField(blank=True)
 
     referral_path = "assessment__referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["queued_at", "id"]

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from vigil.referrals.models import Recorded, RestrictedManager
+from vigil.referrals.models import Recorded
 
 from .choices import ShareMethod
 
@@ -21,9 +21,6 @@ class SocialCareReferral(Recorded):
     children = models.ManyToManyField("people.Person", blank=True, related_name="+")
     decision = models.TextField(blank=True)
     decision_at = models.DateTimeField(null=True, blank=True)
-
-    referral_path = "referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["shared_at", "id"]
@@ -45,9 +42,6 @@ class StrategyDiscussion(Recorded):
     decisions = models.TextField(blank=True)
     record_circulated_at = models.DateTimeField(null=True, blank=True)
 
-    referral_path = "referral"
-    objects = RestrictedManager()
-
     class Meta:
         ordering = ["requested_at", "id"]
 
@@ -64,9 +58,6 @@ class LadoReferral(Recorded):
     authority = models.CharField(max_length=200)
     referred_at = models.DateTimeField()
     outcome = models.TextField(blank=True)
-
-    referral_path = "referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["referred_at", "id"]
@@ -85,9 +76,6 @@ class WelfarePlan(Recorded):
     reason = models.CharField(max_length=200)
     plan = models.TextField()
     agreed_at = models.DateTimeField()
-
-    referral_path = "referral"
-    objects = RestrictedManager()
 
     class Meta:
         ordering = ["agreed_at", "id"]

@@ -8,7 +8,9 @@ from vigil.clocks.schemas import ClockOut
 from vigil.risk.schemas import RiskOut
 
 
-class ReferralSummary(Schema):
+class ReferralHeading(Schema):
+    """What a referral in a list and a referral in full both begin with."""
+
     id: int
     source: str
     source_reference: str
@@ -16,6 +18,9 @@ class ReferralSummary(Schema):
     force: str
     status: str
     summary: str
+
+
+class ReferralSummary(ReferralHeading):
     incident_type: str
     grade: str
     grade_provisional: bool
@@ -132,14 +137,7 @@ class Incident(Schema):
     details: list[dict]
 
 
-class Referral(Schema):
-    id: int
-    source: str
-    source_reference: str
-    received_at: datetime
-    force: str
-    status: str
-    summary: str
+class Referral(ReferralHeading):
     incident: Incident
     indicators: list[str]
     source_details: dict

@@ -1,5 +1,6 @@
 from django import template
 
+from vigil.core.labels import label_of
 from vigil.people.choices import IdentifierKind
 
 register = template.Library()
@@ -7,7 +8,4 @@ register = template.Library()
 
 @register.filter
 def identifier_label(kind: str) -> str:
-    try:
-        return IdentifierKind(kind).label
-    except ValueError:
-        return str(kind).replace("_", " ").capitalize()
+    return label_of(IdentifierKind, kind)

@@ -1,5 +1,6 @@
 from django import template
 
+from vigil.core.labels import label_of
 from vigil.referrals.choices import Flag
 
 register = template.Library()
@@ -7,7 +8,4 @@ register = template.Library()
 
 @register.filter
 def flag_label(flag: str) -> str:
-    try:
-        return Flag(flag).label
-    except ValueError:
-        return str(flag).replace("_", " ").capitalize()
+    return label_of(Flag, flag)

@@ -1,5 +1,6 @@
 from django import template
 
+from vigil.core.labels import label_of
 from vigil.risk.models import Grade
 
 register = template.Library()
@@ -7,7 +8,4 @@ register = template.Library()
 
 @register.filter
 def grade_label(grade: str) -> str:
-    try:
-        return Grade(grade).label
-    except ValueError:
-        return "Not graded"
+    return label_of(Grade, grade, otherwise="Not graded")

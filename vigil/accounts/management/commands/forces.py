@@ -4,20 +4,20 @@ from django.core.management.base import BaseCommand, CommandError
 
 from vigil.accounts.selectors import forces
 from vigil.accounts.services import add_force
-from vigil.core.commands import add_as_of, as_of_option, system_actor
+from vigil.core.commands import add_actions, add_as_of, as_of_option, system_actor
 
 
 class Command(BaseCommand):
     help = "Add or list forces."
 
     def add_arguments(self, parser):
-        commands = parser.add_subparsers(dest="action", required=True)
-        add = commands.add_parser("add", help="Add a force (or update its name and region).")
+        add, listing = add_actions(
+            parser, add="Add a force (or update its name and region).", list="List forces."
+        )
         add.add_argument("code")
         add.add_argument("name")
         add.add_argument("--region", default="")
         add_as_of(add)
-        listing = commands.add_parser("list", help="List forces.")
         listing.add_argument("--json", action="store_true")
 
     def handle(self, *args, **options):

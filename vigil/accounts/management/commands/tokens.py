@@ -2,21 +2,23 @@ from django.core.management.base import BaseCommand, CommandError
 
 from vigil.accounts.selectors import token_with_prefix, user_named
 from vigil.accounts.services import issue_token, withdraw_token
-from vigil.core.commands import add_as_of, as_of_option, system_actor
+from vigil.core.commands import add_actions, add_as_of, as_of_option, system_actor
 
 
 class Command(BaseCommand):
     help = "Create, list and revoke users' API tokens."
 
     def add_arguments(self, parser):
-        commands = parser.add_subparsers(dest="action", required=True)
-        create = commands.add_parser("create", help="Create a token; it is shown once.")
+        create, listing, revoke = add_actions(
+            parser,
+            create="Create a token; it is shown once.",
+            list="List a user's tokens.",
+            revoke="Revoke a token by its prefix.",
+        )
         create.add_argument("username")
         create.add_argument("--name", default="api")
         add_as_of(create)
-        listing = commands.add_parser("list", help="List a user's tokens.")
         listing.add_argument("username")
-        revoke = commands.add_parser("revoke", help="Revoke a token by its prefix.")
         revoke.add_argument("prefix")
         add_as_of(revoke)
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from vigil.accounts.selectors import users
 from vigil.accounts.services import add_user
-from vigil.core.commands import add_as_of, as_of_option, system_actor
+from vigil.core.commands import add_actions, add_as_of, as_of_option, system_actor
 from vigil.core.roles import Role
 
 
@@ -14,8 +14,9 @@ class Command(BaseCommand):
     help = "Add or list users."
 
     def add_arguments(self, parser):
-        commands = parser.add_subparsers(dest="action", required=True)
-        add = commands.add_parser("add", help="Add a user. The password is asked for.")
+        add, _ = add_actions(
+            parser, add="Add a user. The password is asked for.", list="List users."
+        )
         add.add_argument("username")
         add.add_argument("--role", required=True, choices=Role.values)
         add.add_argument("--force", default="", help="Force code (every role but oversight).")
@@ -27,7 +28,6 @@ class Command(BaseCommand):
             "--password-stdin", action="store_true", help="Read the password from stdin."
         )
         add_as_of(add)
-        commands.add_parser("list", help="List users.")
 
     def handle(self, *args, **options):
         if options["action"] == "list":

@@ -4,18 +4,17 @@ from contextlib import suppress
 from django.core.management.base import BaseCommand, CommandError
 
 from vigil.audit.services import AuditChainBroken, seal_pending, verify_chain
+from vigil.core.commands import add_actions
 
 
 class Command(BaseCommand):
     help = "Seal and check the audit trail."
 
     def add_arguments(self, parser):
-        commands = parser.add_subparsers(dest="action", required=True)
-        commands.add_parser(
-            "verify", help="Seal what is pending, then check every link of the hash chain."
-        )
-        commands.add_parser(
-            "seal", help="Seal the events recorded since the last seal (the worker does it)."
+        add_actions(
+            parser,
+            verify="Seal what is pending, then check every link of the hash chain.",
+            seal="Seal the events recorded since the last seal (the worker does it).",
         )
 
     def handle(self, *args, **options):

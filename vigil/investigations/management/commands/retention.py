@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
 from vigil.accounts.selectors import user_named
-from vigil.core.commands import add_as_of, as_of_option, system_actor
+from vigil.core.commands import add_actions, add_as_of, as_of_option, system_actor
 from vigil.investigations import retention
 from vigil.referrals.changes import RecordError
 from vigil.referrals.services import find_referral
@@ -15,13 +15,13 @@ class Command(BaseCommand):
     help = "Referrals past their review date, and deleting their personal data on approval."
 
     def add_arguments(self, parser):
-        commands = parser.add_subparsers(dest="action", required=True)
-        report = commands.add_parser("report", help="Closed referrals past their review date.")
+        report, delete = add_actions(
+            parser,
+            report="Closed referrals past their review date.",
+            delete="Delete a referral's personal data (it stays counted and audited).",
+        )
         report.add_argument("--json", action="store_true")
         add_as_of(report)
-        delete = commands.add_parser(
-            "delete", help="Delete a referral's personal data (it stays counted and audited)."
-        )
         delete.add_argument("referral", metavar="ID_OR_REFERENCE")
         delete.add_argument(
             "--approved-by",

@@ -5,7 +5,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from vigil.core.asof import AsOfError, parse_as_of
-from vigil.core.commands import add_as_of, as_of_option, on_terminal, system_actor
+from vigil.core.commands import add_actions, add_as_of, as_of_option, on_terminal, system_actor
 from vigil.risk import services
 
 
@@ -13,19 +13,18 @@ class Command(BaseCommand):
     help = "Re-grade referrals, draw quality-check samples, and report grading assurance."
 
     def add_arguments(self, parser):
-        commands = parser.add_subparsers(dest="action", required=True)
-        regrade = commands.add_parser(
-            "regrade",
-            help="Re-run the engine on every referral (run daily: ages move on). Stores a new "
+        regrade, sample, report = add_actions(
+            parser,
+            regrade="Re-run the engine on every referral (run daily: ages move on). Stores a new "
             "assessment only where something changed.",
+            sample="Queue assessments for quality checks.",
+            assurance="Overrides and disagreement per assessor.",
         )
         regrade.add_argument("--referral", type=int, help="Only this referral id.")
         add_as_of(regrade)
-        sample = commands.add_parser("sample", help="Queue assessments for quality checks.")
         sample.add_argument("--size", type=int, default=None, help="Per assessor.")
         sample.add_argument("--days", type=int, default=30)
         add_as_of(sample)
-        report = commands.add_parser("assurance", help="Overrides and disagreement per assessor.")
         report.add_argument("--since", required=True)
         report.add_argument("--until", default=None)
 

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
-from vigil.core.commands import add_as_of, as_of_option, system_actor
+from vigil.core.commands import add_actions, add_as_of, as_of_option, system_actor
 from vigil.referrals.changes import Conflict, RecordError
 from vigil.referrals.services import find_referral, open_referral, restrict_referral
 from vigil.site.services import referral_detail
@@ -13,15 +13,15 @@ class Command(BaseCommand):
     help = "Show a referral, or restrict it to named people."
 
     def add_arguments(self, parser):
-        commands = parser.add_subparsers(dest="action", required=True)
-        show = commands.add_parser("show", help="Show one referral by id or source reference.")
+        show, limit = add_actions(
+            parser,
+            show="Show one referral by id or source reference.",
+            restrict="Restrict a referral to named people (--to), "
+            "or lift the restriction (--lift).",
+        )
         show.add_argument("referral", metavar="ID_OR_REFERENCE")
         show.add_argument("--json", action="store_true")
         add_as_of(show)
-        limit = commands.add_parser(
-            "restrict",
-            help="Restrict a referral to named people (--to), or lift the restriction (--lift).",
-        )
         limit.add_argument("referral", metavar="REFERENCE")
         who = limit.add_mutually_exclusive_group(required=True)
         who.add_argument("--to", nargs="+", metavar="USERNAME", help="The people who may see it.")
