@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
+# The whole suite runs on every CPU (pytest-xdist); pass PYTEST_ARGS to narrow it instead.
+PYTEST_ARGS ?= -n auto
+
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 TEST_STAMP    := $(VENV)/.test-installed
 ASSETS_STAMP  := vigil/core/static/vendor/.built

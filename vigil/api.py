@@ -9,23 +9,21 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 from pydantic import ValidationError as SchemaError
 
-# Each part's api.py adds its routes to the one router when it is imported.
 from vigil.accounts.tokens import user_for_key
-from vigil.audit import api as audit_api  # noqa: F401
+from vigil.audit.api import router as audit_router
 from vigil.audit.services import record_refusal
-from vigil.clocks import api as clocks_api  # noqa: F401
-from vigil.core.api import router
+from vigil.clocks.api import router as clocks_router
 from vigil.core.asof import AsOfError
-from vigil.insight import api as insight_api  # noqa: F401
-from vigil.intake import api as intake_api  # noqa: F401
-from vigil.investigations import api as investigations_api  # noqa: F401
-from vigil.people import api as people_api  # noqa: F401
-from vigil.referrals import api as referrals_api  # noqa: F401
+from vigil.insight.api import router as insight_router
+from vigil.intake import api as intake_api  # noqa: F401 - adds POST /referrals
+from vigil.investigations.api import router as investigations_router
+from vigil.people.api import router as people_router
+from vigil.referrals.api import router as referrals_router
 from vigil.referrals.changes import Conflict
 from vigil.referrals.drafts import IntakeError
-from vigil.risk import api as risk_api  # noqa: F401
-from vigil.safeguarding import api as safeguarding_api  # noqa: F401
-from vigil.site import api as site_api  # noqa: F401
+from vigil.risk.api import router as risk_router
+from vigil.safeguarding.api import router as safeguarding_router
+from vigil.site import api as site_api  # noqa: F401 - adds GET /referrals and /referrals/{id}
 
 
 class BearerToken(HttpBearer):
@@ -101,6 +99,16 @@ def _schema_refused(request, error: SchemaError):
     )
 
 
-api.add_router("", router)
+for router in (
+    referrals_router,
+    people_router,
+    risk_router,
+    clocks_router,
+    safeguarding_router,
+    investigations_router,
+    audit_router,
+    insight_router,
+):
+    api.add_router("", router)
 
 __all__ = ["api"]

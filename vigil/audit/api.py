@@ -1,12 +1,10 @@
 from datetime import datetime
 
-from ninja import Schema
-
-from vigil.core.api import router
+from ninja import Router, Schema
 
 from . import services
 
-TAGS = ["audit"]
+router = Router(tags=["audit"])
 
 
 class Event(Schema):
@@ -35,7 +33,6 @@ class Events(Schema):
 
 @router.get(
     "/audit/events",
-    tags=TAGS,
     response=Events,
     summary="Search the audit trail (auditors): by referral, user, action, period",
 )

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from vigil.core.actors import is_system
 from vigil.core.permissions import require
+from vigil.core.queries import where_given
 from vigil.core.roles import Action
 
 from .choices import AuditAction
@@ -283,17 +284,14 @@ def search(
     The search itself goes on the trail.
     """
     require(actor, Action.AUDIT_VIEW)
-    events = AuditEvent.objects.all()
-    if referral:
-        events = events.filter(referral_id__in=referral_ids(referral))
-    if username:
-        events = events.filter(actor_name=username.strip())
-    if action:
-        events = events.filter(action=action)
-    if since:
-        events = events.filter(at__gte=since)
-    if until:
-        events = events.filter(at__lt=until)
+    events = where_given(
+        AuditEvent.objects.all(),
+        referral_id__in=referral_ids(referral) if referral else None,
+        actor_name=username.strip(),
+        action=action,
+        at__gte=since,
+        at__lt=until,
+    )
     total = events.count()
     found = list(events.order_by("-id")[offset : offset + limit])
     record(

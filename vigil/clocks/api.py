@@ -1,17 +1,16 @@
 from django.utils import timezone
+from ninja import Router
 
-from vigil.core.api import router
 from vigil.core.asof import parse_as_of
 from vigil.referrals.services import find_referral
 
 from . import schemas, services
 
-TAGS = ["clocks"]
+router = Router(tags=["clocks"])
 
 
 @router.get(
     "/worklist",
-    tags=TAGS,
     response=schemas.Worklist,
     summary="Open clocks, most urgent first: scope mine, team or force",
 )
@@ -28,7 +27,6 @@ def worklist(request, scope: str = "mine", as_of: str | None = None, page: int =
 
 @router.get(
     "/breaches",
-    tags=TAGS,
     response=schemas.Breaches,
     summary="Every overdue clock in your force, highest escalation first",
 )
@@ -38,7 +36,6 @@ def breaches(request, as_of: str | None = None):
 
 @router.get(
     "/referrals/{referral_id}/clocks",
-    tags=TAGS,
     response=list[schemas.ClockOut],
     summary="Every clock of a referral as of a moment",
 )
@@ -49,7 +46,6 @@ def referral_clocks(request, referral_id: int, as_of: str | None = None):
 
 @router.get(
     "/notifications",
-    tags=TAGS,
     response=list[schemas.NotificationOut],
     summary="Your escalation notifications, newest first",
 )
@@ -69,7 +65,6 @@ def notifications(request):
 
 @router.get(
     "/mail-failures",
-    tags=TAGS,
     response=list[schemas.MailFailure],
     summary="Escalation e-mails that could not be sent (administrators)",
 )
@@ -79,7 +74,6 @@ def mail_failures(request):
 
 @router.post(
     "/mail-failures/{notification_id}/retry",
-    tags=TAGS,
     response=schemas.MailFailure,
     summary="Try an e-mail that could not be sent again now (administrators; audited)",
 )

@@ -1,14 +1,13 @@
 from datetime import date
 
 from django.utils import timezone
-from ninja import Schema
+from ninja import Router, Schema
 
-from vigil.core.api import router
 from vigil.core.asof import parse_as_of
 
 from . import services
 
-TAGS = ["insight"]
+router = Router(tags=["insight"])
 
 
 class TableOut(Schema):
@@ -29,7 +28,6 @@ class Dashboard(Schema):
 
 @router.get(
     "/insight",
-    tags=TAGS,
     response=Dashboard,
     summary="Every dashboard figure for your force (or region) and a period",
 )

@@ -3,19 +3,16 @@
 from django.utils import timezone
 from ninja import Status
 
-from vigil.core.api import router
 from vigil.core.schemas import Problem
+from vigil.referrals.api import router
 
 from . import services
 from .native_json import referral_schema
 from .schemas import Imported
 
-TAGS = ["intake"]
-
 
 @router.post(
     "/referrals",
-    tags=TAGS,
     response={201: Imported, 200: Imported, 422: Problem},
     summary="Import one referral in Vigil's native JSON format",
     description=(

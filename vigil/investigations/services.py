@@ -8,11 +8,11 @@ the future, never before the referral arrived, and a late entry keeps the breach
 
 import tomllib
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 
 from vigil.accounts.models import Force, User
-from vigil.audit.choices import AuditAction
+from vigil.audit.choices import AuditAction as Audit
 from vigil.clocks.models import Clock
 from vigil.clocks.services import clock_facts
 from vigil.core.permissions import has_permission
@@ -41,18 +41,18 @@ from .schemas import (
     TransferIn,
 )
 
-SECTION = "case"
+# A step recorded in this part, on its section of the referral page unless it says otherwise.
+step = partial(recording, section="case")
+# What was done, recorded beside the clocks it stops.
+action_step = partial(recording, section="actions")
 
 
-@recording(
+@action_step(
     "allocation",
-    permission=Can.REFERRAL_ALLOCATE,
-    audit=AuditAction.REFERRAL_ALLOCATED,
-    schema=AllocationIn,
-    title="Allocate",
-    done="Allocated.",
-    section="actions",
-    summary="Allocate to an investigator (meets the allocation clock)",
+    Can.REFERRAL_ALLOCATE,
+    Audit.REFERRAL_ALLOCATED,
+    AllocationIn,
+    "Allocated.",
 )
 def allocate(
     change: Change,
@@ -102,15 +102,12 @@ def _action_details(data: dict) -> dict:
     return {**data, "details": details}
 
 
-@recording(
+@action_step(
     "actions",
-    permission=Can.ACTION_RECORD,
-    audit=AuditAction.ACTION_RECORDED,
-    schema=ActionIn,
-    title="An investigative action",
-    done="Action recorded.",
-    section="actions",
-    summary="Record an investigative action (a positive one meets the enforcement clock)",
+    Can.ACTION_RECORD,
+    Audit.ACTION_RECORDED,
+    ActionIn,
+    "Action recorded.",
     arguments=_action_details,
 )
 def record_action(
@@ -154,15 +151,12 @@ def record_action(
     return action
 
 
-@recording(
+@action_step(
     "reviews",
-    permission=Can.REFERRAL_REVIEW,
-    audit=AuditAction.REVIEW_RECORDED,
-    schema=ReviewIn,
-    title="Supervisor's review",
-    done="Review recorded.",
-    section="actions",
-    summary="Record a supervisor's review",
+    Can.REFERRAL_REVIEW,
+    Audit.REVIEW_RECORDED,
+    ReviewIn,
+    "Review recorded.",
 )
 def record_review(
     change: Change,
@@ -230,17 +224,7 @@ def children_at_address(referral: Referral, address: str, postcode: str, as_of: 
     return found
 
 
-@recording(
-    "releases",
-    permission=Can.ACTION_RECORD,
-    audit=AuditAction.RELEASE_RECORDED,
-    schema=ReleaseIn,
-    title="Release of the suspect",
-    done="Release recorded.",
-    section=SECTION,
-    summary="Record a release; to an address with a child only a supervisor may, with "
-    "a decision and a safeguarding plan",
-)
+@step("releases", Can.ACTION_RECORD, Audit.RELEASE_RECORDED, ReleaseIn, "Release recorded.")
 def record_release(
     change: Change,
     *,
@@ -304,16 +288,7 @@ def record_release(
     return release
 
 
-@recording(
-    "transfer",
-    permission=Can.REFERRAL_TRANSFER,
-    audit=AuditAction.REFERRAL_TRANSFERRED,
-    schema=TransferIn,
-    title="Transfer to another force",
-    done="Transferred.",
-    section=SECTION,
-    summary="Transfer to another force (both forces keep sight of it)",
-)
+@step("transfer", Can.REFERRAL_TRANSFER, Audit.REFERRAL_TRANSFERRED, TransferIn, "Transferred.")
 def transfer(change: Change, to_force: str, *, reason: str) -> Transfer:
     """Hand the referral to another force. Its clocks keep their due times; both forces see it;
     the receiving force allocates it."""
@@ -378,15 +353,8 @@ def standards(referral: Referral) -> list[dict]:
     return found
 
 
-@recording(
-    "standards",
-    permission=Can.ACTION_RECORD,
-    audit=AuditAction.STANDARD_RECORDED,
-    schema=StandardIn,
-    title="Record a standard as met",
-    done="Standard recorded as met.",
-    section=SECTION,
-    summary="Record a minimum investigative standard as met",
+@step(
+    "standards", Can.ACTION_RECORD, Audit.STANDARD_RECORDED, StandardIn, "Standard recorded as met."
 )
 def record_standard(
     change: Change, code: str, *, note: str, met_at: datetime | None = None
@@ -408,17 +376,7 @@ def record_standard(
     return check
 
 
-@recording(
-    "status",
-    permission=Can.ACTION_RECORD,
-    audit=AuditAction.STATUS_CHANGED,
-    schema=MoveIn,
-    title="Move to another state",
-    done="Moved.",
-    section=SECTION,
-    summary="Move the referral to another state (where the workflow allows it by hand)",
-    api_status=200,
-)
+@step("status", Can.ACTION_RECORD, Audit.STATUS_CHANGED, MoveIn, "Moved.", api_status=200)
 def move(change: Change, status: str, *, reason: str = "") -> Referral:
     """An explicit, audited move to another state (the ones the workflow allows by hand)."""
     referral = change.referral
@@ -436,19 +394,9 @@ def move(change: Change, status: str, *, reason: str = "") -> Referral:
     return referral
 
 
-@recording(
-    "flags",
-    permission=Can.ACTION_RECORD,
-    audit=AuditAction.FLAGS_CHANGED,
-    schema=FlagsIn,
-    title="Flags",
-    done="Flags saved.",
-    section=SECTION,
-    summary="Set the referral's flags",
-    api_method="PUT",
-    api_status=200,
-)
+@step("flags", Can.ACTION_RECORD, Audit.FLAGS_CHANGED, FlagsIn, "Flags saved.", api_method="PUT")
 def set_flags(change: Change, flags: list[str] = ()) -> Referral:
+    """Set the referral's flags"""
     referral = change.referral
     unknown = set(flags) - set(Flag.values)
     if unknown:
@@ -478,16 +426,7 @@ SAFEGUARDING_CLOCKS = {
 }
 
 
-@recording(
-    "outcome",
-    permission=Can.OUTCOME_CLOSE,
-    audit=AuditAction.REFERRAL_CLOSED,
-    schema=CloseIn,
-    title="Close with an outcome",
-    done="The referral is closed.",
-    section=SECTION,
-    summary="Close with a Home Office outcome type and a rationale",
-)
+@step("outcome", Can.OUTCOME_CLOSE, Audit.REFERRAL_CLOSED, CloseIn, "The referral is closed.")
 def close(
     change: Change,
     *,
@@ -562,15 +501,12 @@ def close(
     return item
 
 
-@recording(
+@step(
     "reopening",
-    permission=Can.OUTCOME_APPROVE,
-    audit=AuditAction.REFERRAL_REOPENED,
-    schema=ReopenIn,
-    title="Reopen the referral",
-    done="The referral is open again.",
-    section=SECTION,
-    summary="Reopen a closed referral (a supervisor), with the reason",
+    Can.OUTCOME_APPROVE,
+    Audit.REFERRAL_REOPENED,
+    ReopenIn,
+    "The referral is open again.",
     on_closed=True,
 )
 def reopen(change: Change, *, reason: str) -> Referral:

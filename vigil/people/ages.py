@@ -57,24 +57,19 @@ class Aged:
     day it was true on (``date_of_birth``, ``stated_age``, ``stated_age_on``): a person as
     recorded, and the plain record of them the rules read."""
 
+    def _age_facts(self) -> dict:
+        return {
+            name: getattr(self, name) for name in ("date_of_birth", "stated_age", "stated_age_on")
+        }
+
     def age_on(self, day: date) -> int | None:
         """Age in whole years on ``day``; from a stated age, the youngest they can be."""
-        return age_on(
-            day,
-            date_of_birth=self.date_of_birth,
-            stated_age=self.stated_age,
-            stated_age_on=self.stated_age_on,
-        )
+        return age_on(day, **self._age_facts())
+
+    def turns(self, years: int) -> date | None:
+        """The first day they are at least ``years`` old (None: their age is not known)."""
+        return turns(years, **self._age_facts())
 
     @property
     def age_is_estimated(self) -> bool:
         return self.date_of_birth is None and self.stated_age is not None
-
-    def turns(self, years: int) -> date | None:
-        """The first day they are at least ``years`` old (None: their age is not known)."""
-        return turns(
-            years,
-            date_of_birth=self.date_of_birth,
-            stated_age=self.stated_age,
-            stated_age_on=self.stated_age_on,
-        )

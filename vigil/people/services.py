@@ -3,11 +3,12 @@
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from vigil.audit.choices import AuditAction
+from vigil.audit.choices import AuditAction as Audit
 from vigil.core.roles import Action
 from vigil.referrals.changes import Change, RecordError, learned
 from vigil.referrals.drafts import AccessDraft, PersonDraft
@@ -25,6 +26,9 @@ from .choices import AccessKind, HistoryOutcome, HistoryType, PersonRole
 from .models import Access, Address, History, Identifier, Link, LivesWith, MatchKey, Person
 from .normalise import match_keys, normalise
 from .schemas import AccessIn, HistoryIn, HouseholdMemberIn, PersonCorrectionIn
+
+# A step recorded in this part, on its section of the referral page.
+step = partial(recording, section="facts")
 
 
 def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -> list[Person]:
@@ -539,15 +543,12 @@ def _fact(change: Change, what: str, after: dict, source: str, learned_at) -> No
     change.describe(after={"fact": what, **after, "source": source, "learned_at": learned_at})
 
 
-@recording(
+@step(
     "household-members",
-    permission=Action.FACTS_RECORD,
-    audit=AuditAction.FACT_RECORDED,
-    schema=HouseholdMemberIn,
-    title="Someone in the household",
-    done="Household member recorded; the referral has been re-graded.",
-    section="facts",
-    summary="Record someone who lives with a person of the referral",
+    Action.FACTS_RECORD,
+    Audit.FACT_RECORDED,
+    HouseholdMemberIn,
+    "Household member recorded; the referral has been re-graded.",
 )
 def add_household_member(
     change: Change,
@@ -589,15 +590,12 @@ def add_household_member(
     return member
 
 
-@recording(
+@step(
     "access",
-    permission=Action.FACTS_RECORD,
-    audit=AuditAction.FACT_RECORDED,
-    schema=AccessIn,
-    title="Access to a child",
-    done="Access to a child recorded; the referral has been re-graded.",
-    section="facts",
-    summary="Record access to a child outside the home",
+    Action.FACTS_RECORD,
+    Audit.FACT_RECORDED,
+    AccessIn,
+    "Access to a child recorded; the referral has been re-graded.",
 )
 def add_access(
     change: Change,
@@ -646,15 +644,12 @@ def add_access(
     return access
 
 
-@recording(
+@step(
     "history",
-    permission=Action.FACTS_RECORD,
-    audit=AuditAction.FACT_RECORDED,
-    schema=HistoryIn,
-    title="A previous offence or allegation",
-    done="History recorded; the referral has been re-graded.",
-    section="facts",
-    summary="Record a previous offence or allegation",
+    Action.FACTS_RECORD,
+    Audit.FACT_RECORDED,
+    HistoryIn,
+    "History recorded; the referral has been re-graded.",
 )
 def add_history(
     change: Change,
@@ -718,18 +713,14 @@ def _person_changes(data: dict) -> dict:
     return {**data, "changes": changes}
 
 
-@recording(
+@step(
     "people",
-    permission=Action.FACTS_RECORD,
-    audit=AuditAction.FACT_RECORDED,
-    schema=PersonCorrectionIn,
-    title="Correct what is known about a person",
-    done="The person's facts are updated; the referral has been re-graded.",
-    section="facts",
-    summary="Correct what is known about a person",
+    Action.FACTS_RECORD,
+    Audit.FACT_RECORDED,
+    PersonCorrectionIn,
+    "The person's facts are updated; the referral has been re-graded.",
     api_path="/referrals/{referral_id}/people/{ref}",
     api_method="PATCH",
-    api_status=200,
     arguments=_person_changes,
 )
 def correct_person(

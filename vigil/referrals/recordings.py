@@ -4,14 +4,15 @@ A recording is one thing a person records about a referral (an allocation, an ac
 household member, a strategy discussion held…). It is declared once, on the service function
 that does the work::
 
-    @recording("allocation", permission=Can.REFERRAL_ALLOCATE, audit=AuditAction.REFERRAL_ALLOCATED,
-               schema=AllocationIn, title="Allocate", done="Allocated.", section="clocks")
+    @recording("allocation", Can.REFERRAL_ALLOCATE, Audit.REFERRAL_ALLOCATED, AllocationIn,
+               "Allocated.", section="actions")
     def allocate(change, officer, *, team="", allocated_at=None): ...
 
 and from that one declaration Vigil serves a service (``allocate(actor, referral, officer,
 as_of=…)``, run through the guarded change path), a page form handler, an API route and a
 ``vigil record`` command. The schema is the shape of what may be sent, for the page and the API
-alike; the service holds the rules.
+alike; the service holds the rules, and its docstring's first line is the one-line summary the
+API and the command show.
 """
 
 import inspect
@@ -47,16 +48,19 @@ class Recording:
     audit: str
     body: Callable
     schema: type[Schema]
-    title: str
+    # What the page says once it is recorded, and the part of the referral page it returns to.
     done: str
     section: str
+    # The API's and the command's one line about it (default: the service's docstring's first).
     summary: str = ""
     # The record it is about, when it completes one already made (a decision on a social care
     # referral): its id comes in the path of the API, or as ``item`` in a page's form.
     item: type | None = None
     api_path: str = ""
     api_method: str = "POST"
-    api_status: int = 201
+    # 201 for a new record; 200 for a change of one already held (an item's decision, a PUT or
+    # PATCH of the referral). Set only where a recording differs.
+    api_status: int | None = None
     # Reopening a closed referral and deleting its personal data at review act on closed ones.
     on_closed: bool = False
     # Turns the schema's fields into the service's arguments, where they differ.
@@ -65,6 +69,12 @@ class Recording:
 
     def __post_init__(self):
         update_wrapper(self, self.body)
+        if not self.summary:
+            paragraph = " ".join((self.body.__doc__ or self.name).strip().split("\n\n")[0].split())
+            self.summary = paragraph.split(". ")[0].rstrip(".")
+        if self.api_status is None:
+            changes_one = self.item is not None or self.api_method in {"PUT", "PATCH"}
+            self.api_status = 200 if changes_one else 201
 
     # The service ------------------------------------------------------------------------------
 
@@ -124,11 +134,23 @@ class Recording:
         return self.arguments(data) if self.arguments else data
 
 
-def recording(name: str, **declared) -> Callable[[Callable], Recording]:
-    """Declare a service function as a recording (see the module's docstring)."""
+def recording(
+    name: str, permission: str, audit: str, schema: type[Schema], done: str, **declared
+) -> Callable[[Callable], Recording]:
+    """Declare a service function as a recording (see the module's docstring): its name, the
+    permission it needs, the audit action it writes, the shape of what may be sent, and what
+    the page says once it is recorded; ``section=`` and the rest by keyword."""
 
     def declare(body: Callable) -> Recording:
-        return Recording(name=name, body=body, **declared)
+        return Recording(
+            name=name,
+            permission=permission,
+            audit=audit,
+            schema=schema,
+            done=done,
+            body=body,
+            **declared,
+        )
 
     return declare
 
@@ -247,12 +269,12 @@ def answer(made, change) -> dict:
     }
 
 
-def add_api_routes(router: Router, entries: list[Recording], *, tags: list[str]) -> None:
+def add_api_routes(router: Router, entries: list[Recording]) -> None:
     for entry in entries:
-        _add_api_route(router, entry, tags)
+        _add_api_route(router, entry)
 
 
-def _add_api_route(router: Router, entry: Recording, tags: list[str]) -> None:
+def _add_api_route(router: Router, entry: Recording) -> None:
     status = entry.api_status
     api_path = entry.api_path or f"/referrals/{{referral_id}}/{entry.name}"
 
@@ -292,7 +314,6 @@ def _add_api_route(router: Router, entry: Recording, tags: list[str]) -> None:
         [entry.api_method],
         route,
         response={status: Recorded},
-        summary=entry.summary or entry.title,
+        summary=entry.summary,
         operation_id=f"record_{entry.name.replace('-', '_')}",
-        tags=tags,
     )

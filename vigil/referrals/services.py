@@ -9,10 +9,11 @@ from datetime import datetime
 from django.http import Http404
 
 from vigil.accounts.models import User
-from vigil.audit.choices import AuditAction
+from vigil.audit.choices import AuditAction as Audit
 from vigil.audit.services import record
 from vigil.core.actors import is_system
 from vigil.core.permissions import require
+from vigil.core.queries import where_given
 from vigil.core.roles import Action
 
 from .changes import Change, RecordError, learned
@@ -34,13 +35,7 @@ def referrals_for(
     list."""
     require(actor, action)
     referrals = Referral.objects.restrict(actor, action).select_related("force")
-    if force:
-        referrals = referrals.filter(force__code=force)
-    if source:
-        referrals = referrals.filter(source=source)
-    if status:
-        referrals = referrals.filter(status=status)
-    return referrals
+    return where_given(referrals, force__code=force, source=source, status=status)
 
 
 def find_referral(actor, id_or_reference: str | int, action: str = Action.REFERRAL_VIEW):
@@ -65,19 +60,17 @@ def open_referral(actor, id_or_reference: str | int, *, as_of: datetime) -> Refe
     """A referral for reading in full: checks permission and scope, and records the look."""
     require(actor, Action.REFERRAL_VIEW)
     referral = find_referral(actor, id_or_reference)
-    record(actor, AuditAction.REFERRAL_VIEWED, referral, at=as_of, force_code=referral.force.code)
+    record(actor, Audit.REFERRAL_VIEWED, referral, at=as_of, force_code=referral.force.code)
     return referral
 
 
 @recording(
     "restriction",
-    permission=Action.REFERRAL_RESTRICT,
-    audit=AuditAction.REFERRAL_RESTRICTED,
-    schema=RestrictionIn,
-    title="Restrict to named people",
-    done="Who may see the referral is saved.",
+    Action.REFERRAL_RESTRICT,
+    Audit.REFERRAL_RESTRICTED,
+    RestrictionIn,
+    "Who may see the referral is saved.",
     section="case",
-    summary="Restrict the referral to named people, or lift the restriction",
 )
 def restrict_referral(
     change: Change, *, restricted: bool = True, usernames: list[str] = ()
@@ -124,13 +117,11 @@ def restrict_referral(
 
 @recording(
     "indicators",
-    permission=Action.FACTS_RECORD,
-    audit=AuditAction.FACT_RECORDED,
-    schema=IndicatorIn,
-    title="Behaviour found after receipt",
-    done="Indicator recorded; the referral has been re-graded.",
+    Action.FACTS_RECORD,
+    Audit.FACT_RECORDED,
+    IndicatorIn,
+    "Indicator recorded; the referral has been re-graded.",
     section="facts",
-    summary="Record behaviour found after receipt (grooming, production…)",
 )
 def add_indicator(
     change: Change, indicator: str, *, source: str, learned_at: datetime | None = None

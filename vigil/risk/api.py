@@ -3,20 +3,19 @@
 from datetime import timedelta
 
 from django.utils import timezone
+from ninja import Router
 
-from vigil.core.api import router
 from vigil.core.schemas import When
 from vigil.referrals.recordings import add_api_routes
 from vigil.referrals.services import find_referral
 
 from . import schemas, services
 
-TAGS = ["risk"]
+router = Router(tags=["risk"])
 
 
 @router.get(
     "/referrals/{referral_id}/risk",
-    tags=TAGS,
     response=schemas.RiskWithHistory,
     summary="The grade in force, why, and every earlier assessment",
 )
@@ -27,7 +26,6 @@ def get_risk(request, referral_id: int):
 
 @router.get(
     "/risk/assurance",
-    tags=TAGS,
     response=schemas.Assurance,
     summary="Overrides and disagreement with the engine, per assessor and team",
 )
@@ -37,4 +35,4 @@ def assurance(request, since: When | None = None, until: When | None = None):
     return services.assurance(request.user, since=since, until=until)
 
 
-add_api_routes(router, services.RECORDINGS, tags=TAGS)
+add_api_routes(router, services.RECORDINGS)

@@ -8,7 +8,7 @@ version, and keeps the grade in force honest.
 import random
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +17,7 @@ from django.db.models import Count, Exists, OuterRef
 
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import User
-from vigil.audit.choices import AuditAction
+from vigil.audit.choices import AuditAction as Audit
 from vigil.audit.services import record
 from vigil.core.actors import actor_name, is_system
 from vigil.core.permissions import require
@@ -36,6 +36,9 @@ from .derive import HistoryRecord, MaterialRecord, ReferralRecord, SignalRecord,
 from .models import Assessment, Override, PolicyVersion, QualityCheck
 from .policy import DEFAULT_POLICY, Policy, load_policy, parse_policy
 from .schemas import DecisionIn, OverrideIn, QualityCheckIn
+
+# A step recorded in this part, on its section of the referral page.
+step = partial(recording, section="risk")
 
 GRADES = Grade.values
 
@@ -272,7 +275,7 @@ def assess(
     if audit:
         record(
             actor,
-            AuditAction.REFERRAL_ASSESSED,
+            Audit.REFERRAL_ASSESSED,
             referral,
             at=recorded_at,
             force_code=referral.force.code,
@@ -395,7 +398,7 @@ def regrade(actor: Actor, referral, *, as_of: datetime, trigger: str = "schedule
         actor,
         referral,
         permission=Action.FACTS_RECORD,
-        audit=AuditAction.REFERRAL_ASSESSED,
+        audit=Audit.REFERRAL_ASSESSED,
         as_of=as_of,
     ) as change:
         made = assess(change.referral, actor=actor, as_of=as_of, trigger=trigger, audit=False)
@@ -421,15 +424,12 @@ class OverrideRefused(RecordError):
     pass
 
 
-@recording(
+@step(
     "overrides",
-    permission=Action.GRADE_OVERRIDE_PROPOSE,
-    audit=AuditAction.OVERRIDE_PROPOSED,
-    schema=OverrideIn,
-    title="Propose a different grade",
-    done="Your proposal is recorded.",
-    section="risk",
-    summary="Propose a different grade (raising applies at once; lowering waits for a supervisor)",
+    Action.GRADE_OVERRIDE_PROPOSE,
+    Audit.OVERRIDE_PROPOSED,
+    OverrideIn,
+    "Your proposal is recorded.",
 )
 def propose_override(change: Change, grade: str, reason: str) -> Override:
     """Propose a different grade with a written reason.
@@ -481,18 +481,14 @@ def propose_override(change: Change, grade: str, reason: str) -> Override:
     return override
 
 
-@recording(
+@step(
     "override-decision",
-    permission=Action.GRADE_OVERRIDE_APPROVE,
-    audit=AuditAction.OVERRIDE_DECIDED,
-    schema=DecisionIn,
-    title="Decide a proposed grade",
-    done="Decision recorded.",
-    section="risk",
-    summary="Approve or refuse a lower grade (a supervisor other than the proposer)",
+    Action.GRADE_OVERRIDE_APPROVE,
+    Audit.OVERRIDE_DECIDED,
+    DecisionIn,
+    "Decision recorded.",
     item=Override,
     api_path="/overrides/{item_id}/decision",
-    api_status=200,
 )
 def decide_override(
     change: Change, override: Override, *, approve: bool, reason: str = ""
@@ -763,7 +759,7 @@ def queue_quality_check(actor: Actor, assessment: Assessment, *, as_of: datetime
         actor,
         assessment.referral_id,
         permission=Action.QUALITY_CHECK,
-        audit=AuditAction.QUALITY_SAMPLED,
+        audit=Audit.QUALITY_SAMPLED,
         as_of=as_of,
     ) as change:
         check, _ = QualityCheck.objects.get_or_create(
@@ -776,22 +772,19 @@ def queue_quality_check(actor: Actor, assessment: Assessment, *, as_of: datetime
     return check
 
 
-@recording(
+@step(
     "quality-check",
-    permission=Action.QUALITY_CHECK,
-    audit=AuditAction.QUALITY_CHECKED,
-    schema=QualityCheckIn,
-    title="Check a sampled assessment",
-    done="Check recorded.",
-    section="risk",
-    summary="Record a supervisor's check of a sampled assessment",
+    Action.QUALITY_CHECK,
+    Audit.QUALITY_CHECKED,
+    QualityCheckIn,
+    "Check recorded.",
     item=QualityCheck,
     api_path="/quality-checks/{item_id}",
-    api_status=200,
 )
 def record_quality_check(
     change: Change, check: QualityCheck, *, outcome: str, notes: str = ""
 ) -> QualityCheck:
+    """Record a supervisor's check of a sampled assessment"""
     if outcome not in QualityCheck.Outcome.values:
         raise RecordError(f"outcome must be one of {', '.join(QualityCheck.Outcome.values)}")
     if getattr(change.actor, "pk", None) == check.assessor_id:

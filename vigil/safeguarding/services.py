@@ -3,8 +3,9 @@ suspect's own welfare plan. Each is recorded through the guarded change path and
 clock there."""
 
 from datetime import datetime
+from functools import partial
 
-from vigil.audit.choices import AuditAction
+from vigil.audit.choices import AuditAction as Audit
 from vigil.clocks.services import clock_facts
 from vigil.core.roles import Action as Can
 from vigil.people.models import Person
@@ -27,18 +28,16 @@ from .schemas import (
     WelfarePlanIn,
 )
 
-SECTION = "safeguarding"
+# A step recorded in this part, on its section of the referral page unless it says otherwise.
+step = partial(recording, section="safeguarding")
 
 
-@recording(
+@step(
     "social-care-referrals",
-    permission=Can.SAFEGUARDING_RECORD,
-    audit=AuditAction.SOCIAL_CARE_SHARED,
-    schema=SocialCareIn,
-    title="Information shared with children's social care",
-    done="Social care referral recorded.",
-    section=SECTION,
-    summary="Record information shared with children's social care",
+    Can.SAFEGUARDING_RECORD,
+    Audit.SOCIAL_CARE_SHARED,
+    SocialCareIn,
+    "Social care referral recorded.",
 )
 def share_with_social_care(
     change: Change,
@@ -82,19 +81,17 @@ def share_with_social_care(
     return item
 
 
-@recording(
+@step(
     "strategy-discussions",
-    permission=Can.SAFEGUARDING_RECORD,
-    audit=AuditAction.STRATEGY_REQUESTED,
-    schema=StrategyIn,
-    title="Strategy discussion requested",
-    done="Strategy discussion request recorded.",
-    section=SECTION,
-    summary="Record that a strategy discussion was requested",
+    Can.SAFEGUARDING_RECORD,
+    Audit.STRATEGY_REQUESTED,
+    StrategyIn,
+    "Strategy discussion request recorded.",
 )
 def request_strategy_discussion(
     change: Change, *, requested_at: datetime | None = None
 ) -> StrategyDiscussion:
+    """Record that a strategy discussion was requested"""
     when = change.happened_at(requested_at)
     item = StrategyDiscussion.objects.create(
         referral=change.referral, requested_at=when, **change.recorded()
@@ -103,19 +100,17 @@ def request_strategy_discussion(
     return item
 
 
-@recording(
+@step(
     "lado-referrals",
-    permission=Can.SAFEGUARDING_RECORD,
-    audit=AuditAction.LADO_REFERRED,
-    schema=LadoIn,
-    title="LADO told",
-    done="LADO referral recorded.",
-    section=SECTION,
-    summary="Record that the LADO was told",
+    Can.SAFEGUARDING_RECORD,
+    Audit.LADO_REFERRED,
+    LadoIn,
+    "LADO referral recorded.",
 )
 def refer_to_lado(
     change: Change, *, authority: str, referred_at: datetime | None = None
 ) -> LadoReferral:
+    """Record that the LADO was told"""
     if not authority.strip():
         raise RecordError("say which local authority's LADO was told")
     when = change.happened_at(referred_at)
@@ -132,18 +127,14 @@ def refer_to_lado(
     return item
 
 
-@recording(
+@step(
     "social-care-decision",
-    permission=Can.SAFEGUARDING_RECORD,
-    audit=AuditAction.SOCIAL_CARE_DECISION,
-    schema=SocialCareDecisionIn,
-    title="Social care's decision",
-    done="Social care's decision recorded.",
-    section=SECTION,
-    summary="Record children's social care's decision",
+    Can.SAFEGUARDING_RECORD,
+    Audit.SOCIAL_CARE_DECISION,
+    SocialCareDecisionIn,
+    "Social care's decision recorded.",
     item=SocialCareReferral,
     api_path="/social-care-referrals/{item_id}/decision",
-    api_status=200,
 )
 def record_social_care_decision(
     change: Change,
@@ -182,18 +173,14 @@ def _attendees(data: dict) -> dict:
     return {**data, "attendees": attendees}
 
 
-@recording(
+@step(
     "strategy-held",
-    permission=Can.SAFEGUARDING_RECORD,
-    audit=AuditAction.STRATEGY_HELD,
-    schema=HeldIn,
-    title="Strategy discussion held",
-    done="Strategy discussion recorded as held.",
-    section=SECTION,
-    summary="Record a strategy discussion held: attendees by agency, decisions",
+    Can.SAFEGUARDING_RECORD,
+    Audit.STRATEGY_HELD,
+    HeldIn,
+    "Strategy discussion recorded as held.",
     item=StrategyDiscussion,
     api_path="/strategy-discussions/{item_id}/held",
-    api_status=200,
     arguments=_attendees,
 )
 def record_strategy_discussion_held(
@@ -229,35 +216,29 @@ def record_strategy_discussion_held(
     return item
 
 
-@recording(
+@step(
     "lado-outcome",
-    permission=Can.SAFEGUARDING_RECORD,
-    audit=AuditAction.LADO_OUTCOME,
-    schema=LadoOutcomeIn,
-    title="The LADO's outcome",
-    done="The LADO's outcome recorded.",
-    section=SECTION,
-    summary="Record the LADO's outcome",
+    Can.SAFEGUARDING_RECORD,
+    Audit.LADO_OUTCOME,
+    LadoOutcomeIn,
+    "The LADO's outcome recorded.",
     item=LadoReferral,
     api_path="/lado-referrals/{item_id}/outcome",
-    api_status=200,
 )
 def record_lado_outcome(change: Change, item: LadoReferral, *, outcome: str) -> LadoReferral:
+    """Record the LADO's outcome"""
     item.outcome = outcome.strip()
     item.save(update_fields=["outcome"])
     change.describe(item, after={"referral": change.referral.pk, "outcome": item.outcome})
     return item
 
 
-@recording(
+@step(
     "welfare-plans",
-    permission=Can.SAFEGUARDING_RECORD,
-    audit=AuditAction.WELFARE_PLAN,
-    schema=WelfarePlanIn,
-    title="The suspect's own welfare plan",
-    done="Welfare plan recorded.",
-    section=SECTION,
-    summary="Record the suspect's own welfare plan (before arrest or interview)",
+    Can.SAFEGUARDING_RECORD,
+    Audit.WELFARE_PLAN,
+    WelfarePlanIn,
+    "Welfare plan recorded.",
 )
 def record_welfare_plan(
     change: Change, *, reason: str, plan: str, agreed_at: datetime | None = None

@@ -4,15 +4,13 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 from ninja import Query, Schema
 
-from vigil.core.api import router
 from vigil.core.asof import parse_as_of
 from vigil.core.schemas import Problem
+from vigil.referrals.api import router
 from vigil.referrals.services import open_referral, referrals_for
 
 from . import schemas
 from .services import referral_detail
-
-TAGS = ["referrals"]
 
 
 class ListFilters(Schema):
@@ -22,7 +20,7 @@ class ListFilters(Schema):
     page: int = 1
 
 
-@router.get("/referrals", tags=TAGS, response=schemas.ReferralPage, summary="Referrals you may see")
+@router.get("/referrals", response=schemas.ReferralPage, summary="Referrals you may see")
 def list_referrals(request, filters: Query[ListFilters]):
     referrals = referrals_for(
         request.user, force=filters.force, source=filters.source, status=filters.status
@@ -52,7 +50,6 @@ def list_referrals(request, filters: Query[ListFilters]):
 
 @router.get(
     "/referrals/{referral_id}",
-    tags=TAGS,
     response={200: schemas.Referral, 404: Problem},
     summary="One referral, everything held on it",
 )

@@ -58,9 +58,7 @@ _STATE_LABELS = {
 }
 
 
-@register.filter
-def state_label(state: str) -> str:
-    return _STATE_LABELS.get(state, state)
+register.filter("state_label", lambda state: _STATE_LABELS.get(state, state))
 
 
 @register.filter
@@ -84,6 +82,4 @@ _RELATIONS = {
 }
 
 
-@register.filter
-def relation_label(relation: str) -> str:
-    return _RELATIONS.get(relation, relation)
+register.filter("relation_label", lambda relation: _RELATIONS.get(relation, relation))

@@ -36,7 +36,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         kinds = parser.add_subparsers(dest="recording", required=True, metavar="NAME")
         for name, entry in sorted(RECORDINGS.items()):
-            sub = kinds.add_parser(name, help=entry.summary or entry.title)
+            sub = kinds.add_parser(name, help=entry.summary)
             if entry.item is not None:
                 sub.add_argument(
                     "item", type=int, metavar="ID", help=f"the {entry.item._meta.verbose_name}"
