@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.conftest import AS_OF, SYSTEM, referral_data, store
+from vigil.clocks.services import worklist
 from vigil.insight import services as insight
 from vigil.investigations.services import children_at_address
 from vigil.people.children import (
@@ -196,3 +197,22 @@ def test_safeguarding_the_bail_check_and_insight_see_the_same_children(forces, m
     table = insight.safeguarding(scope, period, as_of=AS_OF)
     counted = dict((row[0], row[1]) for row in table.rows)
     assert counted["Children in view (referrals received in the period)"] == len(rule)
+
+
+def test_the_worklist_counts_the_children_in_view_by_the_same_rule(forces, make_user):
+    data = suspect_referral("XF-2020-13")
+    data["subjects"].append(
+        {
+            "ref": "h1",
+            "role": "household_member",
+            "first_name": "Ivy",
+            "age": 10,
+            "lives_with": ["s1"],
+        }
+    )
+    referral, _ = store(data)
+    supervisor = make_user("supervisor")
+    items = worklist(supervisor, as_of=AS_OF + timedelta(days=1), scope="force")["items"]
+    assert items and {item["children"] for item in items if item["referral_id"] == referral.pk} == {
+        len(children_for(referral, as_of=AS_OF + timedelta(days=1)))
+    } == {1}

@@ -31,6 +31,8 @@ class WorkItem(Schema):
     state: str
     overdue_by_seconds: int
     escalation_level: int
+    # Children in view of the referral (the rule the referral page uses), as of the list's time.
+    children: int = 0
 
 
 class Counts(Schema):

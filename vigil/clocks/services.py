@@ -26,6 +26,7 @@ from vigil.audit.services import record
 from vigil.core.actors import is_system
 from vigil.core.permissions import require
 from vigil.core.roles import Action, Role
+from vigil.people.services import children_counts
 from vigil.referrals.changes import Change, after_every_change
 from vigil.referrals.choices import ReferralStatus
 from vigil.referrals.models import Referral
@@ -289,8 +290,17 @@ def worklist(
         "as_of": as_of.isoformat(),
         "scope": scope,
         "counts": counts,
-        "items": [_item(clock, as_of, escalation) for clock in page],
+        "items": _items(list(page), as_of, escalation),
     }
+
+
+def _items(clocks: list[Clock], as_of: datetime, escalation: rules.Escalation) -> list[dict]:
+    # The children in view of the page's referrals, by the rule the referral page uses.
+    children = children_counts({clock.referral_id for clock in clocks}, as_of=as_of)
+    return [
+        _item(clock, as_of, escalation) | {"children": children.get(clock.referral_id, 0)}
+        for clock in clocks
+    ]
 
 
 def _item(clock: Clock, as_of: datetime, escalation: rules.Escalation) -> dict:
@@ -318,12 +328,15 @@ def breaches(actor: Actor, *, as_of: datetime, force_code: str = "", limit: int 
     _, escalation = clock_tables()
     overdue = _open(_scoped(actor, "force", force_code), as_of).filter(due_at__lte=as_of)
     # Ordered by the level the sweep has reached (at most a minute behind), highest first.
-    items = [
-        _item(clock, as_of, escalation)
-        for clock in overdue.prefetch_related("referral", "force", "owner").order_by(
-            "-escalation_level", "-grade_rank", "due_at", "id"
-        )[:limit]
-    ]
+    items = _items(
+        list(
+            overdue.prefetch_related("referral", "force", "owner").order_by(
+                "-escalation_level", "-grade_rank", "due_at", "id"
+            )[:limit]
+        ),
+        as_of,
+        escalation,
+    )
     by_level = {
         str(row["escalation_level"]): row["count"]
         for row in overdue.values("escalation_level").annotate(count=Count("id"))
