@@ -175,12 +175,14 @@ def _locked_chain_head() -> AuditChainHead:
     head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
     if head is not None:
         return head
-    if AuditEvent.objects.filter(hash__isnull=False).exists():
+    # A new trail (a fresh or flushed database), or a removed head. Two sealers may both get
+    # here: get_or_create lets the second find the first's row once it commits, so only the
+    # sealer that really created the row asks whether sealed events exist without a head.
+    _, created = AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
+    head = AuditChainHead.objects.select_for_update().get(pk=1)
+    if created and AuditEvent.objects.filter(hash__isnull=False).exists():
         raise AuditChainBroken("the audit trail's head record is missing; run `vigil audit verify`")
-    # A new trail (a fresh or flushed database). Two sealers may both get here: get_or_create
-    # lets the second find the first's row once it commits.
-    AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
-    return AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 def _hashed_fields(event: AuditEvent) -> dict:

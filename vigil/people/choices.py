@@ -5,6 +5,10 @@ class PersonRole(models.TextChoices):
     SUSPECT = "suspect", "Suspect"
     VICTIM = "victim", "Victim"
     HOUSEHOLD_MEMBER = "household_member", "Household member"
+    # Found by research: family who may not live with the suspect (the family tree), and people
+    # the suspect is in contact with. Neither is in view as a child unless a tie says so.
+    RELATIVE = "relative", "Relative"
+    ASSOCIATE = "associate", "Associate"
     INTENDED_RECIPIENT = "intended_recipient", "Intended recipient"
     OTHER = "other", "Other"
 
@@ -17,6 +21,29 @@ class IdentifierKind(models.TextChoices):
     IP = "ip", "IP address"
     DEVICE = "device", "Device id"
     PROFILE_URL = "profile_url", "Profile URL"
+    OTHER = "other", "Other identifier"
+
+
+class IdentifierEvent(models.TextChoices):
+    """What the person was doing when an IP address was seen (CyberTipline's event names)."""
+
+    UPLOAD = "upload", "Upload"
+    LOGIN = "login", "Login"
+    REGISTRATION = "registration", "Registration"
+    PURCHASE = "purchase", "Purchase"
+    OTHER = "other", "Other"
+
+
+class CheckSystem(models.TextChoices):
+    """Police and partner systems a researcher checks a person on."""
+
+    PNC = "pnc", "Police National Computer (PNC)"
+    PND = "pnd", "Police National Database (PND)"
+    LOCAL_INTELLIGENCE = "local_intelligence", "Local intelligence"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    EDUCATION = "education", "Education"
+    HEALTH = "health", "Health"
+    OTHER = "other", "Other"
 
 
 class AddressKind(models.TextChoices):

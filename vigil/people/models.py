@@ -2,12 +2,13 @@
 
 from django.db import models
 
-from vigil.referrals.models import ReferralOwned
+from vigil.referrals.models import Recorded, ReferralOwned
 
 from .ages import Aged
 from .choices import (
     AccessKind,
     AddressKind,
+    CheckSystem,
     HistoryOutcome,
     HistoryType,
     IdentifierKind,
@@ -29,6 +30,10 @@ class Person(Aged, ReferralOwned):
     # The source's own handle for this person inside the document ("s1"), for lives_with etc.
     ref = models.CharField(max_length=60)
     role = models.CharField(max_length=24, choices=PersonRole.choices)
+    # The role as the source wrote it, where Vigil did not know the word (mapped to "other").
+    role_text = models.CharField(max_length=60, blank=True)
+    # How a relative or associate is related to the suspect ("sister", "partner's son").
+    relation = models.CharField(max_length=60, blank=True)
     first_name = models.CharField(max_length=120, blank=True)
     last_name = models.CharField(max_length=120, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
@@ -70,10 +75,18 @@ class Identifier(ReferralOwned):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identifiers")
     kind = models.CharField(max_length=16, choices=IdentifierKind.choices)
+    # The type as the source wrote it, where Vigil did not know the word (mapped to "other").
+    kind_text = models.CharField(max_length=60, blank=True)
     value = models.CharField(max_length=500)
     normalised = models.CharField(max_length=500)
     service = models.CharField(max_length=200, blank=True)
     seen_at = models.DateTimeField(null=True, blank=True)
+    # For an IP address: the source port (carrier-grade NAT shares one address among many
+    # subscribers, so a provider needs the port) and what was done (upload, login…).
+    port = models.PositiveIntegerField(null=True, blank=True)
+    event = models.CharField(max_length=40, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    learned_at = models.DateTimeField(null=True, blank=True)
 
     referral_path = "person__referral"
 
@@ -94,6 +107,11 @@ class Address(ReferralOwned):
     region = models.CharField(max_length=120, blank=True)
     postcode = models.CharField(max_length=16, blank=True, db_index=True)
     country = models.CharField(max_length=60, blank=True)
+    # When the person lived there, where known (research finds addresses over time).
+    lived_from = models.DateField(null=True, blank=True)
+    lived_until = models.DateField(null=True, blank=True)
+    source = models.CharField(max_length=200, blank=True)
+    learned_at = models.DateTimeField(null=True, blank=True)
 
     referral_path = "person__referral"
 
@@ -222,3 +240,51 @@ class Link(ReferralOwned):
 
     def __str__(self) -> str:
         return f"{self.person} ~ {self.linked_person}: {self.get_reason_display()}"
+
+
+class Research(Recorded):
+    """One research record as it was submitted: who found what, from where, learned when.
+
+    The people, identifiers, addresses and checks it added carry its source and time; this keeps
+    the submission itself, so what research said can be shown exactly as it was recorded.
+    """
+
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="research"
+    )
+    source = models.CharField(max_length=200)
+    learned_at = models.DateTimeField()
+    content = models.JSONField(default=dict)
+    # What it added, for the timeline: {"people": ["r1"], "identifiers": 2, "links": 1, ...}
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["learned_at", "id"]
+        verbose_name_plural = "research"
+
+    def __str__(self) -> str:
+        return f"Research from {self.source}"
+
+
+class Check(Recorded):
+    """A check of a person on a police or partner system: which, when, by whom, what came back."""
+
+    referral = models.ForeignKey("referrals.Referral", on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="checks"
+    )
+    research = models.ForeignKey(
+        Research, null=True, blank=True, on_delete=models.CASCADE, related_name="checks"
+    )
+    system = models.CharField(max_length=32, choices=CheckSystem.choices)
+    system_text = models.CharField(max_length=120, blank=True)
+    done_at = models.DateTimeField()
+    done_by_name = models.CharField(max_length=150, blank=True)
+    result = models.TextField(blank=True)
+    source = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["done_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_system_display()} check"

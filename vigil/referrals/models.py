@@ -123,6 +123,9 @@ class Referral(models.Model):
     source_details = models.JSONField(default=dict, blank=True)
     # Fields of the original documents Vigil did not map, in their own notation.
     unmapped = models.JSONField(default=list, blank=True)
+    # Values Vigil did not know and mapped to "other", each {"path", "field", "value", "mapped_to"}
+    # (an unknown incident type, identifier type, material category, role): kept, never refused.
+    intake_warnings = models.JSONField(default=list, blank=True)
     # Where facts recorded after receipt came from, e.g. {"indicator:grooming": {"source": …,
     # "at": …}}; facts without an entry came with the referral.
     fact_sources = models.JSONField(default=dict, blank=True)
@@ -214,6 +217,12 @@ class Document(ReferralOwned):
     content = models.BinaryField()
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
+    # The first documents came with the referral; a supplementary report (an updated package,
+    # a further report from the company) is added later, never replacing what came before.
+    supplementary = models.BooleanField(default=False)
+    received_at = models.DateTimeField(null=True, blank=True)
+    # The canonical digest of what the document says, so the same report sent again is known.
+    content_digest = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         db_table = "intake_document"
