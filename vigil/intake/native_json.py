@@ -236,12 +236,15 @@ def _draft(data: dict, label: str, content: bytes, as_of: datetime) -> ReferralD
 
 
 def _person(subject: dict, path: str, received_on: date) -> PersonDraft:
-    addresses = list(subject.get("addresses", []))
+    addresses = [
+        (f"{path}.addresses[{i}]", item) for i, item in enumerate(subject.get("addresses", []))
+    ]
     if "address" in subject:
-        addresses.insert(0, subject["address"])
+        addresses.insert(0, (f"{path}.address", subject["address"]))
     return PersonDraft(
         ref=subject["ref"].strip(),
         role=subject["role"],
+        relation=subject.get("relation", "").strip(),
         first_name=subject.get("first_name", "").strip(),
         last_name=subject.get("last_name", "").strip(),
         date_of_birth=_date(subject, "date_of_birth", path, not_after=received_on),
@@ -260,10 +263,12 @@ def _person(subject: dict, path: str, received_on: date) -> PersonDraft:
                 value=item["value"],
                 service=item.get("service", ""),
                 seen_at=_optional_datetime(item, "seen_at", f"{path}.identifiers[{i}]"),
+                port=item.get("port"),
+                event=item.get("event", "").strip().lower(),
             )
             for i, item in enumerate(subject.get("identifiers", []))
         ],
-        addresses=[AddressDraft(**address) for address in addresses],
+        addresses=[_address(address, where, received_on) for where, address in addresses],
         history=[
             HistoryDraft(
                 type=item["type"],
@@ -275,6 +280,16 @@ def _person(subject: dict, path: str, received_on: date) -> PersonDraft:
         ],
         lives_with=[ref.strip() for ref in subject.get("lives_with", [])],
     )
+
+
+def _address(address: dict, path: str, received_on: date) -> AddressDraft:
+    dates = {
+        key: _date(address, key, path, not_after=received_on)
+        for key in ("lived_from", "lived_until")
+    }
+    if dates["lived_from"] and dates["lived_until"] and dates["lived_until"] < dates["lived_from"]:
+        raise IntakeError("lived_until is before lived_from", f"{path}.lived_until")
+    return AddressDraft(**{**address, **dates})
 
 
 def _material(item: dict) -> dict:

@@ -42,6 +42,8 @@ def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -
             referral=referral,
             ref=draft.ref,
             role=draft.role,
+            role_text=draft.role_text,
+            relation=draft.relation,
             first_name=draft.first_name,
             last_name=draft.last_name,
             date_of_birth=draft.date_of_birth,
@@ -67,13 +69,19 @@ def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -
                 Identifier(
                     person=person,
                     kind=item.kind,
+                    kind_text=item.kind_text,
                     value=item.value,
                     normalised=normalise(item.kind, item.value),
                     service=item.service,
                     seen_at=item.seen_at,
+                    port=item.port,
+                    event=item.event,
+                    **learned,
                 )
             )
-        addresses.extend(Address(person=person, **asdict(item)) for item in draft.addresses)
+        addresses.extend(
+            Address(person=person, **asdict(item), **learned) for item in draft.addresses
+        )
         history.extend(History(person=person, **asdict(item), **learned) for item in draft.history)
         for other in draft.lives_with:
             # One row per pair, whichever side listed it.

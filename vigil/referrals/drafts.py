@@ -25,6 +25,10 @@ class IdentifierDraft:
     value: str
     service: str = ""
     seen_at: datetime | None = None
+    port: int | None = None
+    event: str = ""
+    # The type as the source wrote it, where Vigil did not know it and read it as "other".
+    kind_text: str = ""
 
 
 @dataclass
@@ -36,6 +40,8 @@ class AddressDraft:
     region: str = ""
     postcode: str = ""
     country: str = ""
+    lived_from: date | None = None
+    lived_until: date | None = None
 
 
 @dataclass
@@ -50,6 +56,8 @@ class HistoryDraft:
 class PersonDraft:
     ref: str
     role: str
+    role_text: str = ""
+    relation: str = ""
     first_name: str = ""
     last_name: str = ""
     date_of_birth: date | None = None
@@ -114,6 +122,32 @@ class ReferralDraft:
     people: list[PersonDraft] = field(default_factory=list)
     access: list[AccessDraft] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
+    # Values Vigil did not know, read as "other" rather than refusing the referral (``Warning``).
+    warnings: list[IntakeWarning] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class IntakeWarning:
+    """A value Vigil did not know, kept as written and read as ``mapped_to``."""
+
+    path: str
+    field: str
+    value: str
+    mapped_to: str
+
+    def as_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "field": self.field,
+            "value": self.value,
+            "mapped_to": self.mapped_to,
+        }
+
+    def message(self) -> str:
+        return (
+            f"{self.path}: {self.field} {self.value!r} is not one Vigil knows; kept as written "
+            f"and read as {self.mapped_to!r}"
+        )
 
 
 class IntakeError(Exception):
