@@ -19,6 +19,8 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKED = "token.revoked", "API token revoked"
     REFERRAL_ASSESSED = "referral.assessed", "Referral graded"
     FACT_RECORDED = "fact.recorded", "Fact recorded"
+    RESEARCH_RECORDED = "research.recorded", "Research recorded"
+    REFERRAL_SUPPLEMENTED = "referral.supplemented", "Supplementary report added"
     OVERRIDE_PROPOSED = "override.proposed", "Grade override proposed"
     OVERRIDE_DECIDED = "override.decided", "Grade override decided"
     QUALITY_SAMPLED = "quality.sampled", "Assessments sampled for checking"

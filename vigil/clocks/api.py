@@ -53,7 +53,7 @@ def notifications(request):
     return [
         {
             "id": n.pk,
-            "referral_id": n.clock.referral_id,
+            "referral_id": n.referral_id,
             "level": n.level,
             "subject": n.subject,
             "created_at": n.created_at,

@@ -134,7 +134,14 @@ class Notification(ReferralOwned):
     the ones that did not go.
     """
 
-    clock = models.ForeignKey(Clock, on_delete=models.CASCADE, related_name="notifications")
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    # The clock whose breach this escalates; none for news about the referral (a new link
+    # deconfliction found to another referral), which is level 0.
+    clock = models.ForeignKey(
+        Clock, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
     level = models.PositiveSmallIntegerField()
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -154,7 +161,7 @@ class Notification(ReferralOwned):
     email_tried_at = models.DateTimeField(null=True, blank=True)
     email_next_try_at = models.DateTimeField(null=True, blank=True)
 
-    referral_path = "clock__referral"
+    referral_path = "referral"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -173,6 +180,13 @@ class Notification(ReferralOwned):
 
     def __str__(self) -> str:
         return self.subject
+
+    def save(self, *args, **kwargs):
+        if self.referral_id is None and self.clock_id is not None:
+            self.referral_id = Clock.objects.values_list("referral_id", flat=True).get(
+                pk=self.clock_id
+            )
+        super().save(*args, **kwargs)
 
 
 class JobLock(models.Model):

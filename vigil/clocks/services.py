@@ -382,7 +382,7 @@ def notifications_for(user):
     return (
         Notification.objects.restrict(user, Action.WORKLIST_VIEW)
         .filter(recipient=user)
-        .select_related("clock__referral")
+        .select_related("referral")
     )
 
 
@@ -460,6 +460,7 @@ def sweep(*, actor: Actor, as_of: datetime) -> Counter:
                     unreached.append({"level": level, "sent_to_level": sent_to})
                 for user in told:
                     _, created = Notification.objects.get_or_create(
+                        referral_id=clock.referral_id,
                         clock=clock,
                         level=level,
                         recipient=user,
@@ -532,6 +533,60 @@ def _message(
         "body": body,
         "email_next_try_at": as_of,
     }
+
+
+def tell_of_new_links(links, *, as_of: datetime) -> int:
+    """Tell the holders of each referral a new link reaches (its owner and its force's
+    supervisors; a restricted referral's named people only), in the app and by e-mail.
+
+    They are told about their own referral and the reason; the referral that made the link is
+    named only by its force unless they may open it. Runs in the caller's transaction: the
+    notices stand or fall with the link. Returns how many people were told.
+    """
+    told = 0
+    for link in links:
+        theirs = Referral.objects.select_related("force", "owner").get(pk=link.linked_referral_id)
+        ours = Referral.objects.select_related("force").get(pk=link.referral_id)
+        for user in _holders(theirs):
+            can_open = Referral.objects.restrict(user).filter(pk=ours.pk).exists()
+            found_in = (
+                f"referral {ours.source_reference}" if can_open else "a referral"
+            ) + f" held by {ours.force.code}"
+            subject = f"Vigil: new link to your referral {theirs.source_reference}"
+            body = (
+                f"Research on {found_in} found someone who matches a person in your referral "
+                f"{theirs.source_reference}: {link.get_reason_display().lower()} "
+                f"({link.matched_on}).\n\n"
+            )
+            if not can_open:
+                body += f"Ask {ours.force.name} ({ours.force.code}) for what they hold.\n\n"
+            body += f"Open it in Vigil: {settings.VIGIL_BASE_URL}/referrals/{theirs.pk}/\n"
+            Notification.objects.create(
+                referral=theirs,
+                level=0,
+                recipient=user,
+                created_at=as_of,
+                subject=subject[:300],
+                body=body,
+                email_next_try_at=as_of,
+            )
+            told += 1
+    return told
+
+
+def _holders(referral: Referral) -> list[User]:
+    found = {
+        user.pk: user
+        for user in User.objects.filter(
+            force_id=referral.force_id, role=Role.SUPERVISOR, is_active=True
+        )
+    }
+    if referral.owner is not None and referral.owner.is_active:
+        found[referral.owner.pk] = referral.owner
+    if referral.is_restricted:
+        named = set(referral.named_people.values_list("user_id", flat=True))
+        found = {pk: user for pk, user in found.items() if pk in named}
+    return list(found.values())
 
 
 # A mail server that fails this many e-mails in a row is taken to be down: the rest wait for
@@ -661,22 +716,22 @@ def mail_failures(actor: Actor, *, limit: int = 200) -> list[dict]:
     require(actor, Action.MAIL_VIEW)
     notes = (
         Notification.objects.filter(email_state__in=EMAIL_NOT_SENT)
-        .select_related("recipient", "clock__referral", "clock__force")
+        .select_related("recipient", "clock", "referral__force")
         .order_by("-created_at", "-id")[:limit]
     )
     return [_mail_failure(note) for note in notes]
 
 
 def _mail_failure(note: Notification) -> dict:
-    clock, referral = note.clock, note.clock.referral
+    referral = note.referral
     reference = "a restricted referral" if referral.is_restricted else referral.source_reference
     return {
         "id": note.pk,
         "recipient": note.recipient.username,
         "recipient_email": note.recipient.email,
-        "force": clock.force.code,
+        "force": referral.force.code,
         "reference": reference,
-        "duty": clock.get_kind_display(),
+        "duty": note.clock.get_kind_display() if note.clock else "New link to another referral",
         "level": note.level,
         "subject": note.subject.replace(referral.source_reference, reference),
         "state": note.email_state,
@@ -699,7 +754,7 @@ def retry_email(actor: Actor, notification_id: int, *, as_of: datetime) -> dict:
     with transaction.atomic():
         note = (
             Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient", "clock__referral", "clock__force")
+            .select_related("recipient", "clock", "referral__force")
             .filter(pk=notification_id)
             .first()
         )
@@ -717,10 +772,10 @@ def retry_email(actor: Actor, notification_id: int, *, as_of: datetime) -> dict:
             AuditAction.MAIL_RETRIED,
             note,
             at=as_of,
-            force_code=note.clock.force.code,
+            force_code=note.referral.force.code,
             before=before,
             after=_email_record(note),
-            referral_id=note.clock.referral_id,
+            referral_id=note.referral_id,
         )
     return _mail_failure(note)
 

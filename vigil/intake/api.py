@@ -1,17 +1,21 @@
-"""Importing a referral over the API."""
+"""Importing a referral over the API, and research recorded on one."""
 
 from django.utils import timezone
-from ninja import Status
+from ninja import Router, Status
 
 from vigil.core.schemas import Problem
-from vigil.referrals.api import router
+from vigil.referrals.api import router as referrals_router
+from vigil.referrals.recordings import add_api_routes
 
-from . import services
+from . import research, services
 from .native_json import referral_schema
 from .schemas import Imported
 
+router = Router(tags=["research"])
+add_api_routes(router, research.RECORDINGS)
 
-@router.post(
+
+@referrals_router.post(
     "/referrals",
     response={201: Imported, 200: Imported, 422: Problem},
     summary="Import one referral in Vigil's native JSON format",

@@ -18,12 +18,14 @@ from jsonschema.exceptions import ValidationError, relevance
 from vigil.referrals.drafts import (
     AccessDraft,
     AddressDraft,
+    CheckDraft,
     HistoryDraft,
     IdentifierDraft,
     IntakeError,
     MaterialDraft,
     PersonDraft,
     ReferralDraft,
+    ResearchDraft,
     SourceDocument,
 )
 
@@ -178,15 +180,43 @@ def _draft(data: dict, label: str, content: bytes, as_of: datetime) -> ReferralD
     if received_at > as_of + CLOCK_TOLERANCE:
         raise IntakeError(f"received_at {data['received_at']} is in the future", "$.received_at")
     incident = data.get("incident", {})
+    people, access = _people_and_access(data, received_at.date())
+    return ReferralDraft(
+        source=data["source"],
+        source_reference=data["source_reference"].strip(),
+        received_at=received_at,
+        force_code=data["force"].strip().upper(),
+        content_digest=canonical_digest(data),
+        documents=[SourceDocument(label, MEDIA_TYPE, content)],
+        summary=data.get("summary", ""),
+        incident_type=incident.get("type", ""),
+        incident_occurred_at=_optional_datetime(incident, "occurred_at", "$.incident"),
+        platform=incident.get("platform", ""),
+        escalated=incident.get("escalated"),
+        escalation_reason=incident.get("escalation_reason", ""),
+        annotations=list(dict.fromkeys(incident.get("annotations", []))),
+        indicators=list(dict.fromkeys(data.get("indicators", []))),
+        material=[MaterialDraft(**_material(m)) for m in data.get("material", [])],
+        people=people,
+        access=access,
+        unmapped=unknown_fields(data, referral_schema()),
+    )
+
+
+def _people_and_access(
+    data: dict, on: date, held: frozenset[str] = frozenset()
+) -> tuple[list[PersonDraft], list[AccessDraft]]:
+    """The subjects and access entries of a document; ``held`` are refs already on the
+    referral, which lives_with and access may name too (research adds to what is held)."""
     people = [
-        _person(subject, f"$.subjects[{i}]", received_at.date())
+        _person(subject, f"$.subjects[{i}]", on)
         for i, subject in enumerate(data.get("subjects", []))
     ]
     refs = [person.ref for person in people]
     duplicated = sorted({ref for ref in refs if refs.count(ref) > 1})
     if duplicated:
         raise IntakeError(f"subject ref {duplicated[0]!r} is used twice", "$.subjects")
-    known = set(refs)
+    known = set(refs) | held
     for i, person in enumerate(people):
         for j, other in enumerate(person.lives_with):
             if other not in known:
@@ -208,31 +238,11 @@ def _draft(data: dict, label: str, content: bytes, as_of: datetime) -> ReferralD
                 PersonDraft(
                     ref=entry["child"],
                     role="other",
-                    notes="A child known only from an access entry in the referral.",
+                    notes="A child known only from an access entry.",
                 )
             )
         access.append(AccessDraft(entry["subject"], entry["child"], entry["kind"]))
-
-    return ReferralDraft(
-        source=data["source"],
-        source_reference=data["source_reference"].strip(),
-        received_at=received_at,
-        force_code=data["force"].strip().upper(),
-        content_digest=canonical_digest(data),
-        documents=[SourceDocument(label, MEDIA_TYPE, content)],
-        summary=data.get("summary", ""),
-        incident_type=incident.get("type", ""),
-        incident_occurred_at=_optional_datetime(incident, "occurred_at", "$.incident"),
-        platform=incident.get("platform", ""),
-        escalated=incident.get("escalated"),
-        escalation_reason=incident.get("escalation_reason", ""),
-        annotations=list(dict.fromkeys(incident.get("annotations", []))),
-        indicators=list(dict.fromkeys(data.get("indicators", []))),
-        material=[MaterialDraft(**_material(m)) for m in data.get("material", [])],
-        people=people,
-        access=access,
-        unmapped=unknown_fields(data, referral_schema()),
-    )
+    return people, access
 
 
 def _person(subject: dict, path: str, received_on: date) -> PersonDraft:
@@ -368,6 +378,105 @@ def unknown_fields(data, schema: dict, path: str = "$") -> list[str]:
         for index, value in enumerate(data):
             found.extend(unknown_fields(value, schema["items"], f"{path}[{index}]"))
     return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Research: facts learned after receipt, in the native subjects' shape
+
+
+@cache
+def research_schema() -> dict:
+    """A research record: its subjects and access entries are exactly the referral's."""
+    referral = referral_schema()
+    return {
+        "$schema": referral.get("$schema", "https://json-schema.org/draft/2020-12/schema"),
+        "type": "object",
+        "required": ["source"],
+        "additionalProperties": False,
+        "properties": {
+            "source": {"type": "string", "minLength": 1, "maxLength": 200},
+            "learned_at": {"type": "string"},
+            "subjects": referral["properties"]["subjects"],
+            "access": referral["properties"]["access"],
+            "checks": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["system", "done_at"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "system": {"type": "string", "minLength": 1, "maxLength": 120},
+                        "done_at": {"type": "string"},
+                        "result": {"type": "string"},
+                        "by": {"type": "string", "maxLength": 150},
+                        "subject": {"type": "string", "minLength": 1},
+                    },
+                },
+            },
+        },
+    }
+
+
+CHECK_SYSTEMS = {
+    "pnc",
+    "pnd",
+    "local_intelligence",
+    "childrens_social_care",
+    "education",
+    "health",
+    "other",
+}
+
+
+def read_research(
+    data, *, held: frozenset[str] = frozenset(), on: date | None = None
+) -> ResearchDraft:
+    """Turn a research record (a JSON object, or its bytes) into a draft, or raise
+    ``IntakeError`` with the JSON path of the first thing wrong. ``held`` are the refs already
+    on the referral; ``on`` is the day the facts were learned if the record does not say."""
+    if isinstance(data, bytes | str):
+        data = _load(_decode(data) if isinstance(data, bytes) else data)
+    if not isinstance(data, dict):
+        raise IntakeError(f"research must be a JSON object, not {_describe(data)}", "$")
+    nul = _first_nul(data, "$")
+    if nul:
+        raise IntakeError("text may not contain NUL characters", nul)
+    errors = sorted(
+        Draft202012Validator(research_schema()).iter_errors(data), key=relevance, reverse=True
+    )
+    if errors:
+        raise IntakeError(_error_message(errors[0]), _path(errors[0]))
+    learned_at = _optional_datetime(data, "learned_at", "$")
+    day = learned_at.date() if learned_at else on
+    people, access = _people_and_access(data, day or date.max, held)
+    checks = []
+    for i, item in enumerate(data.get("checks", [])):
+        system = item["system"].strip()
+        known = system.lower().replace(" ", "_").replace("'", "")
+        checks.append(
+            CheckDraft(
+                system=known if known in CHECK_SYSTEMS else "other",
+                system_text="" if known in CHECK_SYSTEMS else system,
+                done_at=_datetime(item["done_at"], f"$.checks[{i}].done_at"),
+                result=item.get("result", ""),
+                done_by=item.get("by", "").strip(),
+                subject_ref=item.get("subject", "").strip(),
+            )
+        )
+    known_refs = held | {person.ref for person in people}
+    for i, check in enumerate(checks):
+        if check.subject_ref and check.subject_ref not in known_refs:
+            raise IntakeError(
+                f"subject {check.subject_ref!r} is not on the referral or among the subjects",
+                f"$.checks[{i}].subject",
+            )
+    return ResearchDraft(
+        source=data["source"].strip(),
+        learned_at=learned_at,
+        people=people,
+        access=access,
+        checks=checks,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,11 +1,70 @@
-"""The shape of the answer to an import over the API."""
+"""The shapes of an import's answer over the API, and of research recorded on a referral."""
 
-from ninja import Schema
+import datetime as dt
+
+from ninja import Field, Schema
+
+from vigil.core.schemas import ChangeIn, When
+from vigil.referrals.schemas import FactIn
 
 
 class Imported(Schema):
     referral_id: int
     source: str
     source_reference: str
-    status: str  # created | duplicate
+    status: str  # created | duplicate | supplemented
     grade: str
+
+
+class ResearchIn(ChangeIn):
+    """A research record; checked in full against the research format, with JSON paths."""
+
+    source: str = Field(description='Where it was found, e.g. "PNC and local intelligence"')
+    learned_at: str | None = Field(None, description="When it was learned (default: now)")
+    subjects: list = Field([], description="People, in the native format's subjects' shape")
+    access: list = Field([], description="Access to children, as in the native format")
+    checks: list = Field([], description='Checks: [{"system", "done_at", "result", "by"}]')
+
+
+class IdentifierIn(FactIn):
+    type: str = Field(description="email, phone, username, account_id, ip, device, profile_url")
+    value: str = Field(min_length=1, max_length=500)
+    person_ref: str = Field("", description="Whose it is (default: the suspect)")
+    service: str = Field("", max_length=200)
+    seen_at: When | None = None
+    port: int | None = Field(None, ge=0, le=65535)
+    event: str = Field("", max_length=40)
+
+
+class AddressIn(FactIn):
+    person_ref: str = Field("", description="Whose it is (default: the suspect)")
+    kind: str = "home"
+    line1: str = Field("", max_length=200)
+    line2: str = Field("", max_length=200)
+    town: str = Field("", max_length=120)
+    postcode: str = Field("", max_length=16)
+    lived_from: dt.date | None = None
+    lived_until: dt.date | None = None
+
+
+class PersonFoundIn(FactIn):
+    role: str = Field(description="household_member, relative, associate or victim")
+    first_name: str = Field("", max_length=120)
+    last_name: str = Field("", max_length=120)
+    date_of_birth: dt.date | None = None
+    age: int | None = Field(None, ge=0, le=130)
+    relation: str = Field("", max_length=60, description="To the suspect, e.g. sister")
+    lives_with_suspect: bool = False
+
+
+class CheckIn(ChangeIn):
+    system: str = Field(
+        description="pnc, pnd, local_intelligence, childrens_social_care, education, health, "
+        "or another system's name"
+    )
+    done_at: When | None = Field(None, description="When the check was done (default: now)")
+    result: str = ""
+    person_ref: str = Field("", description="Who was checked (default: the suspect)")
+    by: str = Field("", max_length=150, description="Who did it (default: you)")
+    source: str = Field("", max_length=200)
+    learned_at: When | None = None

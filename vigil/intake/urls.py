@@ -1,9 +1,12 @@
 from django.urls import path
 
-from . import views
+from vigil.referrals.recordings import page_urls
+
+from . import research, views
 
 app_name = "intake"
 
 urlpatterns = [
     path("import/", views.import_referrals, name="import"),
+    *page_urls(research.RECORDINGS),
 ]

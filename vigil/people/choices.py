@@ -89,3 +89,4 @@ class LinkReason(models.TextChoices):
     ACCOUNT_ID = "account_id", "Same account at the same service"
     DEVICE = "device", "Same device"
     NAME_AND_DATE_OF_BIRTH = "name_dob", "Same name and date of birth"
+    ADDRESS = "address", "Same home address"

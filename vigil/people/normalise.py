@@ -76,6 +76,8 @@ NORMALISERS = {
     "ip": normalise_ip,
     "device": normalise_device,
     "profile_url": normalise_profile_url,
+    # A type Vigil did not know: kept as written, never a match key.
+    "other": lambda value: value.strip(),
 }
 
 
@@ -90,16 +92,28 @@ def name_key(first_name: str, last_name: str) -> str:
     return _SPACE.sub(" ", letters).strip().casefold()
 
 
+def address_key(line1: str, postcode: str) -> str:
+    """The first line and postcode, spaces, punctuation and case removed: "12 Acacia Ave., ab1
+    2cd" and "12 acacia ave AB12CD" agree. Blank unless both are known: a postcode alone
+    covers a street, not a home."""
+    postcode = "".join(ch for ch in postcode if ch.isalnum()).upper()
+    text = unicodedata.normalize("NFKD", line1)
+    line = "".join(ch for ch in text if ch.isalnum()).casefold()
+    return f"{line}:{postcode}" if line and postcode else ""
+
+
 def match_keys(
     identifiers: list[tuple[str, str, str]],
     first_name: str,
     last_name: str,
     date_of_birth: date | None,
+    addresses: list[tuple[str, str]] = (),
 ) -> list[tuple[str, str, str]]:
     """The keys a person can be matched on, as (reason, key, what matched).
 
-    ``identifiers`` are (kind, normalised value, service). IP addresses are not keys: many
-    people share one address behind a router or a carrier's NAT.
+    ``identifiers`` are (kind, normalised value, service); ``addresses`` are (first line,
+    postcode). IP addresses are not keys: many people share one address behind a router or a
+    carrier's NAT.
     """
     keys: dict[str, tuple[str, str, str]] = {}
     for kind, value, service in identifiers:
@@ -117,6 +131,11 @@ def match_keys(
                 f"{kind}:{at}:{value}",
                 f"{value} at {service}" if service else f"{value} (service not named)",
             )
+    for line1, postcode in addresses:
+        home = address_key(line1, postcode)
+        if home:
+            shown = f"{line1.strip()}, {postcode.strip().upper()}"
+            keys[f"address:{home}"] = ("address", f"address:{home}", shown)
     name = name_key(first_name, last_name)
     if date_of_birth and " " in name:
         key = f"name_dob:{name}:{date_of_birth.isoformat()}"

@@ -11,7 +11,7 @@ from django.db.models import Q
 from vigil.audit.choices import AuditAction as Audit
 from vigil.core.roles import Action
 from vigil.referrals.changes import Change, RecordError, learned
-from vigil.referrals.drafts import AccessDraft, PersonDraft
+from vigil.referrals.drafts import AccessDraft, PersonDraft, ResearchDraft
 from vigil.referrals.models import Referral
 from vigil.referrals.recordings import recording
 
@@ -22,8 +22,19 @@ from .children import (
     Source,
     children_in_view,
 )
-from .choices import AccessKind, HistoryOutcome, HistoryType, PersonRole
-from .models import Access, Address, History, Identifier, Link, LivesWith, MatchKey, Person
+from .choices import AccessKind, AddressKind, HistoryOutcome, HistoryType, PersonRole
+from .models import (
+    Access,
+    Address,
+    Check,
+    History,
+    Identifier,
+    Link,
+    LivesWith,
+    MatchKey,
+    Person,
+    Research,
+)
 from .normalise import match_keys, normalise
 from .schemas import AccessIn, HistoryIn, HouseholdMemberIn, PersonCorrectionIn
 
@@ -105,18 +116,33 @@ def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -
             for entry in access
         }.values()
     )
-    _store_match_keys(referral, people, identifiers)
+    _store_match_keys(referral, people, identifiers, addresses)
     return people
 
 
-def _store_match_keys(referral, people: list[Person], identifiers: list[Identifier]) -> None:
-    by_person = defaultdict(list)
+def _store_match_keys(
+    referral, people: list[Person], identifiers: list[Identifier], addresses: list[Address]
+) -> None:
+    by_person, homes = defaultdict(list), defaultdict(list)
     for item in identifiers:
         by_person[item.person_id].append((item.kind, item.normalised, item.service))
+    for item in addresses:
+        if item.kind == AddressKind.HOME:
+            homes[item.person_id].append((item.line1, item.postcode))
+    referral.new_match_keys = MatchKey.objects.bulk_create(
+        _match_key_rows(referral, people, by_person, homes)
+    )
+
+
+def _match_key_rows(referral, people, identifiers: dict, homes: dict) -> list[MatchKey]:
     rows = []
     for person in people:
         for reason, key, shown in match_keys(
-            by_person[person.pk], person.first_name, person.last_name, person.date_of_birth
+            identifiers[person.pk],
+            person.first_name,
+            person.last_name,
+            person.date_of_birth,
+            homes[person.pk],
         ):
             row = MatchKey(
                 person=person,
@@ -128,17 +154,40 @@ def _store_match_keys(referral, people: list[Person], identifiers: list[Identifi
             # What the key means to a reader ("a@example.com"), for the link it may make.
             row.shown = shown
             rows.append(row)
-    referral.new_match_keys = MatchKey.objects.bulk_create(rows)
+    return rows
 
 
-def link_people(referral, people: list[Person]) -> list[Link]:
-    """Link this referral's people to anyone already held who shares a key with them.
+def refresh_match_keys(referral, people: list[Person]) -> list[MatchKey]:
+    """Store the keys these people can now be matched on that they did not have before (a new
+    identifier, a home address, a name and date of birth learned), and return those."""
+    identifiers, homes = defaultdict(list), defaultdict(list)
+    for kind, value, service, person_id in Identifier.objects.filter(person__in=people).values_list(
+        "kind", "normalised", "service", "person_id"
+    ):
+        identifiers[person_id].append((kind, value, service))
+    for line1, postcode, person_id in Address.objects.filter(
+        person__in=people, kind=AddressKind.HOME
+    ).values_list("line1", "postcode", "person_id"):
+        homes[person_id].append((line1, postcode))
+    held = set(MatchKey.objects.filter(person__in=people).values_list("person_id", "key"))
+    rows = [
+        row
+        for row in _match_key_rows(referral, people, identifiers, homes)
+        if (row.person_id, row.key) not in held
+    ]
+    MatchKey.objects.bulk_create(rows)
+    return rows
+
+
+def link_people(referral, people: list[Person], keys: list[MatchKey] | None = None) -> list[Link]:
+    """Link this referral's people to anyone already held who shares a key with them, on the
+    keys given (those just learned) or all the referral's; return the links that are new.
 
     Only pairs where at least one side is a suspect are linked: that is the question the
     deconfliction answers (is this suspect known, or is someone here a suspect elsewhere?).
     One indexed lookup, whatever the number of referrals held.
     """
-    mine = getattr(referral, "new_match_keys", None)
+    mine = keys if keys is not None else getattr(referral, "new_match_keys", None)
     if mine is None:
         mine = list(MatchKey.objects.filter(referral=referral))
     if not mine:
@@ -147,11 +196,22 @@ def link_people(referral, people: list[Person]) -> list[Link]:
     by_key = defaultdict(list)
     for row in theirs.values("person_id", "referral_id", "key", "is_suspect"):
         by_key[row["key"]].append(row)
+    held = set()
+    if keys is not None:
+        # Research learns a key later: the pair may already be linked, either way round.
+        pairs = Link.objects.filter(Q(person__in=people) | Q(linked_person__in=people)).values_list(
+            "person_id", "linked_person_id", "reason"
+        )
+        for a, b, reason in pairs:
+            held |= {(a, b, reason), (b, a, reason)}
     links = []
     for row in mine:
         for match in by_key.get(row.key, ()):
             if not (row.is_suspect or match["is_suspect"]):
                 continue
+            if (row.person_id, match["person_id"], row.reason) in held:
+                continue
+            held.add((row.person_id, match["person_id"], row.reason))
             links.append(
                 Link(
                     person_id=row.person_id,
@@ -547,14 +607,21 @@ def _person(referral, ref: str) -> Person:
     return person
 
 
-def _suspect_ref(referral) -> str:
+def suspect_ref(referral) -> str:
+    """The ref of the referral's (first) suspect, or "" if it names none."""
     suspect = Person.objects.filter(referral=referral, role=PersonRole.SUSPECT).first()
-    if suspect is None:
+    return suspect.ref if suspect else ""
+
+
+def _suspect_ref(referral) -> str:
+    ref = suspect_ref(referral)
+    if not ref:
         raise RecordError("the referral has no suspect; name whom the person lives with")
-    return suspect.ref
+    return ref
 
 
-def _new_ref(referral, prefix: str) -> str:
+def new_ref(referral, prefix: str) -> str:
+    """A ref no one on the referral has yet ("h3"), for a person recorded after receipt."""
     # Safe without a retry: the referral's row is locked for the change, so no one else is
     # adding a person to it.
     taken = set(Person.objects.filter(referral=referral).values_list("ref", flat=True))
@@ -595,7 +662,7 @@ def add_household_member(
     other = _person(referral, lives_with or _suspect_ref(referral))
     member = Person.objects.create(
         referral=referral,
-        ref=_new_ref(referral, "h"),
+        ref=new_ref(referral, "h"),
         role=PersonRole.HOUSEHOLD_MEMBER,
         first_name=first_name,
         last_name=last_name,
@@ -645,7 +712,7 @@ def add_access(
     else:
         child = Person.objects.create(
             referral=referral,
-            ref=_new_ref(referral, "c"),
+            ref=new_ref(referral, "c"),
             role=PersonRole.OTHER,
             first_name=child_first_name,
             stated_age=child_age,
@@ -787,3 +854,214 @@ def correct_person(
 
 
 RECORDINGS = [add_household_member, add_access, add_history, correct_person]
+
+
+# ---------------------------------------------------------------------------------------------
+# Research: what is learned about the referral's people after receipt
+
+
+@dataclass
+class Learned:
+    """What one research record added to a referral, and the new links it made."""
+
+    research: Research
+    links: list[Link]
+
+
+_SCALAR_FACTS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "gender",
+    "occupation",
+    "works_with_children",
+    "school_name",
+    "relation",
+)
+
+
+def record_research(
+    change: Change, draft: ResearchDraft, *, content: dict, learned_at: datetime
+) -> Learned:
+    """Add what research found to the referral, inside ``change``: a ``ref`` already held adds
+    to that person, a new one adds a person; every fact carries the research's source and the
+    moment it was learned. The people touched are matched again against every force's
+    referrals, and the new links returned (for their holders to be told)."""
+    referral = change.referral
+    source = draft.source[:200]
+    stamp = {"source": source, "learned_at": learned_at}
+    held = {person.ref: person for person in Person.objects.filter(referral=referral)}
+    on = learned_at.date()
+    touched: dict[str, Person] = {}
+    added, changed = [], []
+    for index, item in enumerate(draft.people):
+        person = held.get(item.ref)
+        if person is None:
+            person = Person.objects.create(
+                referral=referral,
+                ref=item.ref,
+                role=item.role,
+                role_text=item.role_text,
+                notes=item.notes,
+                household_established=item.household_established,
+                access_established=item.access_established,
+                history_established=item.history_established,
+                **{name: getattr(item, name) for name in _SCALAR_FACTS},
+                stated_age=item.stated_age if item.date_of_birth is None else None,
+                stated_age_on=on
+                if item.stated_age is not None and not item.date_of_birth
+                else None,
+                **stamp,
+            )
+            held[item.ref] = person
+            added.append(item.ref)
+        else:
+            if item.role != person.role:
+                raise RecordError(
+                    f"$.subjects[{index}].role: {item.ref!r} is the "
+                    f"{person.get_role_display().lower()} on this referral; research adds to a "
+                    "person, it does not change their role"
+                )
+            if _add_to_person(person, item, on, stamp):
+                changed.append(item.ref)
+        touched[item.ref] = person
+    counts = _add_person_facts(referral, draft, held, touched, stamp)
+    # A check that names no one is of the suspect, as most are.
+    suspect = suspect_ref(referral)
+    checks = Check.objects.bulk_create(
+        Check(
+            referral=referral,
+            person=held.get(check.subject_ref or suspect),
+            system=check.system,
+            system_text=check.system_text,
+            done_at=check.done_at,
+            done_by_name=check.done_by or change.recorded()["recorded_by_name"],
+            result=check.result,
+            source=source,
+            **change.recorded(),
+        )
+        for check in draft.checks
+    )
+    keys = refresh_match_keys(referral, list(touched.values()))
+    links = link_people(referral, list(touched.values()), keys) if keys else []
+    research = Research.objects.create(
+        referral=referral,
+        source=source,
+        learned_at=learned_at,
+        content=content,
+        summary={
+            "people_added": added,
+            "people_changed": changed,
+            **counts,
+            "checks": len(checks),
+            "links": len(links),
+        },
+        **change.recorded(),
+    )
+    Check.objects.filter(pk__in=[check.pk for check in checks]).update(research=research)
+    return Learned(research, links)
+
+
+def _add_to_person(person: Person, item: PersonDraft, on, stamp: dict) -> bool:
+    """Set what research says of a person already held; True if anything changed."""
+    given = {
+        name: getattr(item, name)
+        for name in _SCALAR_FACTS
+        if getattr(item, name) not in ("", None) and getattr(item, name) != getattr(person, name)
+    }
+    if item.stated_age is not None and not item.date_of_birth and not person.date_of_birth:
+        given.update(stated_age=item.stated_age, stated_age_on=on)
+    for name in ("household_established", "access_established", "history_established"):
+        if getattr(item, name) and not getattr(person, name):
+            given[name] = True
+    if item.notes:
+        given["notes"] = "\n".join(part for part in (person.notes, item.notes) if part)
+    if not given:
+        return False
+    for name, value in given.items():
+        setattr(person, name, value)
+    person.save(update_fields=list(given))
+    return True
+
+
+def _add_person_facts(referral, draft: ResearchDraft, held, touched, stamp) -> dict:
+    """Identifiers, addresses, history and ties research found, less what is held already."""
+    people = list(touched.values())
+    have_ids = set(
+        Identifier.objects.filter(person__in=people).values_list(
+            "person_id", "kind", "normalised", "service", "seen_at", "port"
+        )
+    )
+    have_addresses = set(
+        Address.objects.filter(person__in=people).values_list(
+            "person_id", "kind", "line1", "postcode", "lived_from", "lived_until"
+        )
+    )
+    identifiers, addresses, history = [], [], []
+    for item in draft.people:
+        person = touched[item.ref]
+        for given in item.identifiers:
+            normalised = normalise(given.kind, given.value)
+            key = (person.pk, given.kind, normalised, given.service, given.seen_at, given.port)
+            if key in have_ids:
+                continue
+            have_ids.add(key)
+            identifiers.append(
+                Identifier(
+                    person=person,
+                    kind=given.kind,
+                    kind_text=given.kind_text,
+                    value=given.value,
+                    normalised=normalised,
+                    service=given.service,
+                    seen_at=given.seen_at,
+                    port=given.port,
+                    event=given.event,
+                    **stamp,
+                )
+            )
+        for given in item.addresses:
+            key = (
+                person.pk,
+                given.kind,
+                given.line1,
+                given.postcode,
+                given.lived_from,
+                given.lived_until,
+            )
+            if key not in have_addresses:
+                have_addresses.add(key)
+                addresses.append(Address(person=person, **asdict(given), **stamp))
+        history.extend(History(person=person, **asdict(given), **stamp) for given in item.history)
+    Identifier.objects.bulk_create(identifiers)
+    Address.objects.bulk_create(addresses)
+    History.objects.bulk_create(history)
+    ties = 0
+    for item in draft.people:
+        for other in item.lives_with:
+            a, b = sorted((held[item.ref].pk, held[other].pk))
+            if (
+                a == b
+                or LivesWith.objects.filter(
+                    Q(person_id=a, other_id=b) | Q(person_id=b, other_id=a)
+                ).exists()
+            ):
+                continue
+            LivesWith.objects.create(person_id=a, other_id=b, **stamp)
+            ties += 1
+    reached = 0
+    for entry in draft.access:
+        _, created = Access.objects.get_or_create(
+            person=held[entry.person_ref],
+            child=held[entry.child_ref],
+            kind=entry.kind,
+            defaults=stamp,
+        )
+        reached += created
+    return {
+        "identifiers": len(identifiers),
+        "addresses": len(addresses),
+        "history": len(history),
+        "lives_with": ties,
+        "access": reached,
+    }

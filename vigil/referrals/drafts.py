@@ -150,6 +150,32 @@ class IntakeWarning:
         )
 
 
+@dataclass
+class CheckDraft:
+    """A check on a police or partner system, as research reports it."""
+
+    system: str
+    done_at: datetime
+    result: str = ""
+    # The system as the researcher named it, where it is not one Vigil lists (read as "other").
+    system_text: str = ""
+    done_by: str = ""
+    subject_ref: str = ""
+
+
+@dataclass
+class ResearchDraft:
+    """What research found, as read from a research record (``vigil research add``)."""
+
+    source: str
+    learned_at: datetime | None
+    people: list[PersonDraft] = field(default_factory=list)
+    access: list[AccessDraft] = field(default_factory=list)
+    checks: list[CheckDraft] = field(default_factory=list)
+    # Values Vigil did not know, read as "other" (as at intake).
+    warnings: list[IntakeWarning] = field(default_factory=list)
+
+
 class IntakeError(Exception):
     """A document Vigil will not store, with where in it the problem is and why, in plain words."""
 
