@@ -1,14 +1,17 @@
-"""Importing a referral over the API."""
+"""Importing a referral over the API, and the requests made to providers about it."""
 
 from django.utils import timezone
 from ninja import Status
 
+from vigil.core.asof import parse_as_of
 from vigil.core.schemas import Problem
 from vigil.referrals.api import router
+from vigil.referrals.recordings import add_api_routes
+from vigil.referrals.services import find_referral
 
-from . import services
+from . import requests, services
 from .native_json import referral_schema
-from .schemas import Imported
+from .schemas import DataRequestOut, Imported
 
 
 @router.post(
@@ -47,3 +50,16 @@ def create_referral(request):
             "grade": imported.grade,
         },
     )
+
+
+add_api_routes(router, requests.RECORDINGS)
+
+
+@router.get(
+    "/referrals/{referral_id}/data-requests",
+    response=list[DataRequestOut],
+    summary="A referral's requests to providers, each with its state and clock",
+)
+def data_requests(request, referral_id: int, as_of: str | None = None):
+    referral = find_referral(request.user, referral_id)
+    return requests.requests_detail(referral, as_of=parse_as_of(as_of))

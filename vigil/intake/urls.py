@@ -1,9 +1,12 @@
 from django.urls import path
 
-from . import views
+from vigil.referrals.recordings import page_urls
+
+from . import requests, views
 
 app_name = "intake"
 
 urlpatterns = [
     path("import/", views.import_referrals, name="import"),
+    *page_urls(requests.RECORDINGS),
 ]
