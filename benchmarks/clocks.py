@@ -316,7 +316,7 @@ def _build(count: int, officers, connection):
         "personal_data_deleted_at"
     )
     clock_columns = (
-        "id, referral_id, kind, cycle, rule, started_at, due_at, due_soon_at, met_at, "
+        "id, referral_id, kind, cycle, rule, about, started_at, due_at, due_soon_at, met_at, "
         "cancelled_at, cancel_reason, is_open, escalation_level, next_escalation_at, "
         "escalation_unreached, escalation_reach, force_id, owner_id, team, grade, grade_rank, "
         "is_restricted"
@@ -348,6 +348,7 @@ def _clock_row(clock_id, kind, started, due, met, referral, escalation) -> tuple
         kind,
         1,
         "bench",
+        "",
         started,
         due,
         rules.due_soon_at(started, due, escalation),
