@@ -423,3 +423,20 @@ def test_times_typed_on_the_page_are_london_time(client, make_user, recent):
         {"provider": "P", "basis": "other", "asked": "Q", "sent_at": f"{sent:%Y-%m-%d %H:%M}"},
     )
     assert DataRequest.objects.get().sent_at == sent
+
+
+def test_vigil_record_serves_the_request_recordings_too(referral, investigator, capsys):
+    item = ask(investigator, referral)
+    call_command(
+        "record",
+        "data-request-refused",
+        str(item.pk),
+        "--reason",
+        "Data no longer held",
+        "--as-of",
+        "2026-01-06",
+        "--json",
+    )
+    answer = json.loads(capsys.readouterr().out)
+    assert answer["id"] == item.pk and answer["recorded"]["reason"] == "Data no longer held"
+    assert not clock_of(item).is_open
