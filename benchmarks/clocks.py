@@ -251,6 +251,7 @@ def _build(count: int, officers, connection):
                 force_id,
                 None if is_open else received + timedelta(days=3650),
                 None,
+                "[]",
             )
         )
         if not is_open:
@@ -313,10 +314,10 @@ def _build(count: int, officers, connection):
         "annotations, indicators, incident_details, source_details, unmapped, content_digest, "
         "imported_at, imported_by_id, imported_by_name, fact_sources, grade, grade_provisional, "
         "owner_id, team, flags, version, is_restricted, received_by_force_id, review_at, "
-        "personal_data_deleted_at"
+        "personal_data_deleted_at, intake_warnings"
     )
     clock_columns = (
-        "id, referral_id, kind, cycle, rule, started_at, due_at, due_soon_at, met_at, "
+        "id, referral_id, kind, cycle, rule, about, started_at, due_at, due_soon_at, met_at, "
         "cancelled_at, cancel_reason, is_open, escalation_level, next_escalation_at, "
         "escalation_unreached, escalation_reach, force_id, owner_id, team, grade, grade_rank, "
         "is_restricted"
@@ -348,6 +349,7 @@ def _clock_row(clock_id, kind, started, due, met, referral, escalation) -> tuple
         kind,
         1,
         "bench",
+        "",
         started,
         due,
         rules.due_soon_at(started, due, escalation),

@@ -15,7 +15,7 @@ from vigil.audit.services import record_refusal
 from vigil.clocks.api import router as clocks_router
 from vigil.core.asof import AsOfError
 from vigil.insight.api import router as insight_router
-from vigil.intake.api import router as intake_router  # and POST /referrals
+from vigil.intake.api import router as intake_router  # and POST /referrals, data requests
 from vigil.investigations.api import router as investigations_router
 from vigil.people.api import router as people_router
 from vigil.referrals.api import router as referrals_router

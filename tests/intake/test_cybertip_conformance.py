@@ -177,18 +177,35 @@ def test_the_original_documents_are_kept_byte_for_byte():
         assert document.size == len(original)
 
 
-def test_packages_sharing_a_report_number_are_not_merged_silently():
+def test_a_second_package_for_a_held_report_number_is_added_as_a_supplementary_report():
     # Packages 1, 2 and 4 all carry reportId 123456 in their fileDetails.
-    import_package("package-1")
+    first = import_package("package-1")
+    originals = {d.name: bytes(d.content) for d in first.documents.all()}
     report = import_paths(
         [CONFORMANCE / "package-2"],
         actor=SYSTEM,
         as_of=AS_OF,
         options=ImportOptions(force_code="XF", received_at=RECEIVED),
     )
-    [rejected] = report.rejected
-    assert "'123456' is already held with different content" in rejected.error
-    # With its own reference it imports.
+    assert report.rejected == []
+    [imported] = report.imported
+    assert (imported.status, imported.referral_id) == ("supplemented", first.pk)
+    kept = first.documents.filter(supplementary=False)
+    assert {d.name: bytes(d.content) for d in kept} == originals
+    added = first.documents.filter(supplementary=True)
+    assert added.exists()
+    for document in added:
+        assert document.sha256 == hashlib.sha256(bytes(document.content)).hexdigest()
+    # The same package again is a duplicate, not a second supplement.
+    again = import_paths(
+        [CONFORMANCE / "package-2"],
+        actor=SYSTEM,
+        as_of=AS_OF,
+        options=ImportOptions(force_code="XF", received_at=RECEIVED),
+    )
+    assert [item.status for item in again.imported] == ["duplicate"]
+    assert first.documents.filter(supplementary=True).count() == added.count()
+    # With its own reference it imports as a referral in its own right.
     referral = import_package("package-2", source_reference="CT-2")
     assert referral.source_reference == "CT-2"
 

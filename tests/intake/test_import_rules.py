@@ -50,16 +50,15 @@ def test_the_same_referral_reformatted_is_still_a_duplicate(tmp_path):
     assert row_counts() == before
 
 
-def test_a_different_document_under_a_held_reference_is_refused_and_nothing_changes():
+def test_a_different_document_under_a_held_reference_supplements_it_and_changes_nothing_sent():
     original, _ = store(referral_data())
-    before = row_counts()
-    with pytest.raises(IntakeError) as caught:
-        store(referral_data(summary="A changed summary"))
-    assert "'NCA-2020-0001' is already held with different content" in caught.value.message
-    assert caught.value.location == "$.source_reference"
-    assert row_counts() == before
+    first_document = bytes(original.documents.get().content)
+    referral, status = store(referral_data(summary="A changed summary"))
+    assert (referral.pk, status) == (original.pk, "supplemented")
     original.refresh_from_db()
     assert original.summary == "Two videos uploaded to ExampleSocial."
+    assert bytes(original.documents.get(supplementary=False).content) == first_document
+    assert original.documents.filter(supplementary=True).count() == 1
 
 
 def test_the_same_reference_from_another_source_is_a_different_referral():

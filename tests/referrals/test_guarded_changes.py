@@ -21,6 +21,7 @@ from django.utils import timezone
 from tests.conftest import referral_data, store
 from vigil.audit.models import AuditEvent
 from vigil.core.actors import SystemActor
+from vigil.intake import requests as data_requests
 from vigil.investigations import retention
 from vigil.investigations import services as investigations
 from vigil.people import services as people
@@ -34,7 +35,7 @@ from vigil.safeguarding import services as safeguarding
 pytestmark = pytest.mark.django_db
 
 SYSTEM = SystemActor("test")
-RECORDING_MODULES = (referrals, people, risk, safeguarding, investigations)
+RECORDING_MODULES = (referrals, people, risk, safeguarding, investigations, data_requests)
 
 
 @dataclass
@@ -256,6 +257,42 @@ ROWS = [
         refused_role="investigator",
         on_closed=True,
     ),
+    Row(
+        "data-requests",
+        "investigator",
+        lambda a, r, w: data_requests.add_request(
+            a, r, provider="ExampleSocial", basis="production_order", asked="x", as_of=w["now"]
+        ),
+        refused_role="assessor",
+    ),
+    Row(
+        "data-request-sent",
+        "investigator",
+        lambda a, r, w: data_requests.record_sent(a, w["unsent_request"], as_of=w["now"]),
+        refused_role="assessor",
+    ),
+    Row(
+        "data-request-acknowledged",
+        "investigator",
+        lambda a, r, w: data_requests.record_acknowledged(a, w["data_request"], as_of=w["now"]),
+        refused_role="assessor",
+    ),
+    Row(
+        "data-request-returned",
+        "investigator",
+        lambda a, r, w: data_requests.record_returned(
+            a, w["data_request"], result="An email address", as_of=w["now"]
+        ),
+        refused_role="assessor",
+    ),
+    Row(
+        "data-request-refused",
+        "investigator",
+        lambda a, r, w: data_requests.record_refused(
+            a, w["data_request"], reason="No such account", as_of=w["now"]
+        ),
+        refused_role="assessor",
+    ),
     # The changes that are not recordings.
     Row(
         "regrade",
@@ -324,6 +361,12 @@ def world(make_user, forces):
     )
     world["strategy"] = safeguarding.request_strategy_discussion(supervisor, referral, as_of=now)
     world["lado"] = safeguarding.refer_to_lado(supervisor, referral, authority="E", as_of=now)
+    world["data_request"], world["unsent_request"] = (
+        data_requests.add_request(
+            supervisor, referral, provider="P", basis="other", asked="x", sent_at=sent, as_of=now
+        )
+        for sent in (now - timedelta(days=1), None)
+    )
     world["referral"] = Referral.objects.get(pk=referral.pk)
     world["after_review"] = now + timedelta(days=365 * 40)
     return world

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.conftest import low_risk, store
 from tests.security.openapi import api_operations
+from vigil.intake.requests import add_request
 from vigil.risk.models import Override, QualityCheck
 from vigil.risk.services import propose_override
 from vigil.safeguarding.services import (
@@ -32,6 +33,9 @@ def theirs(make_user, forces):
     )
     request_strategy_discussion(officer, referral, as_of=now)
     refer_to_lado(officer, referral, authority="Y", as_of=now)
+    add_request(
+        officer, referral, provider="P", basis="other", asked="x", sent_at=received, as_of=now
+    )
     propose_override(
         make_user("assessor", "YF"), referral, "high", "Concern about access.", as_of=now
     )
@@ -89,6 +93,7 @@ def test_every_api_endpoint_with_a_referral_is_not_found_for_another_force(
             "social-care-referrals": theirs.social_care_referrals.first(),
             "strategy-discussions": theirs.strategy_discussions.first(),
             "lado-referrals": theirs.lado_referrals.first(),
+            "data-requests": theirs.data_requests.first(),
         }
         url = path.replace("/api/v1", "")
         for name, value in ids.items():

@@ -39,6 +39,7 @@ class ClockKind(models.TextChoices):
     ESTABLISH_FACTS = "establish_facts", "Establish missing facts"
     RELEASE_SOCIAL_CARE = "release_social_care", "Social care told of a release"
     BAIL_RETURN = "bail_return", "Bail return"
+    DATA_REQUEST = "data_request", "Data request"
 
 
 class EscalationReach(models.TextChoices):
@@ -58,8 +59,11 @@ class Clock(ReferralOwned):
         "referrals.Referral", on_delete=models.CASCADE, related_name="clocks"
     )
     kind = models.CharField(max_length=24, choices=ClockKind.choices)
-    # Repeating duties (supervisor reviews, establishing facts) number their cycles.
+    # Repeating duties (supervisor reviews, establishing facts) number their cycles; a duty
+    # owed once per record (a data request) takes the record's id.
     cycle = models.PositiveIntegerField(default=1)
+    # What the duty is about when its kind alone does not say ("to ExampleSocial").
+    about = models.CharField(max_length=210, blank=True)
     rule = models.CharField(max_length=300)
     started_at = models.DateTimeField()
     due_at = models.DateTimeField()
@@ -112,6 +116,12 @@ class Clock(ReferralOwned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duty(self) -> str:
+        """The duty in words: "Data request to ExampleSocial", "Allocation"."""
+        kind = self.get_kind_display()
+        return f"{kind} {self.about}" if self.about else kind
 
 
 class EmailState(models.TextChoices):

@@ -146,6 +146,7 @@ STARTS = {
     "works_with_children_known",
     "last_supervisor_review",
     "provisional",
+    "data_request",
 }
 
 
@@ -237,6 +238,9 @@ class ClockInputs:
     # Every time information was shared with social care, and every time bail was answered.
     social_care_times: tuple[datetime, ...] = ()
     bail_answered: tuple[datetime, ...] = ()
+    # Requests to providers: (request id, when it went out (or was recorded, while it waits to
+    # go), when it was returned or refused or None, the provider).
+    data_requests: tuple[tuple[int, datetime, datetime | None, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -247,13 +251,17 @@ class PlannedClock:
     due_at: datetime
     met_at: datetime | None
     rule: str
+    # What the duty is about when its kind alone does not say ("to ExampleSocial").
+    about: str = ""
 
 
 def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> list[PlannedClock]:
     """Every clock the referral should carry now, met or not."""
     planned: list[PlannedClock] = []
 
-    def add(kind: str, started: datetime | None, met: datetime | None, cycle: int = 1):
+    def add(
+        kind: str, started: datetime | None, met: datetime | None, cycle: int = 1, about: str = ""
+    ):
         rule = rules.get(kind)
         if rule is None or started is None:
             return
@@ -272,6 +280,7 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
                 met_at=met,
                 rule=f"{policy_key}: {rule.text} within {duration.words()}{graded} "
                 f"of {_STARTS_WORDS[rule.starts]}",
+                about=about,
             )
         )
 
@@ -313,6 +322,10 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
     for cycle, released in enumerate(sorted(child_releases), start=1):
         told = [t for t in inputs.social_care_times if t >= released]
         add("release_social_care", released, min(told) if told else None, cycle)
+    # One clock per request, numbered by the request so it stays the same clock whatever else
+    # is asked of whom.
+    for request_id, started, answered, provider in inputs.data_requests:
+        add("data_request", started, answered, request_id, f"to {provider}")
     bail = rules.get("bail_return")
     if bail:
         bails = sorted((r, back) for r, _, back in inputs.releases if back is not None)
@@ -334,7 +347,7 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
     return planned
 
 
-_BY_GRADE = {"allocation", "enforcement_action", "social_care_referral"}
+_BY_GRADE = {"allocation", "enforcement_action", "social_care_referral", "data_request"}
 _STARTS_WORDS = {
     "received": "receipt",
     "graded": "grading",
@@ -345,6 +358,7 @@ _STARTS_WORDS = {
     "provisional": "the grade becoming provisional",
     "release_with_child": "the release",
     "bail": "the release on bail",
+    "data_request": "the request going out (or being recorded, while it waits to go)",
 }
 
 

@@ -136,6 +136,7 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
         level = clock.escalation_level if clock else 0
         fields = {
             "rule": item.rule[:300],
+            "about": item.about[:210],
             "started_at": item.started_at,
             "due_at": due_at,
             "due_soon_at": rules.due_soon_at(item.started_at, due_at, escalation),
@@ -199,7 +200,7 @@ def clock_view(clock: Clock, as_of: datetime, escalation: rules.Escalation) -> d
         state = rules.state_of(clock.started_at, clock.due_at, clock.met_at, as_of, escalation)
     return {
         "kind": clock.kind,
-        "text": clock.get_kind_display(),
+        "text": clock.duty,
         "cycle": clock.cycle,
         "rule": clock.rule,
         "started_at": clock.started_at.isoformat(),
@@ -312,7 +313,7 @@ def _item(clock: Clock, as_of: datetime, escalation: rules.Escalation) -> dict:
         "grade": clock.grade,
         "flags": clock.referral.flags,
         "clock": clock.kind,
-        "clock_text": clock.get_kind_display(),
+        "clock_text": clock.duty,
         "owner": clock.owner.username if clock.owner else None,
         "started_at": view["started_at"],
         "due_at": view["due_at"],

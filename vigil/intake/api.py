@@ -1,17 +1,20 @@
-"""Importing a referral over the API, and research recorded on one."""
+"""Importing a referral over the API, research recorded on one, and the requests made to
+providers about it."""
 
 from django.utils import timezone
 from ninja import Router, Status
 
+from vigil.core.asof import parse_as_of
 from vigil.core.schemas import Problem
 from vigil.referrals.api import router as referrals_router
 from vigil.referrals.recordings import add_api_routes
+from vigil.referrals.services import find_referral
 
-from . import research, services
+from . import requests, research, services
 from .native_json import referral_schema
-from .schemas import Imported
+from .schemas import DataRequestOut, Imported
 
-router = Router(tags=["research"])
+router = Router(tags=["intake"])
 add_api_routes(router, research.RECORDINGS)
 
 
@@ -51,3 +54,16 @@ def create_referral(request):
             "grade": imported.grade,
         },
     )
+
+
+add_api_routes(router, requests.RECORDINGS)
+
+
+@router.get(
+    "/referrals/{referral_id}/data-requests",
+    response=list[DataRequestOut],
+    summary="A referral's requests to providers, each with its state and clock",
+)
+def data_requests(request, referral_id: int, as_of: str | None = None):
+    referral = find_referral(request.user, referral_id)
+    return requests.requests_detail(referral, as_of=parse_as_of(as_of))

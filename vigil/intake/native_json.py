@@ -200,6 +200,7 @@ def _draft(data: dict, label: str, content: bytes, as_of: datetime) -> ReferralD
         people=people,
         access=access,
         unmapped=unknown_fields(data, referral_schema()),
+        supplements=data.get("supplements", "").strip(),
     )
 
 

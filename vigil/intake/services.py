@@ -12,17 +12,19 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.http import Http404
 
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import Force
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
-from vigil.clocks.services import sync_clocks
+from vigil.clocks.services import sync_clocks, tell_of_new_links
 from vigil.core.actors import SystemActor, actor_name
 from vigil.core.permissions import require
 from vigil.core.roles import Action
 from vigil.people import services as people_services
-from vigil.referrals.drafts import IntakeError, ReferralDraft
+from vigil.referrals.changes import Conflict, RecordError, changing
+from vigil.referrals.drafts import IntakeError, ReferralDraft, ResearchDraft
 from vigil.referrals.models import Document, Material, Referral
 from vigil.risk import services as risk_services
 
@@ -36,7 +38,7 @@ class Imported:
     referral_id: int
     source: str
     source_reference: str
-    status: str  # created | duplicate
+    status: str  # created | supplemented | duplicate
     grade: str = ""
 
 
@@ -61,6 +63,10 @@ class ImportReport:
     @property
     def created(self) -> int:
         return sum(1 for item in self.imported if item.status == "created")
+
+    @property
+    def supplemented(self) -> int:
+        return sum(1 for item in self.imported if item.status == "supplemented")
 
     @property
     def duplicates(self) -> int:
@@ -228,23 +234,23 @@ def _actor_force_code(actor: Actor) -> str:
 
 
 def store_referral(draft: ReferralDraft, *, actor: Actor, as_of: datetime) -> tuple[Referral, str]:
-    """Store a draft with its people, material and documents, or recognise it as held already.
+    """Store a draft with its people, material and documents, or add it to the referral it
+    supplements, or recognise it as held already.
 
-    Returns the referral and ``created`` or ``duplicate``. The same (source, reference) with
-    different content is refused: Vigil never silently overwrites what a force has been sent.
+    Returns the referral and ``created``, ``supplemented`` or ``duplicate``. A document for a
+    reference already held, with different content (an updated package, a further report), is
+    a supplementary report: kept beside the first byte for byte, its new facts recorded as
+    research. Nothing the force was sent before is ever changed.
     """
     require(actor, Action.REFERRAL_IMPORT)
     try:
         with transaction.atomic():
             return _store(draft, actor, as_of)
     except IntegrityError:
-        # Another import of the same reference committed between our check and our insert.
-        existing = Referral.objects.filter(
-            source=draft.source, source_reference=draft.source_reference
-        ).first()
-        if existing is None:
-            raise
-        return _held_already(existing, draft), "duplicate"
+        # Another import of the same reference committed between our check and our insert:
+        # this document is now the same again, or a supplement to it.
+        with transaction.atomic():
+            return _store(draft, actor, as_of)
 
 
 def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referral, str]:
@@ -259,11 +265,11 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
         raise IntakeError(
             f"you can import referrals for your own force only, not {force.code}", "$.force"
         )
-    existing = Referral.objects.filter(
-        source=draft.source, source_reference=draft.source_reference
-    ).first()
+    existing = _held(draft)
     if existing is not None:
-        return _held_already(existing, draft), "duplicate"
+        if _is_held_document(existing, draft):
+            return existing, "duplicate"
+        return _supplement(existing, draft, actor, as_of), "supplemented"
 
     user = None if isinstance(actor, SystemActor) else actor
     referral = Referral.objects.create(
@@ -289,17 +295,7 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
         imported_by=user,
         imported_by_name=actor_name(actor),
     )
-    Document.objects.bulk_create(
-        Document(
-            referral=referral,
-            name=document.name,
-            media_type=document.media_type,
-            content=document.content,
-            size=len(document.content),
-            sha256=hashlib.sha256(document.content).hexdigest(),
-        )
-        for document in draft.documents
-    )
+    Document.objects.bulk_create(_documents(referral, draft, received_at=draft.received_at))
     Material.objects.bulk_create(
         Material(referral=referral, **asdict(material)) for material in draft.material
     )
@@ -330,12 +326,124 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
     return referral, "created"
 
 
-def _held_already(existing: Referral, draft: ReferralDraft) -> Referral:
-    if existing.content_digest == draft.content_digest:
-        return existing
-    raise IntakeError(
-        f"{existing.get_source_display()} reference {existing.source_reference!r} is already "
-        "held with different content; Vigil does not overwrite a referral it holds. Check "
-        "the reference, or record the new facts on the existing referral",
-        "$.source_reference" if draft.source != "ncmec" else "",
+def _held(draft: ReferralDraft) -> Referral | None:
+    reference = draft.supplements or draft.source_reference
+    existing = Referral.objects.filter(source=draft.source, source_reference=reference).first()
+    if existing is None and draft.supplements:
+        raise IntakeError(
+            f"no {draft.source} referral {draft.supplements!r} is held to add this to; import "
+            "the referral it supplements first",
+            "$.supplements",
+        )
+    return existing
+
+
+def _is_held_document(existing: Referral, draft: ReferralDraft) -> bool:
+    """The same content as the referral or one of its supplements: the same report again."""
+    return (
+        existing.content_digest == draft.content_digest
+        or Document.objects.filter(referral=existing, content_digest=draft.content_digest).exists()
     )
+
+
+def _supplement(existing: Referral, draft: ReferralDraft, actor: Actor, as_of: datetime):
+    """Add a supplementary report to the referral it concerns, through the guarded path: its
+    documents kept, its people added as research (matched again, holders of new links told),
+    new material and indicators added beside what was held, the referral re-graded."""
+    label = (
+        f"{existing.get_source_display()} supplementary report "
+        f"{(draft.supplements and draft.source_reference) or existing.source_reference}"
+    )
+    try:
+        with changing(
+            actor,
+            existing,
+            permission=Action.REFERRAL_IMPORT,
+            audit=AuditAction.REFERRAL_SUPPLEMENTED,
+            as_of=as_of,
+        ) as change:
+            referral = change.referral
+            # Learned when the report was received, never before the referral itself.
+            learned_at = min(max(draft.received_at, referral.received_at), as_of)
+            Document.objects.bulk_create(
+                _documents(referral, draft, supplementary=True, received_at=draft.received_at)
+            )
+            material = _new_material(referral, draft)
+            indicators = [i for i in draft.indicators if i not in referral.indicators]
+            annotations = [a for a in draft.annotations if a not in referral.annotations]
+            if indicators or annotations:
+                referral.indicators = [*referral.indicators, *indicators]
+                referral.annotations = [*referral.annotations, *annotations]
+                referral.fact_sources = {
+                    **referral.fact_sources,
+                    **{
+                        f"indicator:{code}": {"source": label, "at": learned_at.isoformat()}
+                        for code in indicators
+                    },
+                }
+                referral.save(update_fields=["indicators", "annotations", "fact_sources"])
+            found = people_services.record_research(
+                change,
+                ResearchDraft(
+                    source=label, learned_at=learned_at, people=draft.people, access=draft.access
+                ),
+                content={
+                    "supplementary_report": draft.source_reference,
+                    "documents": [document.name for document in draft.documents],
+                },
+                learned_at=learned_at,
+            )
+            told = tell_of_new_links(found.links, as_of=as_of)
+            change.facts_changed("supplementary report")
+            change.describe(
+                after={
+                    "source_reference": draft.source_reference,
+                    "content_digest": draft.content_digest,
+                    "documents": [document.name for document in draft.documents],
+                    "material": material,
+                    "indicators": indicators,
+                    **found.research.summary,
+                    "holders_told": told,
+                }
+            )
+    except Http404:
+        raise IntakeError(
+            f"{existing.get_source_display()} reference {existing.source_reference!r} is held "
+            "by another force; send the supplementary report to them",
+            "",
+        ) from None
+    except Conflict as error:
+        raise IntakeError(f"{error.message}; reopen it to add a supplementary report", "") from None
+    except RecordError as error:
+        raise IntakeError(" ".join(error.messages), "") from None
+    return existing
+
+
+def _documents(referral, draft: ReferralDraft, **fields) -> list[Document]:
+    return [
+        Document(
+            referral=referral,
+            name=document.name,
+            media_type=document.media_type,
+            content=document.content,
+            size=len(document.content),
+            sha256=hashlib.sha256(document.content).hexdigest(),
+            content_digest=draft.content_digest,
+            **fields,
+        )
+        for document in draft.documents
+    ]
+
+
+def _new_material(referral, draft: ReferralDraft) -> int:
+    """Material the supplement reports that the referral did not hold (by its hashes)."""
+    held = set(
+        Material.objects.filter(referral=referral).values_list("md5", "sha1", "pdq", "file_name")
+    )
+    new = [
+        item
+        for item in draft.material
+        if (item.md5, item.sha1, item.pdq, item.file_name) not in held
+    ]
+    Material.objects.bulk_create(Material(referral=referral, **asdict(item)) for item in new)
+    return sum(item.count for item in new)

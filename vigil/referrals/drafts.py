@@ -122,6 +122,9 @@ class ReferralDraft:
     people: list[PersonDraft] = field(default_factory=list)
     access: list[AccessDraft] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
+    # The source reference of a referral already held that this document adds to (a native
+    # referral's "supplements"); blank for a referral in its own right.
+    supplements: str = ""
     # Values Vigil did not know, read as "other" rather than refusing the referral (``Warning``).
     warnings: list[IntakeWarning] = field(default_factory=list)
 

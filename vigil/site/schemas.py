@@ -5,6 +5,7 @@ from datetime import date, datetime
 from ninja import Schema
 
 from vigil.clocks.schemas import ClockOut
+from vigil.intake.schemas import DataRequestOut
 from vigil.risk.schemas import RiskOut
 
 
@@ -149,6 +150,7 @@ class Referral(ReferralHeading):
     unmapped: list[str]
     risk: RiskOut | None
     clocks: list[ClockOut]
+    data_requests: list[DataRequestOut]
     version: int
     flags: list[str]
     owner: str | None

@@ -4,6 +4,7 @@ from datetime import datetime
 
 from vigil.accounts.actors import Actor
 from vigil.clocks import services as clocks_services
+from vigil.intake.requests import requests_detail
 from vigil.investigations.services import investigation_detail, timeline
 from vigil.people import services as people_services
 from vigil.referrals.models import Referral
@@ -66,6 +67,7 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
         "unmapped": referral.unmapped,
         "risk": risk_services.risk_summary(referral, as_of=as_of),
         "clocks": clocks_services.referral_clocks(referral, as_of=as_of),
+        "data_requests": requests_detail(referral, as_of=as_of),
         **investigation,
         "imported_at": referral.imported_at.isoformat(),
         "imported_by": referral.imported_by_name,

@@ -9,6 +9,7 @@ from vigil.accounts.selectors import colleagues, forces_with_ids, other_forces
 from vigil.core.asof import is_now, parse_as_of
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
+from vigil.intake import requests as data_requests
 from vigil.investigations.choices import ActionKind, ReleaseKind
 from vigil.investigations.services import outcome_types
 from vigil.people.choices import AccessKind, HistoryOutcome, HistoryType
@@ -111,6 +112,9 @@ def referral_detail(request, referral_id: int):
             "officers": colleagues(referral.force_id),
             "action_kinds": ActionKind.choices,
             "share_methods": ShareMethod.choices,
+            # The data requests panel.
+            "request_routes": data_requests.ROUTES,
+            "legal_bases": data_requests.BASES,
             # The investigation panel.
             "can_transfer": can(Action.REFERRAL_TRANSFER),
             "can_restrict": can(Action.REFERRAL_RESTRICT),

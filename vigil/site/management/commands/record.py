@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
 from vigil.core.commands import add_as_of, as_of_option, system_actor
+from vigil.intake import requests as data_requests
 from vigil.intake import research
 from vigil.investigations import services as investigations
 from vigil.people import services as people
@@ -17,7 +18,7 @@ from vigil.safeguarding import services as safeguarding
 
 RECORDINGS = {
     entry.name: entry
-    for module in (referrals, people, research, risk, safeguarding, investigations)
+    for module in (referrals, people, research, risk, safeguarding, investigations, data_requests)
     for entry in module.RECORDINGS
 }
 

@@ -16,7 +16,7 @@ def referral_of_each_notification(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("clocks", "0006_escalation_reach_and_email_retries"),
+        ("clocks", "0007_data_request_clocks_say_what_they_are_about"),
         ("referrals", "0002_supplementary_documents_and_intake_warnings"),
     ]
 
