@@ -19,6 +19,7 @@ from vigil.clocks.rules import ClockInputs, Duration, clock_rules, plan
 from vigil.intake import requests
 from vigil.intake.models import DataRequest
 from vigil.investigations import services as investigations
+from vigil.people.models import Identifier, Link, Research
 from vigil.referrals.changes import Conflict, RecordError
 from vigil.risk.policy import load_policy
 
@@ -440,3 +441,62 @@ def test_vigil_record_serves_the_request_recordings_too(referral, investigator, 
     answer = json.loads(capsys.readouterr().out)
     assert answer["id"] == item.pk and answer["recorded"]["reason"] == "Data no longer held"
     assert not clock_of(item).is_open
+
+
+# What comes back -----------------------------------------------------------------------------
+
+
+def test_what_comes_back_is_recorded_as_research_and_matched_again(referral, investigator):
+    theirs = store(
+        referral_data(
+            source_reference="NCA-YF-77",
+            force="YF",
+            received_at=RECEIVED.isoformat(),
+            subjects=[
+                {
+                    "ref": "s1",
+                    "role": "suspect",
+                    "identifiers": [{"type": "phone", "value": "+44 7700 900555"}],
+                }
+            ],
+            access=[],
+        ),
+        as_of=RECEIVED + timedelta(hours=1),
+    )[0]
+    item = ask(investigator, referral)
+    back = SENT + timedelta(days=3)
+    came_back = {
+        "subjects": [
+            {
+                "ref": "s1",
+                "role": "suspect",
+                "identifiers": [{"type": "phone", "value": "07700 900555"}],
+            }
+        ]
+    }
+    requests.record_returned(
+        investigator, item, as_of=back, returned_at=back, result="Subscriber", research=came_back
+    )
+    item.refresh_from_db()
+    research = Research.objects.get(pk=item.research_id)
+    assert research.source == f"Return from ExampleSocial (data request {item.pk})"
+    assert research.learned_at == back
+    phone = Identifier.objects.get(person__referral=referral, normalised="+447700900555")
+    assert phone.learned_at == back
+    assert Link.objects.filter(referral=referral, linked_referral=theirs, reason="phone").exists()
+    assert clock_of(item).met_at == back
+
+
+def test_a_bad_research_record_in_a_return_records_nothing(referral, investigator):
+    item = ask(investigator, referral)
+    back = SENT + timedelta(days=1)
+    with pytest.raises(RecordError, match=r"\$\.subjects\[0\]\.role"):
+        requests.record_returned(
+            investigator,
+            item,
+            as_of=back,
+            returned_at=back,
+            research={"subjects": [{"ref": "s1", "role": "victim"}]},
+        )
+    item.refresh_from_db()
+    assert item.returned_at is None

@@ -348,3 +348,26 @@ def test_each_research_form_on_the_referral_page_records_through_the_same_path(
     assert answered.status_code == 302
     assert expect(referral), [m.message for m in answered.wsgi_request._messages]
     assert Research.objects.filter(referral=referral).count() == 1
+
+
+def test_the_referral_page_shows_research_its_checks_and_the_forms_to_add_more(client, make_user):
+    referral, _ = store(referral_data())
+    add(referral, research())
+    client.force_login(make_user("investigator", "XF"))
+    html = client.get(f"/referrals/{referral.pk}/").content.decode()
+    assert "PNC and local intelligence" in html
+    assert "port 51234, login" in html
+    assert "Relative (niece)" in html
+    assert "Lived there from 2020-06-01 and still does" in html
+    assert "No trace" in html
+    for form in ("identifiers", "addresses", "people-found", "checks"):
+        assert f'action="/referrals/{referral.pk}/{form}/"' in html
+
+
+def test_a_role_that_records_no_facts_sees_research_but_no_forms(client, make_user):
+    referral, _ = store(referral_data())
+    add(referral, research())
+    client.force_login(make_user("child_protection_lead", "XF"))
+    html = client.get(f"/referrals/{referral.pk}/").content.decode()
+    assert "PNC and local intelligence" in html
+    assert f'action="/referrals/{referral.pk}/identifiers/"' not in html

@@ -1,7 +1,9 @@
 """What every ``vigil`` command shares: who is acting, and as of when."""
 
 import getpass
+import json
 import sys
+from pathlib import Path
 
 from django.core.management.base import CommandError
 
@@ -39,3 +41,25 @@ def as_of_option(options):
 
 def on_terminal() -> bool:
     return sys.stderr.isatty()
+
+
+def read_json_object(name: str) -> dict:
+    """A JSON object from a file (``-``: standard input), or a ``CommandError`` saying where it
+    is not one."""
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise CommandError(f"cannot read {name}: {error.strerror}", returncode=2) from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{name} is not UTF-8 text", returncode=2) from None
+    try:
+        found = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CommandError(
+            f"{name} is not valid JSON: {error.msg.lower()} at line {error.lineno}, "
+            f"column {error.colno}",
+            returncode=2,
+        ) from None
+    if not isinstance(found, dict):
+        raise CommandError(f"$: {name} must hold a JSON object", returncode=2)
+    return found

@@ -22,6 +22,7 @@ from vigil.referrals.models import Referral
 from vigil.referrals.recordings import recording
 
 from .models import DataRequest, LegalBasis, RequestRoute
+from .research import apply_research
 from .schemas import (
     DataRequestIn,
     RequestAcknowledgedIn,
@@ -159,19 +160,38 @@ def record_acknowledged(
     api_path="/data-requests/{item_id}/returned",
 )
 def record_returned(
-    change: Change, item: DataRequest, *, returned_at: datetime | None = None, result: str = ""
+    change: Change,
+    item: DataRequest,
+    *,
+    returned_at: datetime | None = None,
+    result: str = "",
+    research: dict | None = None,
 ) -> DataRequest:
-    """Record that the provider returned what was asked, and what came back; meets its clock."""
+    """Record that the provider returned what was asked, and what came back; meets its clock.
+
+    What came back may be given as a research record: it is recorded on the referral (learned
+    when it was returned, on the provider's authority unless it says otherwise) and matched
+    again against every force's referrals."""
     _still_waiting(item)
     item.returned_at = _after_sending(change, item, returned_at)
     item.result = result.strip()
-    item.save(update_fields=["returned_at", "result"])
+    found = {}
+    if research:
+        record = {
+            "source": f"Return from {item.provider} (data request {item.pk})"[:200],
+            "learned_at": item.returned_at.isoformat(),
+            **research,
+        }
+        item.research = apply_research(change, record)
+        found = item.research.summary
+    item.save(update_fields=["returned_at", "result", "research"])
     change.describe(
         item,
         after={
             "referral": change.referral.pk,
             "returned_at": item.returned_at,
             "result": item.result,
+            **({"research": item.research_id, **found} if research else {}),
         },
     )
     return item

@@ -99,6 +99,11 @@ class RequestAcknowledgedIn(ChangeIn):
 class RequestReturnedIn(ChangeIn):
     returned_at: When | None = None
     result: str = Field("", description="What came back, in words")
+    research: dict | None = Field(
+        None,
+        description="What came back as a research record (source, subjects, checks…): recorded "
+        "on the referral and matched again against every force's referrals",
+    )
 
 
 class RequestRefusedIn(ChangeIn):

@@ -301,6 +301,8 @@ def people_detail(referral, *, as_of: datetime) -> list[dict]:
         {
             "ref": person.ref,
             "role": person.role,
+            "role_as_given": person.role_text,
+            "relation": person.relation,
             "first_name": person.first_name,
             "last_name": person.last_name,
             "date_of_birth": person.date_of_birth.isoformat() if person.date_of_birth else None,
@@ -324,6 +326,11 @@ def people_detail(referral, *, as_of: datetime) -> list[dict]:
                     "normalised": item.normalised,
                     "service": item.service,
                     "seen_at": item.seen_at.isoformat() if item.seen_at else None,
+                    "port": item.port,
+                    "event": item.event,
+                    "type_as_given": item.kind_text,
+                    "source": item.source,
+                    "learned_at": item.learned_at.isoformat() if item.learned_at else None,
                 }
                 for item in person.identifiers.all()
             ],
@@ -336,7 +343,10 @@ def people_detail(referral, *, as_of: datetime) -> list[dict]:
                     "region": item.region,
                     "postcode": item.postcode,
                     "country": item.country,
+                    "lived_from": item.lived_from.isoformat() if item.lived_from else None,
+                    "lived_until": item.lived_until.isoformat() if item.lived_until else None,
                     "text": str(item),
+                    "source": item.source,
                 }
                 for item in person.addresses.all()
             ],
@@ -352,6 +362,38 @@ def people_detail(referral, *, as_of: datetime) -> list[dict]:
         }
         for person in people
     ]
+
+
+def research_detail(referral) -> dict:
+    """The research recorded on a referral, newest first, and every check done."""
+    records = Research.objects.filter(referral=referral).order_by("-learned_at", "-id")
+    checks = Check.objects.filter(referral=referral).select_related("person")
+    return {
+        "records": [
+            {
+                "id": item.pk,
+                "source": item.source,
+                "learned_at": item.learned_at.isoformat(),
+                "recorded_by": item.recorded_by_name,
+                "recorded_at": item.recorded_at.isoformat(),
+                "added": item.summary,
+            }
+            for item in records
+        ],
+        "checks": [
+            {
+                "system": check.system,
+                "system_text": check.system_text or check.get_system_display(),
+                "person_ref": check.person.ref if check.person else None,
+                "person": str(check.person) if check.person else None,
+                "done_at": check.done_at.isoformat(),
+                "done_by": check.done_by_name,
+                "result": check.result,
+                "source": check.source,
+            }
+            for check in checks
+        ],
+    }
 
 
 def access_detail(referral) -> list[dict]:

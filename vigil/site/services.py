@@ -59,11 +59,22 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
         "access": people_services.access_detail(referral),
         "linked_referrals": people_services.linked_referrals(referral, viewer),
         "documents": [
-            {"name": name, "media_type": media_type, "size": size, "sha256": sha256}
-            for name, media_type, size, sha256 in referral.documents.values_list(
-                "name", "media_type", "size", "sha256"
+            {
+                "name": name,
+                "media_type": media_type,
+                "size": size,
+                "sha256": sha256,
+                "supplementary": supplementary,
+                "received_at": received_at.isoformat() if received_at else None,
+            }
+            for name, media_type, size, sha256, supplementary, received_at in (
+                referral.documents.values_list(
+                    "name", "media_type", "size", "sha256", "supplementary", "received_at"
+                )
             )
         ],
+        "research": people_services.research_detail(referral),
+        "intake_warnings": referral.intake_warnings,
         "unmapped": referral.unmapped,
         "risk": risk_services.risk_summary(referral, as_of=as_of),
         "clocks": clocks_services.referral_clocks(referral, as_of=as_of),

@@ -12,7 +12,14 @@ from vigil.core.roles import Action
 from vigil.intake import requests as data_requests
 from vigil.investigations.choices import ActionKind, ReleaseKind
 from vigil.investigations.services import outcome_types
-from vigil.people.choices import AccessKind, HistoryOutcome, HistoryType
+from vigil.people.choices import (
+    AccessKind,
+    CheckSystem,
+    HistoryOutcome,
+    HistoryType,
+    IdentifierKind,
+    PersonRole,
+)
 from vigil.referrals.choices import TRANSITIONS, Flag, Indicator, ReferralStatus, Source
 from vigil.referrals.services import open_referral, referrals_for
 from vigil.risk import services as risk_services
@@ -115,6 +122,17 @@ def referral_detail(request, referral_id: int):
             # The data requests panel.
             "request_routes": data_requests.ROUTES,
             "legal_bases": data_requests.BASES,
+            # The research panel.
+            "identifier_kinds": IdentifierKind.choices,
+            "found_roles": [
+                (value, label)
+                for value, label in PersonRole.choices
+                if value in {"household_member", "relative", "associate", "victim"}
+            ],
+            "check_systems": CheckSystem.choices,
+            "person_refs": [
+                (p["ref"], f"{p['ref']}: {p['role'].replace('_', ' ')}") for p in detail["subjects"]
+            ],
             # The investigation panel.
             "can_transfer": can(Action.REFERRAL_TRANSFER),
             "can_restrict": can(Action.REFERRAL_RESTRICT),

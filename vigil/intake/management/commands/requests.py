@@ -6,7 +6,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 from django.utils import timezone
 
-from vigil.core.commands import add_actions, add_as_of, as_of_option, system_actor
+from vigil.core.commands import (
+    add_actions,
+    add_as_of,
+    as_of_option,
+    read_json_object,
+    system_actor,
+)
 from vigil.intake import requests
 from vigil.referrals.recordings import REFUSALS, refusal_text
 from vigil.referrals.services import find_referral
@@ -53,6 +59,12 @@ class Command(BaseCommand):
             sub.add_argument("request", type=int, metavar="ID", help="The request's id.")
             sub.add_argument("--at", metavar="WHEN", help=f"{at} (default: now).")
         returned.add_argument("--result", default="", metavar="TEXT", help="What came back.")
+        returned.add_argument(
+            "--research",
+            metavar="FILE",
+            help="What came back as a research record (as for `vigil research add`): recorded "
+            "on the referral and matched again against every force's referrals.",
+        )
         refused.add_argument("--reason", required=True, metavar="TEXT", help="Why it was refused.")
         listing.add_argument("referral", metavar="REFERENCE")
         for sub in (add, sent, acknowledged, returned, refused, listing):
@@ -88,6 +100,8 @@ class Command(BaseCommand):
                 data = {f"{action}_at": options["at"]}
                 if action == "returned":
                     data["result"] = options["result"]
+                    if options["research"]:
+                        data["research"] = read_json_object(options["research"])
                 if action == "refused":
                     data["reason"] = options["reason"]
             parsed = entry.schema.model_validate(

@@ -1,12 +1,16 @@
 import json
-import sys
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
-from vigil.core.commands import add_actions, add_as_of, as_of_option, system_actor
+from vigil.core.commands import (
+    add_actions,
+    add_as_of,
+    as_of_option,
+    read_json_object,
+    system_actor,
+)
 from vigil.intake.research import add_research
 from vigil.referrals.recordings import REFUSALS, answer, refusal_text
 from vigil.referrals.services import find_referral
@@ -29,7 +33,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         as_of = as_of_option(options)
         actor = system_actor()
-        record = _read(options["file"])
+        record = read_json_object(options["file"])
+        if "expected_version" in record:
+            raise CommandError("$.expected_version: not a field of a research record", returncode=2)
         try:
             referral = find_referral(actor, options["referral"])
             research, change = add_research.perform(actor, referral, as_of=as_of, **record)
@@ -56,25 +62,3 @@ class Command(BaseCommand):
             f"{' (provisional)' if change.referral.grade_provisional else ''}; "
             f"version {change.referral.version}."
         )
-
-
-def _read(name: str) -> dict:
-    try:
-        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8-sig")
-    except OSError as error:
-        raise CommandError(f"cannot read {name}: {error.strerror}", returncode=2) from None
-    except UnicodeDecodeError:
-        raise CommandError(f"{name} is not UTF-8 text", returncode=2) from None
-    try:
-        record = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise CommandError(
-            f"{name} is not valid JSON: {error.msg.lower()} at line {error.lineno}, "
-            f"column {error.colno}",
-            returncode=2,
-        ) from None
-    if not isinstance(record, dict):
-        raise CommandError(f"$: research must be a JSON object ({name})", returncode=2)
-    if "expected_version" in record:
-        raise CommandError("$.expected_version: not a field of a research record", returncode=2)
-    return record
