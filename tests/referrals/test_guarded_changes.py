@@ -22,6 +22,7 @@ from tests.conftest import referral_data, store
 from vigil.audit.models import AuditEvent
 from vigil.core.actors import SystemActor
 from vigil.intake import requests as data_requests
+from vigil.intake import research
 from vigil.investigations import retention
 from vigil.investigations import services as investigations
 from vigil.people import services as people
@@ -35,7 +36,15 @@ from vigil.safeguarding import services as safeguarding
 pytestmark = pytest.mark.django_db
 
 SYSTEM = SystemActor("test")
-RECORDING_MODULES = (referrals, people, risk, safeguarding, investigations, data_requests)
+RECORDING_MODULES = (
+    referrals,
+    people,
+    research,
+    risk,
+    safeguarding,
+    investigations,
+    data_requests,
+)
 
 
 @dataclass
@@ -81,6 +90,43 @@ ROWS = [
         lambda a, r, w: people.add_household_member(
             a, r, first_name="Pip", age=5, source="visit", as_of=w["now"]
         ),
+    ),
+    Row(
+        "research",
+        "assessor",
+        lambda a, r, w: research.add_research(
+            a,
+            r,
+            source="PNC",
+            subjects=[{"ref": "r9", "role": "relative", "relation": "niece", "age": 6}],
+            as_of=w["now"],
+        ),
+    ),
+    Row(
+        "identifiers",
+        "assessor",
+        lambda a, r, w: research.add_identifier(
+            a, r, type="email", value="found@example.com", source="PNC", as_of=w["now"]
+        ),
+    ),
+    Row(
+        "addresses",
+        "assessor",
+        lambda a, r, w: research.add_address(
+            a, r, line1="2 Found Road", postcode="XX3 3XX", source="roll", as_of=w["now"]
+        ),
+    ),
+    Row(
+        "people-found",
+        "assessor",
+        lambda a, r, w: research.add_person_found(
+            a, r, role="associate", first_name="Kit", source="intelligence", as_of=w["now"]
+        ),
+    ),
+    Row(
+        "checks",
+        "assessor",
+        lambda a, r, w: research.add_check(a, r, system="pnd", result="No trace", as_of=w["now"]),
     ),
     Row(
         "access",
