@@ -371,3 +371,40 @@ def test_a_role_that_records_no_facts_sees_research_but_no_forms(client, make_us
     html = client.get(f"/referrals/{referral.pk}/").content.decode()
     assert "PNC and local intelligence" in html
     assert f'action="/referrals/{referral.pk}/identifiers/"' not in html
+
+
+def test_a_household_member_recorded_later_is_matched_against_other_referrals_too(make_user):
+    from vigil.people.services import add_household_member
+
+    theirs, _ = store(
+        referral_data(
+            source_reference="NCA-YF-SUSPECT",
+            force="YF",
+            subjects=[
+                {
+                    "ref": "s1",
+                    "role": "suspect",
+                    "first_name": "Jo",
+                    "last_name": "Lodger",
+                    "date_of_birth": "1980-03-03",
+                }
+            ],
+            access=[],
+        )
+    )
+    supervisor = make_user("supervisor", "YF")
+    ours, _ = store(referral_data())
+    add_household_member(
+        SYSTEM,
+        ours,
+        first_name="Jo",
+        last_name="Lodger",
+        date_of_birth=datetime(1980, 3, 3).date(),
+        source="home visit",
+        as_of=AS_OF,
+    )
+    link = Link.objects.get(referral=ours, linked_referral=theirs)
+    assert link.reason == "name_dob"
+    assert Notification.objects.filter(recipient=supervisor, referral=theirs).exists()
+    event = AuditEvent.objects.filter(referral_id=ours.pk).latest("id")
+    assert (event.after["links"], event.after["holders_told"]) == (1, 1)

@@ -536,6 +536,15 @@ def _message(
     }
 
 
+@after_every_change(order=30)
+def tell_after_change(change: Change) -> None:
+    """Whatever made a new link (research, a supplementary report, a person or a name and date
+    of birth recorded), the other referral's holders hear of it in the same transaction."""
+    if change.links:
+        told = tell_of_new_links(change.links, as_of=change.as_of)
+        change.after = {**(change.after or {}), "links": len(change.links), "holders_told": told}
+
+
 def tell_of_new_links(links, *, as_of: datetime) -> int:
     """Tell the holders of each referral a new link reaches (its owner and its force's
     supervisors; a restricted referral's named people only), in the app and by e-mail.

@@ -13,7 +13,6 @@ from datetime import datetime
 from functools import partial
 
 from vigil.audit.choices import AuditAction as Audit
-from vigil.clocks.services import tell_of_new_links
 from vigil.core.roles import Action
 from vigil.people import services as people
 from vigil.people.models import Person, Research
@@ -44,7 +43,6 @@ def apply_research(change: Change, record: dict) -> Research:
         if check.done_at > change.as_of:
             raise RecordError(f"$.checks[{index}].done_at: a check cannot be done in the future")
     found = people.record_research(change, draft, content=record, learned_at=learned_at)
-    told = tell_of_new_links(found.links, as_of=change.as_of)
     research = found.research
     change.facts_changed("research recorded")
     change.describe(
@@ -54,7 +52,6 @@ def apply_research(change: Change, record: dict) -> Research:
             "source": research.source,
             "learned_at": learned_at,
             **research.summary,
-            "holders_told": told,
         },
     )
     return research

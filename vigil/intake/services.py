@@ -18,7 +18,7 @@ from vigil.accounts.actors import Actor
 from vigil.accounts.models import Force
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
-from vigil.clocks.services import sync_clocks, tell_of_new_links
+from vigil.clocks.services import sync_clocks
 from vigil.core.actors import SystemActor, actor_name
 from vigil.core.permissions import require
 from vigil.core.roles import Action
@@ -393,7 +393,6 @@ def _supplement(existing: Referral, draft: ReferralDraft, actor: Actor, as_of: d
                 },
                 learned_at=learned_at,
             )
-            told = tell_of_new_links(found.links, as_of=as_of)
             change.facts_changed("supplementary report")
             change.describe(
                 after={
@@ -403,7 +402,6 @@ def _supplement(existing: Referral, draft: ReferralDraft, actor: Actor, as_of: d
                     "material": material,
                     "indicators": indicators,
                     **found.research.summary,
-                    "holders_told": told,
                 }
             )
     except Http404:

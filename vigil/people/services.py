@@ -157,6 +157,15 @@ def _match_key_rows(referral, people, identifiers: dict, homes: dict) -> list[Ma
     return rows
 
 
+def relink(change: Change, people: list[Person]) -> list[Link]:
+    """Match these people again against every force's referrals, on what they can newly be
+    recognised by; the new links go on the change (their holders are told as it ends)."""
+    keys = refresh_match_keys(change.referral, people)
+    links = link_people(change.referral, people, keys) if keys else []
+    change.links.extend(links)
+    return links
+
+
 def refresh_match_keys(referral, people: list[Person]) -> list[MatchKey]:
     """Store the keys these people can now be matched on that they did not have before (a new
     identifier, a home address, a name and date of birth learned), and return those."""
@@ -715,6 +724,7 @@ def add_household_member(
         learned_at=learned_at,
     )
     LivesWith.objects.create(person=member, other=other, source=source, learned_at=learned_at)
+    relink(change, [member])
     _fact(
         change,
         "household member added",
@@ -885,6 +895,7 @@ def correct_person(
             "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
         ) from None
     person.save()
+    relink(change, [person])
     _fact(
         change,
         "person's facts corrected",
@@ -984,8 +995,7 @@ def record_research(
         )
         for check in draft.checks
     )
-    keys = refresh_match_keys(referral, list(touched.values()))
-    links = link_people(referral, list(touched.values()), keys) if keys else []
+    links = relink(change, list(touched.values()))
     research = Research.objects.create(
         referral=referral,
         source=source,

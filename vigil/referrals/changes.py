@@ -58,6 +58,8 @@ class Change:
     regrade: str = ""
     # Set by a service that found nothing to change (no version, no event).
     unchanged: bool = False
+    # Links deconfliction made in this change, whose other referrals' holders are then told.
+    links: list = field(default_factory=list)
 
     def describe(self, subject=None, *, before: dict | None = None, after: dict | None = None):
         """What the audit event says: the record made or touched, and what changed."""
