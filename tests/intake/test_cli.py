@@ -40,7 +40,16 @@ def test_import_json_prints_one_object_and_exits_0_when_all_is_well(files):
     assert code == 0
     result = json.loads(out)
     [imported] = result["imported"]
-    assert set(imported) == {"path", "referral_id", "source", "source_reference", "status", "grade"}
+    assert set(imported) == {
+        "path",
+        "referral_id",
+        "source",
+        "source_reference",
+        "status",
+        "grade",
+        "warnings",
+    }
+    assert imported["warnings"] == []
     assert (imported["status"], imported["source_reference"]) == ("created", "NCA-2020-0001")
     # The example lives with a 12-year-old and has a contact-offence allegation.
     assert imported["grade"] == "very_high"

@@ -78,6 +78,7 @@ def test_package_1_maps_summary_suspect_people_and_files():
         ("username", "suspicious_user_123"),
         ("ip", "192.168.1.100"),
         ("device", "IMEI:123456789012345"),
+        ("email", "suspicious@example.com"),  # the e-mail incident's address
         ("ip", "192.168.5.100"),  # from the file's upload
         ("device", "IMEI:354123456789012"),
     ]
@@ -120,8 +121,9 @@ def test_package_1_maps_summary_suspect_people_and_files():
 
 def test_package_1_says_what_was_not_mapped():
     referral = import_package("package-1")
-    assert "report.xml: report/personOrUserReported/ipCaptureEvent/eventName" in referral.unmapped
-    assert "fileDetails-1.xml: fileDetails/ipCaptureEvent/port" in referral.unmapped
+    assert "fileDetails-1.xml: fileDetails/ipCaptureEvent/possibleProxy" in referral.unmapped
+    # Now read: the IP address's event name and port.
+    assert not any("eventName" in note or "/port" in note for note in referral.unmapped)
     assert any("64 characters, not a 40-character SHA1" in note for note in referral.unmapped)
 
 
@@ -136,6 +138,7 @@ def test_package_2_maps_urls_gaming_phone_location_and_a_gps_only_file():
     assert identifiers(suspect) == [
         ("username", "multi_platform_user"),
         ("device", "IMEI:987654321098765"),
+        ("phone", "+445550123"),  # the cell-phone incident's number
         ("device", "ICCID:89012345678901234567"),
     ]
     assert suspect.addresses.get().town == "New York"

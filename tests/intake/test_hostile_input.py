@@ -204,7 +204,7 @@ def test_one_bad_referral_in_a_batch_does_not_stop_the_others(tmp_path):
 
 def test_json_lines_rejections_name_the_line(tmp_path):
     lines = [json.dumps(referral_data(source_reference=f"NCA-L-{n}")) for n in range(3)]
-    lines[2] = lines[2].replace('"nca"', '"telegram"')
+    lines[2] = lines[2].replace('"nca"', "7")
     path = tmp_path / "batch.jsonl"
     path.write_text("\n".join(lines) + "\n")
     report = import_paths([path], actor=SYSTEM, as_of=AS_OF)

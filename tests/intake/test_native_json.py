@@ -115,9 +115,9 @@ def test_unknown_schema_is_refused_by_name():
             "expected a whole number, got the text 'twelve'",
         ),
         (
-            {"source": "carrier-pigeon"},
+            {"source": 7},
             "$.source",
-            "'carrier-pigeon' is not one of the allowed values",
+            "7 is not one of the allowed values",
         ),
         ({"material": [{"md5": "xyz"}]}, "$.material[0].md5", "not an MD5 hash"),
         ({"indicators": "grooming"}, "$.indicators", "expected a list"),
@@ -142,7 +142,7 @@ def test_wrong_types_and_values_are_refused_with_their_path(change, location, wo
 
 
 def test_several_problems_are_all_reported():
-    error = refusal(referral_data(source="x", subjects=[{"ref": "s1", "role": "boss"}]))
+    error = refusal(referral_data(source=5, subjects=[{"ref": "s1", "role": 7}]))
     assert "$.subjects[0].role" in error.message or error.location == "$.subjects[0].role"
     assert "also" in error.message
 

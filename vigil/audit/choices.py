@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     FACT_RECORDED = "fact.recorded", "Fact recorded"
     RESEARCH_RECORDED = "research.recorded", "Research recorded"
     REFERRAL_SUPPLEMENTED = "referral.supplemented", "Supplementary report added"
+    UNKNOWN_VALUE_MAPPED = "unknown_value.mapped", "A word Vigil did not know mapped"
     OVERRIDE_PROPOSED = "override.proposed", "Grade override proposed"
     OVERRIDE_DECIDED = "override.decided", "Grade override decided"
     QUALITY_SAMPLED = "quality.sampled", "Assessments sampled for checking"

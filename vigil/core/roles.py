@@ -48,6 +48,7 @@ class Action(models.TextChoices):
     USER_MANAGE = "user.manage", "Add users and change their roles"
     AUDIT_VIEW = "audit.view", "Search the audit trail"
     MAIL_VIEW = "mail.view", "See e-mails that could not be sent, and try one again"
+    UNKNOWN_VALUES_MAP = "unknown_values.map", "Say what a word Vigil did not know means"
 
 
 # Each role's actions, written out in full so the table can be read (and is tested) as it is.
@@ -105,5 +106,5 @@ ROLE_ACTIONS[Role.ANALYST] = frozenset({Action.INSIGHT_FORCE, Action.INSIGHT_ROW
 ROLE_ACTIONS[Role.REGIONAL_OVERSIGHT] = frozenset({Action.INSIGHT_REGION})
 ROLE_ACTIONS[Role.AUDITOR] = frozenset({Action.AUDIT_VIEW})
 ROLE_ACTIONS[Role.ADMINISTRATOR] = frozenset(
-    {Action.FORCE_MANAGE, Action.USER_MANAGE, Action.MAIL_VIEW}
+    {Action.FORCE_MANAGE, Action.USER_MANAGE, Action.MAIL_VIEW, Action.UNKNOWN_VALUES_MAP}
 )

@@ -11,6 +11,7 @@ import re
 
 # The standard library only builds and walks trees here; parsing goes through defusedxml.
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -21,6 +22,7 @@ from vigil.referrals.drafts import (
     AddressDraft,
     IdentifierDraft,
     IntakeError,
+    IntakeWarning,
     MaterialDraft,
     PersonDraft,
     ReferralDraft,
@@ -43,6 +45,14 @@ _INDUSTRY_CLASSES = {"A1", "A2", "B1", "B2"}
 _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".heic", ".tif", ".tiff"}
 _VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".wmv", ".flv", ".m4v", ".3gp"}
 _PLACEHOLDER_NAMES = {"unknown", "n/a", "na", "none", "not known", "unk"}
+_EVENTS = {"upload", "login", "registration", "purchase"}
+# The identifiers an incident names: (element, identifier type).
+_INCIDENT_IDENTIFIERS = {
+    "emailIncident": (("emailAddress", "email"),),
+    "cellPhoneIncident": (("phoneNumber", "phone"),),
+    "chatImIncident": (("screenName", "username"),),
+    "onlineGamingIncident": (("screenName", "username"),),
+}
 _INTERNET_DETAIL_KINDS = {
     "webPageIncident": "web_page",
     "emailIncident": "email",
@@ -101,10 +111,30 @@ def _local(tag: str) -> str:
 class _Reading:
     """One document being mapped: remembers which elements were used."""
 
-    def __init__(self, name: str, root: ET.Element):
+    def __init__(self, name: str, root: ET.Element, mappings: Mapping | None = None):
         self.name = name
         self.root = root
         self.used: set[int] = set()
+        self.mappings = mappings or {}
+        self.warnings: list[IntakeWarning] = []
+
+    def time(self, parent: ET.Element, path: str, where: str) -> datetime | None:
+        """A date and time with its offset; one that cannot be read is a warning, never
+        silently dropped (the document keeps it as written)."""
+        text = self.text(parent, path)
+        moment = _datetime(text)
+        if text and moment is None:
+            self.warnings.append(
+                IntakeWarning(
+                    f"{self.name}: {where}/{path}",
+                    "time",
+                    text,
+                    "",
+                    f"{path} {text!r} is not a date and time with a UTC offset "
+                    "(e.g. 2024-01-15T12:00:00Z); kept in the document, not used",
+                )
+            )
+        return moment
 
     def use(self, element: ET.Element | None) -> ET.Element | None:
         if element is not None:
@@ -207,8 +237,12 @@ def read_package(
     received_at: datetime,
     source_reference: str = "",
     notes: list[str] | None = None,
+    mappings: Mapping[tuple[str, str], str] | None = None,
 ) -> ReferralDraft:
-    """Map one CyberTipline package (a report and its files' details) to a referral draft."""
+    """Map one CyberTipline package (a report and its files' details) to a referral draft.
+
+    ``mappings`` are what administrators have said unknown words mean ((field, word) to a word
+    Vigil knows); a word still unknown is read as ``other`` with a warning."""
     reports, files = [], []
     for document in documents:
         root = parse_xml(document.name, document.content)
@@ -238,7 +272,7 @@ def read_package(
         )
 
     report_document, report_root = reports[0]
-    report = _Reading(PurePosixPath(report_document.name).name, report_root)
+    report = _Reading(PurePosixPath(report_document.name).name, report_root, mappings)
     draft = ReferralDraft(
         source="ncmec",
         source_reference="",
@@ -251,11 +285,14 @@ def read_package(
     _map_summary(report, draft)
     suspect = _map_reported_person(report, draft)
     _map_other_people(report, draft)
-    _map_report_extras(report, draft)
+    suspect = _map_report_extras(report, draft, suspect)
+    _map_platform(report, draft)
 
     report_ids, unused = [], report.unused()
+    readings = [report]
     for document, root in files:
-        reading = _Reading(PurePosixPath(document.name).name, root)
+        reading = _Reading(PurePosixPath(document.name).name, root, mappings)
+        readings.append(reading)
         report_id = reading.text(root, "reportId")
         if report_id:
             report_ids.append(report_id)
@@ -272,6 +309,7 @@ def read_package(
         source_reference.strip() or (distinct_ids[0] if distinct_ids else "") or package_name
     )
     draft.summary = _summary(draft)
+    draft.warnings = [warning for reading in readings for warning in reading.warnings]
     return draft
 
 
@@ -284,23 +322,24 @@ def _map_summary(report: _Reading, draft: ReferralDraft) -> None:
     draft.incident_type_text = text
     lowered = text.casefold()
     draft.incident_type = next(
-        (code for words, code in _INCIDENT_TYPES if words in lowered), "other" if text else ""
+        (code for words, code in _INCIDENT_TYPES if words in lowered),
+        report.mappings.get(("incident_type", text), "other" if text else ""),
     )
     if text and draft.incident_type == "other":
-        draft.unmapped.append(
-            f"{report.name}: incidentType {text!r} is not a type Vigil knows; kept as text"
+        report.warnings.append(
+            IntakeWarning(
+                f"{report.name}: report/incidentSummary/incidentType",
+                "incident_type",
+                text,
+                "other",
+            )
         )
     reason = report.text(summary, "escalateToHighPriority")
     # In the reporting schema the element is present only when the reporter escalates.
     draft.escalated = bool(reason)
     draft.escalation_reason = reason
     draft.annotations = report.flags(summary, "reportAnnotations")
-    occurred = report.text(summary, "incidentDateTime")
-    draft.incident_occurred_at = _datetime(occurred)
-    if occurred and draft.incident_occurred_at is None:
-        draft.unmapped.append(
-            f"{report.name}: incidentDateTime {occurred!r} is not a date and time with an offset"
-        )
+    draft.incident_occurred_at = report.time(summary, "incidentDateTime", "report/incidentSummary")
     description = report.text(summary, "incidentDateTimeDescription")
     if description:
         draft.source_details["incident_time_description"] = description
@@ -346,10 +385,13 @@ def _person_fields(reading: _Reading, element: ET.Element, person: PersonDraft) 
         person.identifiers.append(IdentifierDraft("profile_url", url))
     for display_name in reading.texts(element, "displayName"):
         person.notes = _join(person.notes, f"Display name: {display_name}")
+    where = f"report/{element.tag}"
     for event in reading.findall(element, "ipCaptureEvent"):
-        _ip_event(reading, event, person)
+        _ip_event(reading, event, person, f"{where}/ipCaptureEvent")
     for device in reading.findall(element, "deviceId"):
-        _device(reading, device, person)
+        _device(reading, device, person, f"{where}/deviceId")
+    for service in reading.texts(element, "espService"):
+        person.notes = _join(person.notes, f"Service used: {service}")
     for location in reading.findall(element, "estimatedLocation"):
         person.addresses.append(
             AddressDraft(
@@ -376,22 +418,51 @@ def _age(reading: _Reading, element: ET.Element, person: PersonDraft) -> None:
         person.notes = _join(person.notes, f"Age given as {text!r}")
 
 
-def _ip_event(reading: _Reading, event: ET.Element, person: PersonDraft) -> None:
+def _ip_event(reading: _Reading, event: ET.Element, person: PersonDraft, where: str) -> None:
+    """An IP address with what the user was doing (upload, login, registration), when, and from
+    which port: behind carrier-grade NAT, the address alone names hundreds of subscribers."""
     address = reading.text(event, "ipAddress")
-    if address:
-        person.identifiers.append(
-            IdentifierDraft("ip", address, seen_at=_datetime(reading.text(event, "dateTime")))
+    seen_at = reading.time(event, "dateTime", where)
+    if not address:
+        return
+    port_text = reading.text(event, "port")
+    port = int(port_text) if port_text.isdigit() and int(port_text) <= 65535 else None
+    if port_text and port is None:
+        reading.warnings.append(
+            IntakeWarning(
+                f"{reading.name}: {where}/port",
+                "port",
+                port_text,
+                "",
+                f"port {port_text!r} is not a port number (0 to 65535); kept in the document",
+            )
         )
+    person.identifiers.append(
+        IdentifierDraft(
+            "ip",
+            address,
+            seen_at=seen_at,
+            port=port,
+            event=_event(reading.text(event, "eventName")),
+        )
+    )
 
 
-def _device(reading: _Reading, device: ET.Element, person: PersonDraft) -> None:
+def _event(name: str) -> str:
+    word = name.strip().casefold()
+    return word if word in _EVENTS else ("other" if word else "")
+
+
+def _device(reading: _Reading, device: ET.Element, person: PersonDraft, where: str) -> None:
     kind, value = reading.text(device, "idType"), reading.text(device, "idValue")
+    seen_at = reading.time(device, "dateTime", where)
     if value:
         person.identifiers.append(
             IdentifierDraft(
                 "device",
                 f"{kind}:{value}" if kind else value,
-                seen_at=_datetime(reading.text(device, "dateTime")),
+                seen_at=seen_at,
+                event=_event(reading.text(device, "eventName")),
             )
         )
 
@@ -420,7 +491,12 @@ def _map_other_people(report: _Reading, draft: ReferralDraft) -> None:
         draft.people.append(person)
 
 
-def _map_report_extras(report: _Reading, draft: ReferralDraft) -> None:
+def _map_report_extras(
+    report: _Reading, draft: ReferralDraft, suspect: PersonDraft | None
+) -> PersonDraft | None:
+    """The incidents' details (kept whole), and the e-mail addresses and phone numbers they
+    name, which are the reported user's identifiers: they are matched like any other."""
+    found: list[IdentifierDraft] = []
     for details in report.findall(report.root, "internetDetails"):
         for incident in details:
             report.use_all(incident)
@@ -429,6 +505,16 @@ def _map_report_extras(report: _Reading, draft: ReferralDraft) -> None:
             draft.incident_details.append(
                 {"kind": kind, **(entry if isinstance(entry, dict) else {"value": entry})}
             )
+            for tag, identifier_kind in _INCIDENT_IDENTIFIERS.get(incident.tag, ()):
+                for element in incident.findall(tag):
+                    value = (element.text or "").strip()
+                    if value:
+                        found.append(IdentifierDraft(identifier_kind, value))
+    if found:
+        if suspect is None:
+            suspect = _unnamed_suspect(draft, "Not named in the report; known from its incidents.")
+        held = {(i.kind, i.value) for i in suspect.identifiers}
+        suspect.identifiers.extend(i for i in found if (i.kind, i.value) not in held)
     for section, key in (("lawEnforcement", "law_enforcement"), ("reporter", "reporter")):
         element = report.use_all(report.root.find(section))
         if element is not None:
@@ -436,6 +522,32 @@ def _map_report_extras(report: _Reading, draft: ReferralDraft) -> None:
     info = report.texts(report.root, "additionalInfo")
     if info:
         draft.source_details["additional_info"] = info
+    return suspect
+
+
+def _unnamed_suspect(draft: ReferralDraft, notes: str) -> PersonDraft:
+    suspect = PersonDraft(ref="reported-user", role="suspect", notes=notes)
+    draft.people.append(suspect)
+    return suspect
+
+
+def _map_platform(report: _Reading, draft: ReferralDraft) -> None:
+    """The reporting company is the platform. The reporting schema has no element for its name
+    (the company is whoever sends the report), so it is read from the service the reported
+    user used where the report names one, else from the reporting person's e-mail domain."""
+    service = report.text(report.root, "personOrUserReported/espService")
+    if service:
+        draft.platform, source = service, "personOrUserReported/espService"
+    else:
+        addresses = [
+            *report.texts(report.root, "reporter/reportingPerson/email"),
+            *report.texts(report.root, "reporter/contactPerson/email"),
+        ]
+        domain = next((a.rpartition("@")[2].lower() for a in addresses if "@" in a), "")
+        if not domain:
+            return
+        draft.platform, source = domain, "the reporting person's e-mail domain"
+    draft.source_details["platform_from"] = source
 
 
 def _map_file(
@@ -498,16 +610,11 @@ def _map_file(
     events = reading.findall(root, "ipCaptureEvent")
     devices = reading.findall(root, "deviceId")
     if (events or devices) and suspect is None:
-        suspect = PersonDraft(
-            ref="reported-user",
-            role="suspect",
-            notes="Not named in the report; known from the reported files.",
-        )
-        draft.people.append(suspect)
+        suspect = _unnamed_suspect(draft, "Not named in the report; known from the reported files.")
     for event in events:
-        _ip_event(reading, event, suspect)
+        _ip_event(reading, event, suspect, "fileDetails/ipCaptureEvent")
     for device in devices:
-        _device(reading, device, suspect)
+        _device(reading, device, suspect, "fileDetails/deviceId")
     draft.material.append(material)
     return suspect
 

@@ -5,9 +5,10 @@ an array of them, or JSON Lines; each referral is judged on its own, so one bad 
 batch does not stop the others.
 """
 
+import copy
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from functools import cache
 from importlib import resources
@@ -22,6 +23,7 @@ from vigil.referrals.drafts import (
     HistoryDraft,
     IdentifierDraft,
     IntakeError,
+    IntakeWarning,
     MaterialDraft,
     PersonDraft,
     ReferralDraft,
@@ -135,8 +137,15 @@ def read_referral(
     *,
     as_of: datetime,
     default_force: str = "",
+    mappings: Mapping[tuple[str, str], str] | None = None,
 ) -> ReferralDraft:
-    """Turn one referral's bytes into a draft, or raise ``IntakeError`` naming what is wrong."""
+    """Turn one referral's bytes into a draft, or raise ``IntakeError`` naming what is wrong.
+
+    A word Vigil does not know in one of the vocabularies (an incident type, a role, an
+    identifier type, a material category...) does not refuse the referral: the word is kept as
+    written, read as an administrator mapped it (``mappings``: (field, word) to a known value)
+    or else as ``other``, and reported in the draft's warnings with its JSON path.
+    """
     data = _load(_decode(content))
     if not isinstance(data, dict):
         raise IntakeError(f"a referral must be a JSON object, not {_describe(data)}", "$")
@@ -160,6 +169,8 @@ def read_referral(
     nul = _first_nul(data, "$")
     if nul:
         raise IntakeError("text may not contain NUL characters", nul)
+    original = data
+    data, words = lenient(data, referral_schema(), mappings or {})
     errors = sorted(_validator().iter_errors(data), key=relevance, reverse=True)
     if errors:
         first, *rest = errors
@@ -172,45 +183,59 @@ def read_referral(
             message += f" (also {more}{f'; and {extra} more' if extra > 0 else ''})"
         raise IntakeError(message, _path(first))
 
-    return _draft(data, label, content, as_of)
+    return _draft(data, label, content, as_of, original, words)
 
 
-def _draft(data: dict, label: str, content: bytes, as_of: datetime) -> ReferralDraft:
+def _draft(
+    data: dict, label: str, content: bytes, as_of: datetime, original: dict, words: "Words"
+) -> ReferralDraft:
     received_at = _datetime(data["received_at"], "$.received_at")
     if received_at > as_of + CLOCK_TOLERANCE:
         raise IntakeError(f"received_at {data['received_at']} is in the future", "$.received_at")
     incident = data.get("incident", {})
-    people, access = _people_and_access(data, received_at.date())
+    people, access = _people_and_access(data, received_at.date(), words=words)
+    material = []
+    for i, item in enumerate(data.get("material", [])):
+        draft = MaterialDraft(**_material(item))
+        for key in ("category", "industry_classification", "kind"):
+            written = words.written(f"$.material[{i}].{key}")
+            if written:
+                draft.details[f"{key}_as_written"] = written
+        material.append(draft)
     return ReferralDraft(
         source=data["source"],
         source_reference=data["source_reference"].strip(),
         received_at=received_at,
         force_code=data["force"].strip().upper(),
-        content_digest=canonical_digest(data),
+        # Of the referral as sent, before any unknown word was read as another.
+        content_digest=canonical_digest(original),
         documents=[SourceDocument(label, MEDIA_TYPE, content)],
         summary=data.get("summary", ""),
         incident_type=incident.get("type", ""),
+        incident_type_text=words.written("$.incident.type"),
         incident_occurred_at=_optional_datetime(incident, "occurred_at", "$.incident"),
         platform=incident.get("platform", ""),
         escalated=incident.get("escalated"),
         escalation_reason=incident.get("escalation_reason", ""),
         annotations=list(dict.fromkeys(incident.get("annotations", []))),
         indicators=list(dict.fromkeys(data.get("indicators", []))),
-        material=[MaterialDraft(**_material(m)) for m in data.get("material", [])],
+        material=material,
         people=people,
         access=access,
         unmapped=unknown_fields(data, referral_schema()),
         supplements=data.get("supplements", "").strip(),
+        warnings=words.warnings,
     )
 
 
 def _people_and_access(
-    data: dict, on: date, held: frozenset[str] = frozenset()
+    data: dict, on: date, held: frozenset[str] = frozenset(), words: "Words | None" = None
 ) -> tuple[list[PersonDraft], list[AccessDraft]]:
     """The subjects and access entries of a document; ``held`` are refs already on the
     referral, which lives_with and access may name too (research adds to what is held)."""
+    words = words or Words()
     people = [
-        _person(subject, f"$.subjects[{i}]", on)
+        _person(subject, f"$.subjects[{i}]", on, words)
         for i, subject in enumerate(data.get("subjects", []))
     ]
     refs = [person.ref for person in people]
@@ -246,7 +271,7 @@ def _people_and_access(
     return people, access
 
 
-def _person(subject: dict, path: str, received_on: date) -> PersonDraft:
+def _person(subject: dict, path: str, received_on: date, words: "Words") -> PersonDraft:
     addresses = [
         (f"{path}.addresses[{i}]", item) for i, item in enumerate(subject.get("addresses", []))
     ]
@@ -255,6 +280,7 @@ def _person(subject: dict, path: str, received_on: date) -> PersonDraft:
     return PersonDraft(
         ref=subject["ref"].strip(),
         role=subject["role"],
+        role_text=words.written(f"{path}.role"),
         relation=subject.get("relation", "").strip(),
         first_name=subject.get("first_name", "").strip(),
         last_name=subject.get("last_name", "").strip(),
@@ -276,6 +302,7 @@ def _person(subject: dict, path: str, received_on: date) -> PersonDraft:
                 seen_at=_optional_datetime(item, "seen_at", f"{path}.identifiers[{i}]"),
                 port=item.get("port"),
                 event=item.get("event", "").strip().lower(),
+                kind_text=words.written(f"{path}.identifiers[{i}].type"),
             )
             for i, item in enumerate(subject.get("identifiers", []))
         ],
@@ -285,7 +312,9 @@ def _person(subject: dict, path: str, received_on: date) -> PersonDraft:
                 type=item["type"],
                 outcome=item.get("outcome", ""),
                 date=_date(item, "date", f"{path}.history[{i}]", not_after=received_on),
-                description=item.get("description", ""),
+                description=_with_words_as_written(
+                    item.get("description", ""), words, f"{path}.history[{i}]"
+                ),
             )
             for i, item in enumerate(subject.get("history", []))
         ],
@@ -382,6 +411,139 @@ def unknown_fields(data, schema: dict, path: str = "$") -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Words Vigil does not know
+
+# Each vocabulary of the format a document may use a word of its own in: the field's name (as
+# administrators see it and map it) and what an unknown word is read as meanwhile: ``other``,
+# or None where the fact is left out (the word is still kept as written).
+VOCABULARIES: dict[str, tuple[str, str | None]] = {
+    "source": ("source", "other"),
+    "incident.type": ("incident_type", "other"),
+    "indicators[]": ("indicator", None),
+    "material[].kind": ("material_kind", "other"),
+    "material[].category": ("material_category", None),
+    "material[].industry_classification": ("industry_classification", None),
+    "subjects[].role": ("role", "other"),
+    "subjects[].identifiers[].type": ("identifier_type", "other"),
+    "subjects[].address.kind": ("address_kind", "other"),
+    "subjects[].addresses[].kind": ("address_kind", "other"),
+    "subjects[].history[].type": ("history_type", "other"),
+    "subjects[].history[].outcome": ("history_outcome", None),
+    "access[].kind": ("access_kind", "other"),
+}
+
+
+def vocabulary(field: str) -> list[str]:
+    """The words Vigil knows for a field of ``VOCABULARIES`` (what a word may be mapped to)."""
+    for place, (name, _) in VOCABULARIES.items():
+        if name == field:
+            node = referral_schema()
+            for part in place.split("."):
+                node = node["properties"][part.removesuffix("[]")]
+                if part.endswith("[]"):
+                    node = node["items"]
+            return list(node["enum"])
+    return []
+
+
+class Words:
+    """The words of a document read as others: the warnings, and each word as written."""
+
+    def __init__(self) -> None:
+        self.warnings: list[IntakeWarning] = []
+        self._written: dict[str, str] = {}
+
+    def read_as(self, path: str, field: str, value: str, mapped_to: str | None) -> None:
+        self.warnings.append(IntakeWarning(path, field, value, mapped_to or ""))
+        self._written[path] = value
+
+    def mapped(self, path: str, value: str) -> None:
+        """A word an administrator has mapped: no warning, but kept as written."""
+        self._written[path] = value
+
+    def written(self, path: str) -> str:
+        return self._written.get(path, "")
+
+
+def lenient(data: dict, schema: dict, mappings: Mapping[tuple[str, str], str]):
+    """A copy of ``data`` in which every word of a vocabulary Vigil does not know is read as
+    an administrator mapped it, or as ``other`` (or left out), and the ``Words`` read so.
+
+    Only text is read leniently: a number where a word belongs, or a word in a field that is
+    not a vocabulary, is still refused by the schema as before.
+    """
+    data = copy.deepcopy(data)
+    words = Words()
+    _read_words(data, schema, "$", "", mappings, words)
+    return data, words
+
+
+def _read_words(value, schema: dict, path: str, key: str, mappings, words: Words) -> None:
+    if isinstance(value, dict) and "properties" in schema:
+        for name in list(value):
+            child = schema["properties"].get(name)
+            if child is None:
+                continue
+            where, place = f"{path}.{name}", f"{key}.{name}" if key else name
+            if "enum" in child and isinstance(value[name], str):
+                known = _known_word(value[name], child["enum"], place, where, mappings, words)
+                if known is None:
+                    del value[name]
+                else:
+                    value[name] = known
+            else:
+                _read_words(value[name], child, where, place, mappings, words)
+    elif isinstance(value, list) and "items" in schema:
+        items = schema["items"]
+        keep = []
+        for index, item in enumerate(value):
+            where, place = f"{path}[{index}]", f"{key}[]"
+            if "enum" in items and isinstance(item, str):
+                known = _known_word(item, items["enum"], place, where, mappings, words)
+                if known is not None:
+                    keep.append(known)
+            else:
+                _read_words(item, items, where, place, mappings, words)
+                keep.append(item)
+        value[:] = keep
+
+
+def _known_word(word: str, allowed: list, place: str, path: str, mappings, words: Words):
+    if word in allowed:
+        return word
+    # "CSAM Upload", "csam-upload" and "a" are the words Vigil knows, written another way.
+    for spelling in (
+        word.strip().casefold().replace(" ", "_").replace("-", "_"),
+        word.strip().upper(),
+    ):
+        if spelling in allowed:
+            return spelling
+    if place not in VOCABULARIES:
+        return word  # not a vocabulary read leniently: the schema refuses it as before
+    field, fallback = VOCABULARIES[place]
+    mapped = mappings.get((field, word.strip()))
+    if mapped in allowed:
+        words.mapped(path, word)
+        return mapped
+    words.read_as(path, field, word, fallback)
+    return fallback
+
+
+def _with_words_as_written(description: str, words: Words, path: str) -> str:
+    """A history entry keeps its type and outcome as written in its description."""
+    notes = [
+        f"{name} as written: {words.written(f'{path}.{name}')}"
+        for name in ("type", "outcome")
+        if words.written(f"{path}.{name}")
+    ]
+    return (
+        "; ".join([description, *notes])
+        if notes and description
+        else "; ".join(notes) or description
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Research: facts learned after receipt, in the native subjects' shape
 
 
@@ -430,7 +592,11 @@ CHECK_SYSTEMS = {
 
 
 def read_research(
-    data, *, held: frozenset[str] = frozenset(), on: date | None = None
+    data,
+    *,
+    held: frozenset[str] = frozenset(),
+    on: date | None = None,
+    mappings: Mapping[tuple[str, str], str] | None = None,
 ) -> ResearchDraft:
     """Turn a research record (a JSON object, or its bytes) into a draft, or raise
     ``IntakeError`` with the JSON path of the first thing wrong. ``held`` are the refs already
@@ -442,6 +608,7 @@ def read_research(
     nul = _first_nul(data, "$")
     if nul:
         raise IntakeError("text may not contain NUL characters", nul)
+    data, words = lenient(data, research_schema(), mappings or {})
     errors = sorted(
         Draft202012Validator(research_schema()).iter_errors(data), key=relevance, reverse=True
     )
@@ -449,7 +616,7 @@ def read_research(
         raise IntakeError(_error_message(errors[0]), _path(errors[0]))
     learned_at = _optional_datetime(data, "learned_at", "$")
     day = learned_at.date() if learned_at else on
-    people, access = _people_and_access(data, day or date.max, held)
+    people, access = _people_and_access(data, day or date.max, held, words)
     checks = []
     for i, item in enumerate(data.get("checks", [])):
         system = item["system"].strip()
@@ -477,6 +644,7 @@ def read_research(
         people=people,
         access=access,
         checks=checks,
+        warnings=words.warnings,
     )
 
 

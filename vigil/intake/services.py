@@ -6,7 +6,7 @@ nothing and the good ones beside it in the same batch are kept.
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from vigil.referrals.drafts import IntakeError, ReferralDraft, ResearchDraft
 from vigil.referrals.models import Document, Material, Referral
 from vigil.risk import services as risk_services
 
-from . import cybertip, native_json
+from . import cybertip, native_json, unknown_values
 from .sources import JsonUnit, Limits, PackageUnit, Refusal, units_from_paths, units_from_uploads
 
 
@@ -40,6 +40,9 @@ class Imported:
     source_reference: str
     status: str  # created | supplemented | duplicate
     grade: str = ""
+    # Words Vigil did not know or could not read, each {"path", "field", "value", "mapped_to",
+    # "message"}: the referral is stored, with the word kept as written.
+    warnings: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -81,6 +84,7 @@ class ImportOptions:
     source_reference: str = ""
     received_at: datetime | None = None
     fmt: str = "auto"
+    mappings: dict = field(default_factory=dict)
 
 
 Progress = Callable[[int], None]
@@ -128,15 +132,30 @@ def import_json_referral(
     require(actor, Action.REFERRAL_IMPORT)
     if len(content) > settings.VIGIL_MAX_DOCUMENT_BYTES:
         raise IntakeError("the referral is larger than Vigil accepts", "$")
-    draft = native_json.read_referral(label, content, as_of=as_of)
+    draft = native_json.read_referral(
+        label, content, as_of=as_of, mappings=unknown_values.mappings()
+    )
     referral, status = store_referral(draft, actor=actor, as_of=as_of)
+    return _imported(label, referral, status, draft)
+
+
+def _imported(label: str, referral: Referral, status: str, draft: ReferralDraft) -> Imported:
+    warnings = [] if status == "duplicate" else [w.as_dict() for w in draft.warnings]
     return Imported(
-        label, referral.pk, referral.source, referral.source_reference, status, referral.grade
+        label,
+        referral.pk,
+        referral.source,
+        referral.source_reference,
+        status,
+        referral.grade,
+        warnings,
     )
 
 
 def _import_units(units, actor, as_of, options, progress) -> ImportReport:
     report = ImportReport()
+    # What administrators have said unknown words mean, read once for the whole import.
+    options = replace(options, mappings=unknown_values.mappings())
     for unit in units:
         if isinstance(unit, Refusal):
             report.rejected.append(Rejected(unit.name, unit.location, unit.error))
@@ -159,6 +178,7 @@ def _import_package(unit: PackageUnit, actor, as_of, options, report: ImportRepo
             received_at=options.received_at or as_of,
             source_reference=options.source_reference,
             notes=unit.notes,
+            mappings=options.mappings,
         )
         _store_and_report(draft, unit.origin or unit.name, actor, as_of, report)
     except IntakeError as error:
@@ -187,6 +207,7 @@ def _import_json(unit: JsonUnit, actor, as_of, options, report: ImportReport, pr
                     content,
                     as_of=as_of,
                     default_force=options.force_code,
+                    mappings=options.mappings,
                 )
                 _store_and_report(draft, label, actor, as_of, report)
             except IntakeError as error:
@@ -216,11 +237,7 @@ def _stream_lines(path: Path):
 
 def _store_and_report(draft: ReferralDraft, label: str, actor, as_of, report) -> None:
     referral, status = store_referral(draft, actor=actor, as_of=as_of)
-    report.imported.append(
-        Imported(
-            label, referral.pk, referral.source, referral.source_reference, status, referral.grade
-        )
-    )
+    report.imported.append(_imported(label, referral, status, draft))
 
 
 def _actor_force_code(actor: Actor) -> str:
@@ -290,6 +307,7 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
         incident_details=draft.incident_details,
         source_details=draft.source_details,
         unmapped=draft.unmapped,
+        intake_warnings=[warning.as_dict() for warning in draft.warnings],
         content_digest=draft.content_digest,
         imported_at=as_of,
         imported_by=user,
@@ -301,6 +319,7 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
     )
     people = people_services.add_people(referral, draft.people, draft.access)
     links = people_services.link_people(referral, people)
+    unknown_values.count(draft.warnings, at=as_of)
     # Graded as of its receipt (ages on that day), then carried forward to today, in the same
     # transaction: a referral imported late keeps the grade it had when it arrived.
     risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of)
@@ -321,6 +340,7 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
             "material": len(draft.material),
             "links": len(links),
             "grade": referral.grade,
+            "warnings": len(draft.warnings),
         },
     )
     return referral, "created"
@@ -369,6 +389,16 @@ def _supplement(existing: Referral, draft: ReferralDraft, actor: Actor, as_of: d
                 _documents(referral, draft, supplementary=True, received_at=draft.received_at)
             )
             material = _new_material(referral, draft)
+            if draft.warnings:
+                referral.intake_warnings = [
+                    *referral.intake_warnings,
+                    *(
+                        {**warning.as_dict(), "document": draft.source_reference}
+                        for warning in draft.warnings
+                    ),
+                ]
+                referral.save(update_fields=["intake_warnings"])
+                unknown_values.count(draft.warnings, at=as_of)
             indicators = [i for i in draft.indicators if i not in referral.indicators]
             annotations = [a for a in draft.annotations if a not in referral.annotations]
             if indicators or annotations:
@@ -401,6 +431,7 @@ def _supplement(existing: Referral, draft: ReferralDraft, actor: Actor, as_of: d
                     "documents": [document.name for document in draft.documents],
                     "material": material,
                     "indicators": indicators,
+                    "warnings": len(draft.warnings),
                     **found.research.summary,
                 }
             )

@@ -57,6 +57,8 @@ class AccessKind(models.TextChoices):
     REGULAR_SUPERVISED = "regular_supervised", "Regular supervised access"
     OCCASIONAL = "occasional", "Occasional access"
     POSITION_OF_TRUST = "position_of_trust", "Through work or volunteering"
+    # A kind of access the source named that Vigil does not know (kept as written).
+    OTHER = "other", "Access of another kind"
 
 
 class HistoryType(models.TextChoices):

@@ -1117,3 +1117,44 @@ def _add_person_facts(referral, draft: ResearchDraft, held, touched, stamp) -> d
         "lives_with": ties,
         "access": reached,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Words the source used that Vigil did not know, once an administrator has said what they mean
+
+
+def read_word_as(change: Change, field: str, word: str, meaning: str, *, all_access: bool) -> int:
+    """Read a word this referral's people were recorded with as ``meaning`` from now on (an
+    administrator mapped it), and match the people again on what that makes them recognisable
+    by. Returns how many records now read differently. ``all_access``: every access entry read
+    as "other" is this word (the referral used no other unknown kind of access)."""
+    people = Person.objects.filter(referral=change.referral)
+    changed = 0
+    if field == "role":
+        changed = people.filter(role=PersonRole.OTHER, role_text=word).update(role=meaning)
+    elif field == "identifier_type":
+        identifiers = list(
+            Identifier.objects.filter(person__in=people, kind="other", kind_text=word)
+        )
+        for identifier in identifiers:
+            identifier.kind = meaning
+            identifier.normalised = normalise(meaning, identifier.value)
+        Identifier.objects.bulk_update(identifiers, ["kind", "normalised"])
+        changed = len(identifiers)
+        if identifiers:
+            relink(change, list(people.filter(identifiers__in=identifiers).distinct()))
+    elif field == "history_type":
+        changed = History.objects.filter(
+            person__in=people,
+            type=HistoryType.OTHER,
+            description__contains=f"type as written: {word}",
+        ).update(type=meaning)
+    elif field == "history_outcome":
+        changed = History.objects.filter(
+            person__in=people, outcome="", description__contains=f"outcome as written: {word}"
+        ).update(outcome=meaning)
+    elif field == "access_kind" and all_access:
+        changed = Access.objects.filter(person__in=people, kind=AccessKind.OTHER).update(
+            kind=meaning
+        )
+    return changed

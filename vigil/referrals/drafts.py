@@ -125,18 +125,21 @@ class ReferralDraft:
     # The source reference of a referral already held that this document adds to (a native
     # referral's "supplements"); blank for a referral in its own right.
     supplements: str = ""
-    # Values Vigil did not know, read as "other" rather than refusing the referral (``Warning``).
+    # Values Vigil did not know or could not read, kept rather than refusing the referral.
     warnings: list[IntakeWarning] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class IntakeWarning:
-    """A value Vigil did not know, kept as written and read as ``mapped_to``."""
+    """Something in a document Vigil could not take as written, and what it did instead: a
+    value it did not know (kept as written and read as ``mapped_to``, usually ``other``), or a
+    value it could not read at all (``mapped_to`` blank). Never a reason to refuse a referral."""
 
     path: str
     field: str
     value: str
     mapped_to: str
+    note: str = ""
 
     def as_dict(self) -> dict:
         return {
@@ -144,9 +147,17 @@ class IntakeWarning:
             "field": self.field,
             "value": self.value,
             "mapped_to": self.mapped_to,
+            "message": self.message(),
         }
 
     def message(self) -> str:
+        if self.note:
+            return f"{self.path}: {self.note}"
+        if not self.mapped_to:
+            return (
+                f"{self.path}: {self.field} {self.value!r} is not one Vigil knows; kept as "
+                "written and left out of the grade's facts"
+            )
         return (
             f"{self.path}: {self.field} {self.value!r} is not one Vigil knows; kept as written "
             f"and read as {self.mapped_to!r}"

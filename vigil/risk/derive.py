@@ -63,6 +63,9 @@ class ReferralRecord:
     access: tuple[AccessRecord, ...] = ()
     signals: tuple[SignalRecord, ...] = ()
     material: tuple[MaterialRecord, ...] = ()
+    # Words the referral used that Vigil did not know and nobody has yet said the meaning of:
+    # (field, word as written), e.g. ("incident_type", "Livestream abuse").
+    unknown_words: tuple[tuple[str, str], ...] = ()
     # The moment the answers are asked as of: what was learned after it does not count.
     known_by: datetime | None = None
     _by_ref: dict = field(default_factory=dict, compare=False, repr=False)
@@ -272,6 +275,17 @@ def suspect_is_child(record: ReferralRecord, today: date, under_age: int = 18) -
     return UNKNOWN
 
 
+def words_known(record: ReferralRecord, today: date, fields=()) -> Fact:
+    """Whether every word the grade could read is one Vigil knows: an incident type read as
+    "other" may be the gravest there is, so it is not taken as the mildest."""
+    unknown = [(field, word) for field, word in record.unknown_words if field in fields]
+    if unknown:
+        words = ", ".join(f"{field.replace('_', ' ')} {word!r}" for field, word in unknown[:3])
+        more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
+        return _no(f"words Vigil does not know: {words}{more}", record.source)
+    return _yes("every word the grade reads is one Vigil knows", record.source)
+
+
 DERIVATIONS: dict[str, Callable[..., Fact]] = {
     "history": history,
     "lives_with_child": lives_with_child,
@@ -283,4 +297,5 @@ DERIVATIONS: dict[str, Callable[..., Fact]] = {
     "escalated": escalated,
     "suspect_identified": suspect_identified,
     "suspect_is_child": suspect_is_child,
+    "words_known": words_known,
 }

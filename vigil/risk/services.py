@@ -160,6 +160,11 @@ def referral_record(referral: Referral) -> ReferralRecord:
             MaterialRecord(m.category, m.industry_classification, tuple(m.annotations), received)
             for m in referral.material.all()
         ),
+        unknown_words=tuple(
+            (warning["field"], warning["value"])
+            for warning in referral.intake_warnings
+            if not warning.get("resolved_to")
+        ),
     )
 
 
