@@ -19,6 +19,7 @@ PLACES = [
     ),
     ("audit:search", "Audit trail", {Action.AUDIT_VIEW}),
     ("clocks:mail-failures", "E-mails not sent", {Action.MAIL_VIEW}),
+    ("intake:unknown-values", "Unknown words", {Action.UNKNOWN_VALUES_MAP}),
 ]
 
 

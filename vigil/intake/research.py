@@ -20,7 +20,7 @@ from vigil.referrals.changes import Change, RecordError, learned
 from vigil.referrals.drafts import IntakeError
 from vigil.referrals.recordings import recording
 
-from . import native_json
+from . import native_json, unknown_values
 from .schemas import AddressIn, CheckIn, IdentifierIn, PersonFoundIn, ResearchIn
 
 step = partial(recording, section="research")
@@ -31,7 +31,9 @@ def apply_research(change: Change, record: dict) -> Research:
     JSON path of the first thing wrong, having stored nothing."""
     held = frozenset(Person.objects.filter(referral=change.referral).values_list("ref", flat=True))
     try:
-        draft = native_json.read_research(record, held=held, on=change.as_of.date())
+        draft = native_json.read_research(
+            record, held=held, on=change.as_of.date(), mappings=unknown_values.mappings()
+        )
     except IntakeError as error:
         message = f"{error.location}: {error.message}" if error.location else error.message
         raise RecordError(message) from None
@@ -44,6 +46,15 @@ def apply_research(change: Change, record: dict) -> Research:
             raise RecordError(f"$.checks[{index}].done_at: a check cannot be done in the future")
     found = people.record_research(change, draft, content=record, learned_at=learned_at)
     research = found.research
+    if draft.warnings:
+        # Words read as "other" in research count as at intake: the grade waits on them too.
+        referral = change.referral
+        referral.intake_warnings = [
+            *referral.intake_warnings,
+            *({**w.as_dict(), "research": research.pk} for w in draft.warnings),
+        ]
+        referral.save(update_fields=["intake_warnings"])
+        unknown_values.count(draft.warnings, at=change.as_of)
     change.facts_changed("research recorded")
     change.describe(
         research,
@@ -52,6 +63,7 @@ def apply_research(change: Change, record: dict) -> Research:
             "source": research.source,
             "learned_at": learned_at,
             **research.summary,
+            "warnings": [w.as_dict() for w in draft.warnings],
         },
     )
     return research

@@ -1,12 +1,15 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from vigil.core.permissions import require
 from vigil.core.roles import Action
 
-from . import services
+from vigil.referrals.changes import RecordError
+
+from . import services, unknown_values
 from .forms import ImportForm
 
 
@@ -28,3 +31,35 @@ def import_referrals(request):
         )
         form = ImportForm()
     return render(request, "intake/import.html", {"form": form, "report": report})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unknown_words(request):
+    """The words documents used that Vigil did not know, for an administrator to map."""
+    error = ""
+    if request.method == "POST":
+        try:
+            mapped = unknown_values.map_unknown_value(
+                request.user,
+                request.POST.get("field", ""),
+                request.POST.get("value", ""),
+                request.POST.get("mapped_to", ""),
+                as_of=timezone.now(),
+            )
+        except RecordError as refused:
+            error = " ".join(refused.messages)
+        else:
+            messages.success(
+                request,
+                f"{mapped.field.replace('_', ' ').capitalize()} “{mapped.value}” is now "
+                f"read as “{mapped.mapped_to.replace('_', ' ')}”: {mapped.referrals} "
+                "referral(s) re-read and re-graded.",
+            )
+            return redirect("intake:unknown-values")
+    meanings = unknown_values.choices()
+    rows = [
+        {"word": row, "meanings": meanings.get(row.field, [])}
+        for row in unknown_values.unknown_values(request.user)
+    ]
+    return render(request, "intake/unknown_values.html", {"rows": rows, "error": error})

@@ -148,6 +148,9 @@ class Referral(ReferralHeading):
     linked_referrals: list[LinkedReferral]
     documents: list[Document]
     unmapped: list[str]
+    # Words the documents used that Vigil did not know or could not read: {"path", "field",
+    # "value", "mapped_to", "message"}, and "resolved_to", "resolved_by" once mapped.
+    intake_warnings: list[dict]
     risk: RiskOut | None
     clocks: list[ClockOut]
     data_requests: list[DataRequestOut]

@@ -75,6 +75,7 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
         ],
         "research": people_services.research_detail(referral),
         "intake_warnings": referral.intake_warnings,
+        "words_unknown": sum(1 for w in referral.intake_warnings if not w.get("resolved_to")),
         "unmapped": referral.unmapped,
         "risk": risk_services.risk_summary(referral, as_of=as_of),
         "clocks": clocks_services.referral_clocks(referral, as_of=as_of),
