@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from . import services
 
@@ -26,6 +26,20 @@ class Event(Schema):
     hash: str | None
 
 
+class EventFilters(Schema):
+    """What the trail is searched by: all given must match."""
+
+    referral: str = ""
+    username: str = ""
+    action: str = ""
+    since: datetime | None = None
+    until: datetime | None = None
+    page: int = 1
+
+
+PAGE_SIZE = 200
+
+
 class Events(Schema):
     total: int
     events: list[Event]
@@ -36,23 +50,10 @@ class Events(Schema):
     response=Events,
     summary="Search the audit trail (auditors): by referral, user, action, period",
 )
-def events(
-    request,
-    referral: str = "",
-    username: str = "",
-    action: str = "",
-    since: datetime | None = None,
-    until: datetime | None = None,
-    page: int = 1,
-):
+def events(request, filters: Query[EventFilters]):
+    wanted = filters.dict()
+    page = min(max(wanted.pop("page"), 1), 100_000)
     total, found = services.search(
-        request.user,
-        referral=referral,
-        username=username,
-        action=action,
-        since=since,
-        until=until,
-        limit=200,
-        offset=(min(max(page, 1), 100_000) - 1) * 200,
+        request.user, **wanted, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
     return {"total": total, "events": found}

@@ -88,6 +88,8 @@ class ImportOptions:
 
 
 Progress = Callable[[int], None]
+# A supplementary report is imported (the import permission) and recorded as a supplement.
+_SUPPLEMENTING = {"permission": Action.REFERRAL_IMPORT, "audit": AuditAction.REFERRAL_SUPPLEMENTED}
 
 
 def limits() -> Limits:
@@ -375,13 +377,7 @@ def _supplement(existing: Referral, draft: ReferralDraft, actor: Actor, as_of: d
         f"{(draft.supplements and draft.source_reference) or existing.source_reference}"
     )
     try:
-        with changing(
-            actor,
-            existing,
-            permission=Action.REFERRAL_IMPORT,
-            audit=AuditAction.REFERRAL_SUPPLEMENTED,
-            as_of=as_of,
-        ) as change:
+        with changing(actor, existing, as_of=as_of, **_SUPPLEMENTING) as change:
             referral = change.referral
             # Learned when the report was received, never before the referral itself.
             learned_at = min(max(draft.received_at, referral.received_at), as_of)

@@ -34,6 +34,8 @@ _MATERIAL_FIELDS = {
     "industry_classification": "industry_classification",
     "material_kind": "kind",
 }
+# A word's mapping changes a referral's facts, recorded as the mapping.
+_MAPPING = {"permission": Action.FACTS_RECORD, "audit": AuditAction.UNKNOWN_VALUE_MAPPED}
 FIELDS = tuple(dict.fromkeys(field for field, _ in VOCABULARIES.values()))
 
 
@@ -157,13 +159,7 @@ def _referrals_using(field: str, value: str) -> list[int]:
 
 
 def _read_word_as(actor, referral_id: int, field: str, value: str, meaning: str, as_of) -> None:
-    with changing(
-        actor,
-        referral_id,
-        permission=Action.FACTS_RECORD,
-        audit=AuditAction.UNKNOWN_VALUE_MAPPED,
-        as_of=as_of,
-    ) as change:
+    with changing(actor, referral_id, as_of=as_of, **_MAPPING) as change:
         referral = change.referral
         unresolved = [w for w in referral.intake_warnings if not w.get("resolved_to")]
         changed = 0

@@ -6,7 +6,6 @@ from django.views.decorators.http import require_http_methods
 
 from vigil.core.permissions import require
 from vigil.core.roles import Action
-
 from vigil.referrals.changes import RecordError
 
 from . import services, unknown_values

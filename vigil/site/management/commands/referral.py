@@ -94,15 +94,17 @@ class Command(BaseCommand):
             for identifier in person["identifiers"]:
                 write(f"      {identifier['type']}: {identifier['value']}")
         for item in detail["material"]:
-            write(
-                f"  material: {item['count']} × {item['kind']} category {item['category'] or '-'}"
-            )
+            category = item["category"] or "-"
+            write(f"  material: {item['count']} × {item['kind']} category {category}")
         for link in detail["linked_referrals"]:
-            write(
-                f"  linked: {link['force']} {link['source_reference']} – "
-                f"{link['reason_text']}: {link['matched_on']}"
-            )
+            write(f"  linked: {_linked(link)}")
         for document in detail["documents"]:
             write(f"  document: {document['name']} sha256 {document['sha256']}")
         for item in detail["unmapped"]:
             write(f"  not mapped: {item}")
+
+
+def _linked(link: dict) -> str:
+    return (
+        f"{link['force']} {link['source_reference']} – {link['reason_text']}: {link['matched_on']}"
+    )
