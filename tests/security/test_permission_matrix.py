@@ -53,6 +53,7 @@ audit.view                .  .  .  .  .  .  .  .  .  Y  .
 force.manage              .  .  .  .  .  .  .  .  .  .  Y
 user.manage               .  .  .  .  .  .  .  .  .  .  Y
 mail.view                 .  .  .  .  .  .  .  .  .  .  Y
+unknown_values.map        .  .  .  .  .  .  .  .  .  .  Y
 """
 
 
