@@ -13,7 +13,6 @@ import re
 from datetime import datetime
 
 from django.contrib.postgres.lookups import TrigramSimilar, TrigramWordSimilar
-from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import F, Q, Value
 
@@ -40,6 +39,8 @@ LIMIT = 50
 NAME_THRESHOLD = 0.3
 # Names scored per query, best first by the database's own ranking, before the rule scores them.
 NAME_CANDIDATES = 200
+# On PostgreSQL the candidates come unordered, so more are read (see ``_names``).
+PG_NAME_CANDIDATES = 2000
 MAX_QUERY = 200
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -180,14 +181,13 @@ def _names(actor, value: str) -> list[dict]:
     people = Person.objects.restrict(actor).select_related("referral__force")
     if connection.vendor == "postgresql":
         folded = Value(value)
-        people = (
-            people.filter(
-                Q(TrigramSimilar(F("search_name"), folded))
-                | Q(TrigramWordSimilar(F("search_name"), folded))
-            )
-            .annotate(similarity=TrigramSimilarity("search_name", folded))
-            .order_by("-similarity", "-id")
-        )
+        # Unordered: ordering by similarity in SQL leads the planner to a sequential scan of
+        # every person; the rule below orders what the trigram index finds.
+        people = people.filter(
+            Q(TrigramSimilar(F("search_name"), folded))
+            | Q(TrigramWordSimilar(F("search_name"), folded))
+        ).order_by()
+        limit = PG_NAME_CANDIDATES
     else:
         people = people.extra(
             tables=["people_person_search"],
@@ -198,8 +198,9 @@ def _names(actor, value: str) -> list[dict]:
             params=[_fts_query(value)],
             order_by=["people_person_search.rank"],
         )
+        limit = NAME_CANDIDATES
     found = []
-    for person in people[:NAME_CANDIDATES]:
+    for person in people[:limit]:
         score = name_similarity(value, person.search_name)
         if score >= NAME_THRESHOLD:
             found.append(_item("name", person.referral, person, person.display_name, score))
