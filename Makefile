@@ -39,6 +39,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.intake
 	$(BIN)/python -m benchmarks.risk
 	$(BIN)/python -m benchmarks.clocks
+	$(BIN)/python -m benchmarks.search
 
 # Needs the network to reach the vulnerability database; not part of `make test`.
 audit: $(TEST_STAMP)

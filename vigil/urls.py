@@ -2,9 +2,11 @@ from django.urls import include, path
 
 from vigil.api import api
 from vigil.core import views as core_views
+from vigil.people import views as people_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("search/", people_views.search, name="search"),
     path("accounts/", include("vigil.accounts.urls")),
     path("referrals/", include("vigil.site.urls")),
     path("referrals/", include("vigil.intake.urls")),

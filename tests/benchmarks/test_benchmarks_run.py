@@ -58,3 +58,11 @@ def test_risk_benchmark_grades_and_stores(tmp_path):
     output = _run("benchmarks.risk", "--count", "200", tmp_path=tmp_path)
     assert "engine alone" in output
     assert "with storage" in output
+
+
+@pytest.mark.benchmark
+def test_search_benchmark_builds_its_referrals_and_reports_every_kind(tmp_path):
+    output = _run("benchmarks.search", "--referrals", "500", "--runs", "3", tmp_path=tmp_path)
+    assert "built 500 referrals" in output
+    for line in ("baseline", "name misspelt", "postcode", "MD5", "mix of all kinds"):
+        assert line in output

@@ -53,6 +53,7 @@ class AuditAction(models.TextChoices):
     SECOND_FACTOR_FAILED = "second_factor.failed", "Second factor code refused"
     LOCKED_OUT = "login.locked_out", "Locked out after repeated failures"
     AUDIT_SEARCHED = "audit.searched", "Audit trail searched"
+    SEARCHED = "referrals.searched", "Referrals searched"
     REFERRAL_RESTRICTED = "referral.restricted", "Referral restricted to named people"
     REFERRAL_REOPENED = "referral.reopened", "Closed referral reopened"
     PERSONAL_DATA_DELETED = "referral.personal_data_deleted", "Personal data deleted at review"

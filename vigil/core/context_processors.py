@@ -26,7 +26,7 @@ PLACES = [
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"navigation": []}
+        return {"navigation": [], "can_search": False}
     places = [
         {"url": reverse(name), "label": label}
         for name, label, actions in PLACES
@@ -40,4 +40,4 @@ def navigation(request) -> dict:
     )
     for place in places:
         place["current"] = place is here
-    return {"navigation": places}
+    return {"navigation": places, "can_search": has_permission(user, Action.REFERRAL_VIEW)}

@@ -1,8 +1,10 @@
 """People in a referral, how to recognise them again, and whom they can reach."""
 
 from django.db import models
+from django.db.models import Value
+from django.db.models.functions import Replace, Upper
 
-from vigil.referrals.models import Recorded, ReferralOwned
+from vigil.referrals.models import Recorded, ReferralOwned, RestrictedQuerySet
 
 from .ages import Aged
 from .choices import (
@@ -15,6 +17,17 @@ from .choices import (
     LinkReason,
     PersonRole,
 )
+from .normalise import search_name
+
+
+class PersonQuerySet(RestrictedQuerySet):
+    """People, restricted as every referral record is; kept searchable however they are saved."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for person in objs:
+            person.search_name = search_name(person.first_name, person.last_name)
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Person(Aged, ReferralOwned):
@@ -53,6 +66,11 @@ class Person(Aged, ReferralOwned):
     # Vigil learned it: the risk explanation cites both.
     source = models.CharField(max_length=200, blank=True)
     learned_at = models.DateTimeField(null=True, blank=True)
+    # The name as search compares it (accents, case and punctuation gone), kept on every save;
+    # PostgreSQL indexes its trigrams, SQLite a full-text (FTS5 trigram) table kept by triggers.
+    search_name = models.CharField(max_length=250, blank=True, default="", editable=False)
+
+    objects = models.Manager.from_queryset(PersonQuerySet)()
 
     class Meta:
         ordering = ["referral_id", "id"]
@@ -63,6 +81,13 @@ class Person(Aged, ReferralOwned):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.search_name = search_name(self.first_name, self.last_name)
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"first_name", "last_name"} & set(fields):
+            kwargs["update_fields"] = {*fields, "search_name"}
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
@@ -106,6 +131,13 @@ class Address(ReferralOwned):
     town = models.CharField(max_length=120, blank=True)
     region = models.CharField(max_length=120, blank=True)
     postcode = models.CharField(max_length=16, blank=True, db_index=True)
+    # The postcode as search compares it, without spaces and in capitals ("ab1 2cd": "AB12CD").
+    postcode_key = models.GeneratedField(
+        expression=Upper(Replace("postcode", Value(" "), Value(""))),
+        output_field=models.CharField(max_length=16),
+        db_persist=True,
+        db_index=True,
+    )
     country = models.CharField(max_length=60, blank=True)
     # When the person lived there, where known (research finds addresses over time).
     lived_from = models.DateField(null=True, blank=True)

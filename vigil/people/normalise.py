@@ -141,3 +141,49 @@ def match_keys(
         key = f"name_dob:{name}:{date_of_birth.isoformat()}"
         keys[key] = ("name_dob", key, f"{name.title()}, born {date_of_birth:%d %B %Y}")
     return list(keys.values())
+
+
+def search_name(first_name: str, last_name: str) -> str:
+    """A name as search compares it: letters and digits only, accents and case removed, words
+    one space apart ("Seán  O'Brien" becomes "sean obrien")."""
+    text = unicodedata.normalize("NFKD", f"{first_name} {last_name}")
+    kept = "".join(
+        ch if ch.isalnum() else ("" if unicodedata.combining(ch) or ch in "'’" else " ")
+        for ch in text
+    )
+    return _SPACE.sub(" ", kept).strip().casefold()
+
+
+def postcode_key(value: str) -> str:
+    """A postcode without its spaces, in capitals: "ab1 2cd" and "AB12CD" agree."""
+    return "".join(ch for ch in value if not ch.isspace()).upper()
+
+
+def name_trigrams(text: str) -> set[str]:
+    """The trigrams PostgreSQL's pg_trgm takes from a text: each word padded with two spaces
+    before and one after, so word order does not matter."""
+    found: set[str] = set()
+    for word in search_name(text, "").split():
+        padded = f"  {word} "
+        found.update(padded[index : index + 3] for index in range(len(padded) - 2))
+    return found
+
+
+def name_similarity(query: str, name: str) -> float:
+    """How alike a searched-for name and a held name are, from 0 to 1.
+
+    The larger of pg_trgm's similarity of the whole names (shared trigrams over all trigrams:
+    "Smith John" is "John Smith", "Jon Smiht" is close) and how well every word searched for
+    matches one word of the name on its own ("smith" finds "John Smith").
+    """
+    whole_query, whole_name = name_trigrams(query), name_trigrams(name)
+    if not whole_query or not whole_name:
+        return 0.0
+    whole = len(whole_query & whole_name) / len(whole_query | whole_name)
+    words = [name_trigrams(word) for word in search_name(name, "").split()]
+    per_word = []
+    for word in search_name(query, "").split():
+        wanted = name_trigrams(word)
+        per_word.append(max(len(wanted & held) / len(wanted | held) for held in words))
+    # A word found on its own counts for less than the whole name: "smith" is many people.
+    return round(max(whole, 0.9 * min(per_word)), 3)

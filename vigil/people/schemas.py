@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Literal
 
-from ninja import Field
+from ninja import Field, Schema
 
 from vigil.referrals.schemas import FactIn
 
@@ -46,3 +46,19 @@ class PersonCorrectionIn(FactIn):
     household_established: bool | None = None
     access_established: bool | None = None
     history_established: bool | None = None
+
+
+class SearchItem(Schema):
+    kind: Literal[
+        "name", "email", "phone", "username", "ip", "postcode", "reference", "md5", "sha1"
+    ]
+    referral_id: int
+    source_reference: str
+    force: str
+    person: str | None = Field(description="The person matched; null for a match on the referral")
+    matched_on: str
+    score: float = Field(ge=0, le=1)
+
+
+class SearchResults(Schema):
+    items: list[SearchItem]

@@ -189,6 +189,8 @@ class Referral(models.Model):
                 name="referral_force_status",
             ),
             models.Index(fields=["force", "grade"], name="referral_force_grade"),
+            # Search finds a referral by its reference whatever its source.
+            models.Index(fields=["source_reference"], name="referral_source_reference"),
             models.Index(
                 fields=["received_by_force", "received_at"],
                 include=["source", "grade", "grade_provisional"],
