@@ -81,6 +81,9 @@ def world(make_user, forces):
         reason="Suspect lives in Sampleton.",
         as_of=london(2026, 1, 25, 9, 0),
     )
+    investigations.accept_transfer(
+        make_user("supervisor", "YF"), r6, as_of=london(2026, 1, 25, 11, 0)
+    )
     # Closures: R1 in January (charged), R2 in March (not in the public interest).
     investigations.close(
         investigator,

@@ -14,7 +14,6 @@ from vigil.investigations import services as investigations
 from vigil.people import services as people
 from vigil.referrals.changes import Conflict
 from vigil.referrals.models import Referral
-from vigil.referrals.services import find_referral
 from vigil.safeguarding import services as safeguarding
 
 RECEIVED = london(2026, 6, 1, 9, 0)
@@ -265,30 +264,6 @@ def test_not_in_the_public_interest_needs_a_supervisor(staff):
         as_of=LATER,
     )
     assert outcome.not_in_public_interest
-
-
-@pytest.mark.django_db
-def test_a_transferred_referral_keeps_its_clocks_and_history_and_both_forces_see_it(
-    staff, make_user
-):
-    referral, _ = store(low_risk(RECEIVED), as_of=RECEIVED)
-    investigations.allocate(staff["supervisor"], referral, staff["investigator"], as_of=LATER)
-    due_before = {c.kind: c.due_at for c in Clock.objects.filter(referral=referral)}
-    investigations.transfer(
-        staff["supervisor"], referral, "YF", reason="The suspect lives in Sampleton.", as_of=LATER
-    )
-    referral.refresh_from_db()
-    assert (referral.force.code, referral.owner) == ("YF", None)
-    assert {c.kind: c.due_at for c in Clock.objects.filter(referral=referral)} == due_before
-    assert set(Clock.objects.filter(referral=referral).values_list("force__code", flat=True)) == {
-        "YF"
-    }
-    receiving = make_user("investigator", "YF")
-    assert find_referral(receiving, referral.pk) == referral
-    assert find_referral(staff["investigator"], referral.pk) == referral  # the sending force
-    assert referral.allocations.count() == 1 and referral.assessments.exists()
-    outsider = make_user("investigator", "ZZ") if False else None
-    assert outsider is None
 
 
 @pytest.mark.django_db

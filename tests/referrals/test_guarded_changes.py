@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.conftest import referral_data, store
+from vigil.accounts.models import Force
 from vigil.audit.models import AuditEvent
 from vigil.core.actors import SystemActor
 from vigil.intake import requests as data_requests
@@ -28,7 +29,7 @@ from vigil.investigations import services as investigations
 from vigil.people import services as people
 from vigil.referrals import services as referrals
 from vigil.referrals.changes import Conflict, RecordError
-from vigil.referrals.models import NamedAccess, Referral
+from vigil.referrals.models import NamedAccess, Referral, Transfer
 from vigil.risk import services as risk
 from vigil.risk.models import Override, QualityCheck
 from vigil.safeguarding import services as safeguarding
@@ -58,12 +59,28 @@ class Row:
     refused_role: str = "analyst"
     # Made to a closed referral (and refused on an open one).
     on_closed: bool = False
-    prepare: object = None  # prepare(referral, world) before the change
+    # Sets the referral up for the change (by hand, not as a change: the version stays).
+    prepare: object = None  # prepare(referral, world)
     notes: dict = field(default_factory=dict)
 
 
 def _now(world):
     return world["now"]
+
+
+def _offered_to_xf(referral, world):
+    """Held by a third force, which offers it to XF: XF's users are the ones who answer."""
+    elsewhere, _ = Force.objects.get_or_create(code="ZF", defaults={"name": "Elsewhere Police"})
+    Referral.objects.filter(pk=referral.pk).update(force=elsewhere)
+    Transfer.objects.create(
+        referral=referral,
+        from_force=elsewhere,
+        to_force=Force.objects.get(code="XF"),
+        reason="The suspect lives in Exampleshire.",
+        transferred_at=world["now"],
+        recorded_by_name="test",
+        recorded_at=world["now"],
+    )
 
 
 def _item(kind):
@@ -262,6 +279,22 @@ ROWS = [
         refused_role="investigator",
     ),
     Row(
+        "accept-transfer",
+        "supervisor",
+        lambda a, r, w: investigations.accept_transfer(a, r, as_of=w["now"]),
+        refused_role="investigator",
+        prepare=_offered_to_xf,
+    ),
+    Row(
+        "reject-transfer",
+        "supervisor",
+        lambda a, r, w: investigations.reject_transfer(
+            a, r, reason="The suspect lives elsewhere now.", as_of=w["now"]
+        ),
+        refused_role="investigator",
+        prepare=_offered_to_xf,
+    ),
+    Row(
         "standards",
         "investigator",
         lambda a, r, w: investigations.record_standard(
@@ -434,6 +467,8 @@ def _close(world, make_user):
 def _ready(row, world, make_user):
     if row.on_closed:
         _close(world, make_user)
+    if row.prepare:
+        row.prepare(world["referral"], world)
     if row.name == "override-decision":
         # The lowering must still be current: nothing re-graded since it was proposed.
         assert Override.objects.get(pk=world["override"].pk).status == "pending"
@@ -497,6 +532,8 @@ CLOSED_ROWS = [row for row in ROWS if row.on_closed]
 def test_a_closed_referral_takes_no_change(row, world, make_user):
     _close(world, make_user)
     referral = world["referral"]
+    if row.prepare:
+        row.prepare(referral, world)
     version = referral.version
     with pytest.raises(Conflict, match="is closed"):
         row.call(make_user(row.role, "XF"), referral, world)

@@ -42,6 +42,7 @@ safeguarding.record       .  .  Y  Y  Y  Y  .  .  .  .  .
 referral.review           .  .  .  .  Y  Y  .  .  .  .  .
 release.approve           .  .  .  .  Y  Y  .  .  .  .  .
 referral.transfer         .  .  .  .  Y  Y  .  .  .  .  .
+transfer.answer           .  .  .  .  Y  Y  .  .  .  .  .
 outcome.close             .  .  Y  .  Y  Y  .  .  .  .  .
 outcome.approve           .  .  .  .  Y  Y  .  .  .  .  .
 referral.restrict         .  .  .  .  Y  Y  .  .  .  .  .

@@ -7,7 +7,13 @@ from django.db.models import Q
 from vigil.core.actors import is_system
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
-from vigil.referrals.models import NamedAccess, ReferralOwned, RestrictedQuerySet, Transfer
+from vigil.referrals.models import (
+    NamedAccess,
+    ReferralOwned,
+    RestrictedQuerySet,
+    Transfer,
+    transfer_seen_by,
+)
 
 
 class ClockQuerySet(RestrictedQuerySet):
@@ -21,7 +27,7 @@ class ClockQuerySet(RestrictedQuerySet):
         if getattr(actor, "force_id", None) is None:
             return self.none()
         named = NamedAccess.objects.filter(user_id=actor.pk).values("referral_id")
-        transferred = Transfer.objects.filter(from_force_id=actor.force_id).values("referral_id")
+        transferred = Transfer.objects.filter(transfer_seen_by(actor)).values("referral_id")
         return self.filter(
             (Q(force_id=actor.force_id) | Q(referral_id__in=transferred))
             & (Q(is_restricted=False) | Q(referral_id__in=named))
@@ -40,6 +46,7 @@ class ClockKind(models.TextChoices):
     RELEASE_SOCIAL_CARE = "release_social_care", "Social care told of a release"
     BAIL_RETURN = "bail_return", "Bail return"
     DATA_REQUEST = "data_request", "Data request"
+    TRANSFER_ACCEPTANCE = "transfer_acceptance", "Transfer answered"
 
 
 class EscalationReach(models.TextChoices):

@@ -147,6 +147,7 @@ STARTS = {
     "last_supervisor_review",
     "provisional",
     "data_request",
+    "transfer",
 }
 
 
@@ -241,6 +242,12 @@ class ClockInputs:
     # Requests to providers: (request id, when it went out (or was recorded, while it waits to
     # go), when it was returned or refused or None, the provider).
     data_requests: tuple[tuple[int, datetime, datetime | None, str], ...] = ()
+    # Every allocation, in order (the receiving force of a transfer allocates again).
+    allocation_times: tuple[datetime, ...] = ()
+    # Transfers offered to another force: (transfer id, when offered, when answered or None,
+    # the receiving force: whoever the caller uses to name it), and when each accepted one was.
+    transfers: tuple[tuple[int, datetime, datetime | None, object], ...] = ()
+    accepted_transfers: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,6 +260,16 @@ class PlannedClock:
     rule: str
     # What the duty is about when its kind alone does not say ("to ExampleSocial").
     about: str = ""
+    # A duty unmet when the referral passed to another force ends there, with the reason; the
+    # receiving force's own cycle of it follows.
+    cancelled_at: datetime | None = None
+    cancel_reason: str = ""
+    # The force whose duty this is when it is not the force holding the referral (answering a
+    # transfer is the receiving force's): as named in ``ClockInputs.transfers``.
+    force: object = None
+
+
+HANDED_OVER = "handed to the receiving force when it accepted the transfer"
 
 
 def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> list[PlannedClock]:
@@ -260,7 +277,14 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
     planned: list[PlannedClock] = []
 
     def add(
-        kind: str, started: datetime | None, met: datetime | None, cycle: int = 1, about: str = ""
+        kind: str,
+        started: datetime | None,
+        met: datetime | None,
+        cycle: int = 1,
+        about: str = "",
+        *,
+        accepted: bool = False,
+        **ending,
     ):
         rule = rules.get(kind)
         if rule is None or started is None:
@@ -271,6 +295,7 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
         graded = (
             f" ({inputs.grade.replace('_', ' ')})" if kind in _BY_GRADE and rule.by_grade else ""
         )
+        start_words = "the transfer's acceptance" if accepted else _STARTS_WORDS[rule.starts]
         planned.append(
             PlannedClock(
                 kind=kind,
@@ -279,10 +304,42 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
                 due_at=due_after(started, duration),
                 met_at=met,
                 rule=f"{policy_key}: {rule.text} within {duration.words()}{graded} "
-                f"of {_STARTS_WORDS[rule.starts]}",
+                f"of {start_words}",
                 about=about,
+                **ending,
             )
         )
+
+    def add_held(kind: str, started: datetime | None, met_times: tuple[datetime, ...]):
+        """A duty of the force holding the referral. Still unmet when a transfer is accepted,
+        the sender's clock ends there (its breach, if any, stays on record) and the receiving
+        force's runs from the acceptance; allocation starts again at every acceptance."""
+        if started is None:
+            return
+        met_times = tuple(sorted(met_times))
+        begin, cycle = started, 1
+        for accepted in sorted(a for a in inputs.accepted_transfers if a > started):
+            met = next((t for t in met_times if t < accepted and (cycle == 1 or t >= begin)), None)
+            if met is None:
+                add(
+                    kind,
+                    begin,
+                    None,
+                    cycle,
+                    accepted=cycle > 1,
+                    cancelled_at=accepted,
+                    cancel_reason=HANDED_OVER,
+                )
+            else:
+                add(kind, begin, met, cycle, accepted=cycle > 1)
+                if kind != "allocation":
+                    return
+            begin, cycle = accepted, cycle + 1
+        met = next((t for t in met_times if cycle == 1 or t >= begin), None)
+        add(kind, begin, met, cycle, accepted=cycle > 1)
+
+    def met_times(moment: datetime | None) -> tuple[datetime, ...]:
+        return () if moment is None else (moment,)
 
     def known(kind: str) -> datetime | None:
         rule = rules.get(kind)
@@ -302,14 +359,26 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
     settled = _first_settled(inputs)
     add("risk_assessment", inputs.received_at, settled)
     if inputs.graded_at:
-        add("allocation", inputs.graded_at, inputs.allocated_at)
+        allocations = inputs.allocation_times or met_times(inputs.allocated_at)
+        add_held("allocation", inputs.graded_at, allocations)
         add("enforcement_action", inputs.received_at, inputs.enforced_at)
     if "social_care_referral" in rules and applies("social_care_referral"):
-        add("social_care_referral", known("social_care_referral"), inputs.social_care_at)
+        add_held(
+            "social_care_referral",
+            known("social_care_referral"),
+            met_times(inputs.social_care_at),
+        )
     if inputs.social_care_at and applies("strategy_discussion"):
-        add("strategy_discussion", inputs.social_care_at, inputs.strategy_requested_at)
+        add_held(
+            "strategy_discussion",
+            inputs.social_care_at,
+            met_times(inputs.strategy_requested_at),
+        )
     if "lado_referral" in rules and applies("lado_referral"):
-        add("lado_referral", known("lado_referral"), inputs.lado_at)
+        add_held("lado_referral", known("lado_referral"), met_times(inputs.lado_at))
+    # Answering a transfer is the receiving force's duty, numbered by the transfer.
+    for transfer_id, offered, answered, to_force in inputs.transfers:
+        add("transfer_acceptance", offered, answered, transfer_id, force=to_force)
     start = inputs.received_at
     for cycle, reviewed in enumerate(sorted(inputs.reviews), start=1):
         add("supervisor_review", start, reviewed, cycle)
@@ -342,8 +411,10 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
                 )
             )
     if not inputs.is_open:
-        # A closed referral owes nothing more; what was met stays on the record.
-        planned = [clock for clock in planned if clock.met_at is not None]
+        # A closed referral owes nothing more; what was met or handed over stays on the record.
+        planned = [
+            clock for clock in planned if clock.met_at is not None or clock.cancelled_at is not None
+        ]
     return planned
 
 
@@ -359,6 +430,7 @@ _STARTS_WORDS = {
     "release_with_child": "the release",
     "bail": "the release on bail",
     "data_request": "the request going out (or being recorded, while it waits to go)",
+    "transfer": "the transfer being offered",
 }
 
 

@@ -28,8 +28,8 @@ from vigil.core.permissions import require
 from vigil.core.roles import Action, Role
 from vigil.people.services import children_counts
 from vigil.referrals.changes import Change, after_every_change
-from vigil.referrals.choices import ReferralStatus
-from vigil.referrals.models import Referral
+from vigil.referrals.choices import ReferralStatus, TransferStatus
+from vigil.referrals.models import Referral, Transfer
 from vigil.risk import services as risk_services
 from vigil.risk.choices import Grade
 from vigil.risk.models import Assessment
@@ -103,7 +103,16 @@ def clock_inputs(referral: Referral) -> rules.ClockInputs:
     facts = {}
     for read in _clock_facts:
         facts.update(read(referral))
+    transfers = list(
+        Transfer.objects.filter(referral=referral)
+        .order_by("transferred_at", "id")
+        .values_list("pk", "transferred_at", "answered_at", "to_force_id", "status")
+    )
     return rules.ClockInputs(
+        transfers=tuple(item[:4] for item in transfers),
+        accepted_transfers=tuple(
+            item[2] for item in transfers if item[4] == TransferStatus.ACCEPTED
+        ),
         received_at=referral.received_at,
         grade=referral.grade or None,
         graded_at=assessments[0]["assessed_at"] if assessments else None,
@@ -144,11 +153,14 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
                 item.started_at, due_at, level, escalation
             ),
             "met_at": item.met_at,
-            "cancelled_at": None,
-            "cancel_reason": "",
-            "is_open": item.met_at is None,
+            "cancelled_at": item.cancelled_at,
+            "cancel_reason": item.cancel_reason[:300],
+            "is_open": item.met_at is None and item.cancelled_at is None,
             **_copied(referral),
         }
+        if item.force is not None and item.force != referral.force_id:
+            # Another force's duty (answering a transfer): its people, not the holder's.
+            fields.update(force_id=item.force, owner_id=None, team="")
         if clock is None:
             new.append(Clock(referral=referral, kind=item.kind, cycle=item.cycle, **fields))
             continue

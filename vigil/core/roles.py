@@ -37,6 +37,7 @@ class Action(models.TextChoices):
     REFERRAL_REVIEW = "referral.review", "Record a supervisor's review"
     RELEASE_APPROVE = "release.approve", "Release a suspect to an address with a child"
     REFERRAL_TRANSFER = "referral.transfer", "Transfer a referral to another force"
+    TRANSFER_ANSWER = "transfer.answer", "Accept or reject a referral another force transfers"
     OUTCOME_CLOSE = "outcome.close", "Close a referral with an outcome"
     OUTCOME_APPROVE = "outcome.approve", "Close not in the public interest, or past safeguarding"
     REFERRAL_RESTRICT = "referral.restrict", "Restrict a referral to named people"
@@ -88,6 +89,7 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.REFERRAL_REVIEW,
             Action.RELEASE_APPROVE,
             Action.REFERRAL_TRANSFER,
+            Action.TRANSFER_ANSWER,
             Action.OUTCOME_CLOSE,
             Action.OUTCOME_APPROVE,
             Action.REFERRAL_RESTRICT,

@@ -41,6 +41,10 @@ class TransferIn(ChangeIn):
     reason: str
 
 
+class TransferAnswerIn(ChangeIn):
+    reason: str = Field("", description="Why it is rejected (required to reject)")
+
+
 class CloseIn(ChangeIn):
     outcome: str = Field(description="A Home Office outcome type code, e.g. 1, 15, 21")
     rationale: str

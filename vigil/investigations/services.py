@@ -15,11 +15,18 @@ from vigil.accounts.models import Force, User
 from vigil.audit.choices import AuditAction as Audit
 from vigil.clocks.models import Clock
 from vigil.clocks.services import clock_facts
+from vigil.core.actors import actor_name, is_system
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action as Can
 from vigil.people.services import people_records
 from vigil.referrals.changes import Change, RecordError, advance
-from vigil.referrals.choices import DERIVED_FLAGS, TRANSITIONS, Flag, ReferralStatus
+from vigil.referrals.choices import (
+    DERIVED_FLAGS,
+    TRANSITIONS,
+    Flag,
+    ReferralStatus,
+    TransferStatus,
+)
 from vigil.referrals.models import Referral, Transfer
 from vigil.referrals.recordings import recording
 from vigil.risk.services import active_policy, current_assessment
@@ -38,6 +45,7 @@ from .schemas import (
     ReopenIn,
     ReviewIn,
     StandardIn,
+    TransferAnswerIn,
     TransferIn,
 )
 
@@ -288,10 +296,12 @@ def record_release(
     return release
 
 
-@step("transfer", Can.REFERRAL_TRANSFER, Audit.REFERRAL_TRANSFERRED, TransferIn, "Transferred.")
+@step(
+    "transfer", Can.REFERRAL_TRANSFER, Audit.REFERRAL_TRANSFERRED, TransferIn, "Transfer offered."
+)
 def transfer(change: Change, to_force: str, *, reason: str) -> Transfer:
-    """Hand the referral to another force. Its clocks keep their due times; both forces see it;
-    the receiving force allocates it."""
+    """Offer the referral to another force, which accepts or rejects it. Until it answers, your
+    force holds the referral and its duties; its answer is due within a working day."""
     referral = change.referral
     target = Force.objects.filter(code=to_force.strip().upper()).first()
     if target is None:
@@ -300,25 +310,120 @@ def transfer(change: Change, to_force: str, *, reason: str) -> Transfer:
         raise RecordError("the referral is already with that force")
     if len(reason.strip()) < 10:
         raise RecordError("give the reason for the transfer in words")
-    from_force = referral.force
+    waiting = pending_transfer(referral)
+    if waiting is not None:
+        raise RecordError(
+            f"the referral is already offered to {waiting.to_force.name}: wait for its answer"
+        )
     item = Transfer.objects.create(
         referral=referral,
-        from_force=from_force,
+        from_force=referral.force,
         to_force=target,
         reason=reason.strip(),
         transferred_at=change.as_of,
         **change.recorded(),
     )
-    referral.force = target
+    change.describe(
+        item,
+        after={
+            "referral": referral.pk,
+            "from_force": referral.force.code,
+            "to_force": target.code,
+            "reason": item.reason,
+            "status": item.status,
+        },
+    )
+    return item
+
+
+def pending_transfer(referral: Referral) -> Transfer | None:
+    """The transfer of this referral waiting for the receiving force's answer, if any."""
+    return (
+        referral.transfers.filter(status=TransferStatus.PENDING)
+        .select_related("from_force", "to_force")
+        .first()
+    )
+
+
+def _offered_to(change: Change) -> Transfer:
+    """The transfer the acting force is answering: offered to it and not yet answered."""
+    transfer = pending_transfer(change.referral)
+    if transfer is None or (
+        not is_system(change.actor) and transfer.to_force_id != change.actor.force_id
+    ):
+        raise RecordError("the referral is not waiting for your force's answer to a transfer")
+    return transfer
+
+
+def _answer(change: Change, transfer: Transfer, status: str, reason: str) -> None:
+    transfer.status = status
+    transfer.answered_at = change.as_of
+    transfer.answered_by = None if is_system(change.actor) else change.actor
+    transfer.answered_by_name = actor_name(change.actor)
+    transfer.answer_reason = reason.strip()
+    transfer.save(
+        update_fields=["status", "answered_at", "answered_by", "answered_by_name", "answer_reason"]
+    )
+
+
+@step(
+    "accept-transfer",
+    Can.TRANSFER_ANSWER,
+    Audit.TRANSFER_ACCEPTED,
+    TransferAnswerIn,
+    "Transfer accepted: the referral is your force's.",
+    answers_transfer=True,
+)
+def accept_transfer(change: Change, *, reason: str = "") -> Transfer:
+    """Accept a referral another force offers yours. It becomes your force's, at its grade;
+    its allocation and each safeguarding duty still unmet run from now, and the sending force's
+    copy becomes read-only."""
+    referral = change.referral
+    transfer = _offered_to(change)
+    _answer(change, transfer, TransferStatus.ACCEPTED, reason)
+    from_force = referral.force
+    referral.force = transfer.to_force
     referral.owner = None
     referral.team = ""
     referral.save(update_fields=["force", "owner", "team"])
     change.describe(
-        referral,
-        before={"force": from_force.code},
-        after={"force": target.code, "reason": item.reason},
+        transfer,
+        before={"force": from_force.code, "status": TransferStatus.PENDING},
+        after={
+            "referral": referral.pk,
+            "force": transfer.to_force.code,
+            "status": transfer.status,
+            "reason": transfer.answer_reason,
+        },
     )
-    return item
+    return transfer
+
+
+@step(
+    "reject-transfer",
+    Can.TRANSFER_ANSWER,
+    Audit.TRANSFER_REJECTED,
+    TransferAnswerIn,
+    "Transfer rejected: the referral stays with the sending force.",
+    answers_transfer=True,
+)
+def reject_transfer(change: Change, *, reason: str) -> Transfer:
+    """Reject a referral another force offers yours, saying why. It stays with the sending
+    force, which is told on its timeline."""
+    if len(reason.strip()) < 10:
+        raise RecordError("say in words why your force rejects the transfer")
+    transfer = _offered_to(change)
+    _answer(change, transfer, TransferStatus.REJECTED, reason)
+    change.describe(
+        transfer,
+        before={"status": TransferStatus.PENDING},
+        after={
+            "referral": change.referral.pk,
+            "status": transfer.status,
+            "reason": transfer.answer_reason,
+        },
+    )
+    return transfer
 
 
 def standards(referral: Referral) -> list[dict]:
@@ -543,6 +648,8 @@ RECORDINGS = [
     record_review,
     record_release,
     transfer,
+    accept_transfer,
+    reject_transfer,
     record_standard,
     move,
     set_flags,
@@ -560,6 +667,9 @@ def investigation_clock_facts(referral: Referral) -> dict:
 
     return {
         "allocated_at": first(referral.allocations.all(), "allocated_at"),
+        "allocation_times": tuple(
+            referral.allocations.order_by("allocated_at").values_list("allocated_at", flat=True)
+        ),
         "enforced_at": first(referral.actions.filter(kind__in=POSITIVE_ACTIONS), "occurred_at"),
         "reviews": tuple(
             referral.reviews.order_by("reviewed_at").values_list("reviewed_at", flat=True)
@@ -634,11 +744,16 @@ def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) ->
         ],
         "transfers": [
             {
+                "id": t.pk,
                 "from": t.from_force.code,
                 "to": t.to_force.code,
                 "reason": t.reason,
                 "transferred_at": t.transferred_at.isoformat(),
                 "by": t.recorded_by_name,
+                "status": t.status,
+                "answered_at": t.answered_at.isoformat() if t.answered_at else None,
+                "answered_by": t.answered_by_name,
+                "answer_reason": t.answer_reason,
             }
             for t in referral.transfers.select_related("from_force", "to_force")
         ],
@@ -692,7 +807,11 @@ def timeline(detail: dict, assessments: list[dict]) -> list[dict]:
     for item in detail["releases"]:
         add(item["released_at"], f"{item['text']} to {item['address']}", item["recorded_by"])
     for item in detail["transfers"]:
-        add(item["transferred_at"], f"Transferred {item['from']} → {item['to']}", item["by"])
+        add(item["transferred_at"], f"Transfer offered {item['from']} → {item['to']}", item["by"])
+        answer = {"accepted": "accepted", "rejected": "rejected"}.get(item["status"])
+        if answer:
+            why = f": {item['answer_reason']}" if item["answer_reason"] else ""
+            add(item["answered_at"], f"Transfer {answer} by {item['to']}{why}", item["answered_by"])
     if detail["outcome"]:
         outcome = detail["outcome"]
         add(

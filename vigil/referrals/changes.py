@@ -26,7 +26,7 @@ from vigil.audit.services import record
 from vigil.core.actors import actor_name, is_system
 from vigil.core.permissions import require
 
-from .choices import ReferralStatus
+from .choices import ReferralStatus, TransferStatus
 from .models import Referral
 
 
@@ -111,12 +111,16 @@ def changing(
     as_of: datetime,
     expected_version: int | None = None,
     on_closed: bool = False,
+    answers_transfer: bool = False,
 ):
     """Change one referral: yields a ``Change`` whose ``referral`` is locked.
 
     ``expected_version`` is the version the person saw: a change made by someone else since is
     refused with what it was. ``on_closed`` is for the two changes made to a closed referral
     (reopening it, and deleting its personal data at review); every other change is refused.
+    Only the force that holds a referral changes it: a force that transferred it away, or is
+    offered it, sees it read-only; ``answers_transfer`` is for the one change the offered force
+    makes (accepting or rejecting the transfer).
     """
     require(actor, permission)
     referral_id = referral.pk if isinstance(referral, Referral) else int(referral)
@@ -132,6 +136,8 @@ def changing(
         )
         if locked is None:
             raise Http404("No referral found.")
+        if not (is_system(actor) or answers_transfer or locked.force_id == actor.force_id):
+            raise Conflict(f"{locked.source_reference} {_held_elsewhere(locked, actor)}")
         if locked.is_closed and not on_closed:
             raise Conflict(
                 f"{locked.source_reference} is closed; nothing more can be recorded on it"
@@ -164,6 +170,22 @@ def changing(
     if isinstance(referral, Referral):
         # The caller's copy is now stale; its version at least says so.
         referral.version = locked.version
+
+
+def _held_elsewhere(referral: Referral, actor) -> str:
+    """Why a force that can see a referral may not change it."""
+    transfer = referral.transfers.filter(
+        to_force_id=actor.force_id, status=TransferStatus.PENDING
+    ).first()
+    if transfer is not None:
+        return (
+            f"is offered to your force by {transfer.from_force.name} and not yet accepted: "
+            "accept the transfer before recording anything on it"
+        )
+    return (
+        f"was transferred to {referral.force.name}; your force's copy is read-only. "
+        f"Contact {referral.force.name} to have anything recorded on it"
+    )
 
 
 def _change_since(referral: Referral, seen: int) -> str:

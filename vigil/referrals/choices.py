@@ -25,6 +25,14 @@ class ReferralStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class TransferStatus(models.TextChoices):
+    """A transfer waits for the receiving force's answer; until then the sender holds it."""
+
+    PENDING = "pending", "Waiting for the receiving force"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+
+
 OPEN_STATUSES = [status for status in ReferralStatus.values if status != ReferralStatus.CLOSED]
 
 # The moves a person may make by hand; the rest follow from what is recorded (grading,

@@ -20,23 +20,33 @@ from .choices import (
     MaterialKind,
     ReferralStatus,
     Source,
+    TransferStatus,
 )
 
 
 def visible_q(actor, outer: str = "pk") -> Q:
     """The referrals an actor may see, as a condition on a referral's id.
 
-    A force sees its own referrals and those it transferred to another force; a restricted
-    referral is seen only by the people named on it. Written with EXISTS rather than joins, so
-    it can stand beside a row lock and never duplicates a row.
+    A force sees its own referrals, those it transferred to another force (read-only: see
+    ``changes.changing``) and those another force offers it in a transfer it has not answered;
+    a restricted referral is seen only by the people named on it. Written with EXISTS rather
+    than joins, so it can stand beside a row lock and never duplicates a row.
     """
     if actor is None or getattr(actor, "force_id", None) is None:
         return Q(pk__in=[])
     transferred = Exists(
-        Transfer.objects.filter(referral_id=OuterRef(outer), from_force_id=actor.force_id)
+        Transfer.objects.filter(referral_id=OuterRef(outer)).filter(transfer_seen_by(actor))
     )
     named = Exists(NamedAccess.objects.filter(referral_id=OuterRef(outer), user_id=actor.pk))
     return (Q(force_id=actor.force_id) | transferred) & (Q(is_restricted=False) | named)
+
+
+def transfer_seen_by(actor) -> Q:
+    """The transfers that let a force see a referral it does not hold: those it sent, and
+    those offered to it and not yet answered."""
+    return Q(from_force_id=actor.force_id) | Q(
+        to_force_id=actor.force_id, status=TransferStatus.PENDING
+    )
 
 
 class RestrictedQuerySet(models.QuerySet):
@@ -282,18 +292,45 @@ class NamedAccess(ReferralOwned):
 
 
 class Transfer(Recorded):
-    """A referral handed to another force (the suspect lives there); both forces see it."""
+    """A referral offered to another force (the suspect lives there), and that force's answer.
+
+    Until the receiving force answers, the sending force holds the referral and its duties; the
+    receiving force sees it and may only accept or reject it. Once accepted, the receiving force
+    holds it and the sender's copy is read-only; both see it.
+    """
 
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="transfers")
     from_force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
     to_force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
     reason = models.TextField()
+    # When it was offered.
     transferred_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=12, choices=TransferStatus.choices, default=TransferStatus.PENDING
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_by_name = models.CharField(max_length=150, blank=True)
+    # Why the receiving force rejected it (or anything it said on accepting).
+    answer_reason = models.TextField(blank=True)
 
     class Meta:
         db_table = "investigations_transfer"
         ordering = ["transferred_at", "id"]
-        indexes = [models.Index(fields=["from_force"], name="transfer_from_force")]
+        indexes = [
+            models.Index(fields=["from_force"], name="transfer_from_force"),
+            models.Index(fields=["to_force", "status"], name="transfer_to_force_status"),
+        ]
+        constraints = [
+            # One offer at a time: a referral waits for one force's answer, never two.
+            models.UniqueConstraint(
+                fields=["referral"],
+                condition=Q(status="pending"),
+                name="transfer_one_pending",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_force.code} → {self.to_force.code}"

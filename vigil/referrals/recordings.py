@@ -63,6 +63,8 @@ class Recording:
     api_status: int | None = None
     # Reopening a closed referral and deleting its personal data at review act on closed ones.
     on_closed: bool = False
+    # Accepting or rejecting a transfer is done by the force offered it, which does not hold it.
+    answers_transfer: bool = False
     # Turns the schema's fields into the service's arguments, where they differ.
     arguments: Callable[[dict], dict] | None = None
     examples: dict = field(default_factory=dict)
@@ -95,6 +97,7 @@ class Recording:
             as_of=as_of,
             expected_version=expected_version,
             on_closed=self.on_closed,
+            answers_transfer=self.answers_transfer,
         ) as change:
             if self.item is not None:
                 # The item again, now that its referral is locked, and only if it is that

@@ -11,7 +11,7 @@ from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
 from vigil.intake import requests as data_requests
 from vigil.investigations.choices import ActionKind, ReleaseKind
-from vigil.investigations.services import outcome_types
+from vigil.investigations.services import outcome_types, pending_transfer
 from vigil.people.choices import (
     AccessKind,
     CheckSystem,
@@ -70,8 +70,13 @@ def referral_detail(request, referral_id: int):
     policy = risk_services.active_policy()
     user = request.user
 
+    # Only the force holding a referral records on it; another force that sees it (it sent it
+    # away, or is offered it) reads it, and the offered force may answer the offer.
+    held_here = referral.force_id == user.force_id
+    offer = pending_transfer(referral)
+
     def can(action: str) -> bool:
-        return has_permission(user, action)
+        return held_here and has_permission(user, action)
 
     return render(
         request,
@@ -134,7 +139,12 @@ def referral_detail(request, referral_id: int):
                 (p["ref"], f"{p['ref']}: {p['role'].replace('_', ' ')}") for p in detail["subjects"]
             ],
             # The investigation panel.
-            "can_transfer": can(Action.REFERRAL_TRANSFER),
+            "can_transfer": can(Action.REFERRAL_TRANSFER) and offer is None,
+            "held_here": held_here,
+            "offer": offer,
+            "can_answer_offer": offer is not None
+            and offer.to_force_id == user.force_id
+            and has_permission(user, Action.TRANSFER_ANSWER),
             "can_restrict": can(Action.REFERRAL_RESTRICT),
             "can_reopen": can(Action.OUTCOME_APPROVE),
             "named_people": sorted(referral.named_people.values_list("user__username", flat=True)),
