@@ -38,6 +38,8 @@ class AuditAction(models.TextChoices):
     REFERRAL_TRANSFERRED = "referral.transferred", "Referral offered to another force"
     TRANSFER_ACCEPTED = "transfer.accepted", "Transfer accepted by the receiving force"
     TRANSFER_REJECTED = "transfer.rejected", "Transfer rejected by the receiving force"
+    INVESTIGATION_JOINED = "investigation.joined", "Referral joined into one investigation"
+    INVESTIGATION_LEFT = "investigation.left", "Referral taken out of a joined investigation"
     STANDARD_RECORDED = "standard.recorded", "Investigative standard recorded as met"
     STATUS_CHANGED = "status.changed", "Referral moved to another state"
     FLAGS_CHANGED = "flags.changed", "Referral flags changed"

@@ -6,7 +6,7 @@ tables; returns the clocks a referral should carry and the state of each at any 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -248,6 +248,9 @@ class ClockInputs:
     # the receiving force: whoever the caller uses to name it), and when each accepted one was.
     transfers: tuple[tuple[int, datetime, datetime | None, object], ...] = ()
     accepted_transfers: tuple[datetime, ...] = ()
+    # False for a referral joined into an investigation another referral leads: the lead
+    # carries the investigation's duties (``SHARED_DUTIES``), from everything its members hold.
+    carries_shared_duties: bool = True
 
 
 @dataclass(frozen=True)
@@ -270,6 +273,56 @@ class PlannedClock:
 
 
 HANDED_OVER = "handed to the receiving force when it accepted the transfer"
+
+# The duties of an investigation as a whole: referrals joined into one carry them once, on the
+# lead, met by what is recorded on any of them.
+SHARED_DUTIES = frozenset(
+    {
+        "allocation",
+        "enforcement_action",
+        "supervisor_review",
+        "social_care_referral",
+        "strategy_discussion",
+        "lado_referral",
+    }
+)
+
+
+def _earliest(*moments):
+    present = [moment for moment in moments if moment is not None]
+    return min(present, key=utc) if present else None
+
+
+def joined(own: ClockInputs, others: list[ClockInputs], *, lead: bool, grades: list[str]):
+    """A joined referral's inputs: every clock counts from the investigation's earliest receipt,
+    so joining never restarts the time a child has waited; the lead also answers for the shared
+    duties from what any member holds (the earliest of each fact, every review and allocation)
+    at the highest grade among them. ``grades`` is the policy's order, lowest first."""
+    everyone = [own, *others]
+    received = _earliest(*(item.received_at for item in everyone))
+    if not lead:
+        return replace(own, received_at=received, carries_shared_duties=False)
+    yes_since: dict = {}
+    for item in everyone:
+        for code, since in item.yes_since.items():
+            yes_since[code] = _earliest(yes_since.get(code), since)
+    ranked = [item.grade for item in everyone if item.grade in grades]
+    return replace(
+        own,
+        received_at=received,
+        grade=max(ranked, key=grades.index) if ranked else own.grade,
+        graded_at=_earliest(*(item.graded_at for item in everyone)),
+        yes_since=yes_since,
+        allocated_at=_earliest(*(item.allocated_at for item in everyone)),
+        allocation_times=tuple(sorted({t for item in everyone for t in item.allocation_times})),
+        enforced_at=_earliest(*(item.enforced_at for item in everyone)),
+        social_care_at=_earliest(*(item.social_care_at for item in everyone)),
+        strategy_requested_at=_earliest(*(item.strategy_requested_at for item in everyone)),
+        lado_at=_earliest(*(item.lado_at for item in everyone)),
+        reviews=tuple(sorted({t for item in everyone for t in item.reviews})),
+        social_care_times=tuple(sorted({t for item in everyone for t in item.social_care_times})),
+        carries_shared_duties=True,
+    )
 
 
 def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> list[PlannedClock]:
@@ -410,6 +463,8 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
                     rule=f"{policy_key}: {bail.text}",
                 )
             )
+    if not inputs.carries_shared_duties:
+        planned = [clock for clock in planned if clock.kind not in SHARED_DUTIES]
     if not inputs.is_open:
         # A closed referral owes nothing more; what was met or handed over stays on the record.
         planned = [

@@ -20,6 +20,10 @@ class ClockOut(Schema):
 class WorkItem(Schema):
     referral_id: int
     source_reference: str
+    # Referrals joined into one investigation are listed once, at the most urgent duty among
+    # them: the investigation's id, and how many more of its duties are open on this page.
+    investigation_id: int | None = None
+    also_open: int = 0
     force: str
     grade: str
     flags: list[str]

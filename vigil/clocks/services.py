@@ -29,7 +29,7 @@ from vigil.core.roles import Action, Role
 from vigil.people.services import children_counts
 from vigil.referrals.changes import Change, after_every_change
 from vigil.referrals.choices import ReferralStatus, TransferStatus
-from vigil.referrals.models import Referral, Transfer
+from vigil.referrals.models import Investigation, Referral, Transfer
 from vigil.risk import services as risk_services
 from vigil.risk.choices import Grade
 from vigil.risk.models import Assessment
@@ -78,7 +78,24 @@ def clock_facts(read: ClockFacts) -> ClockFacts:
 
 
 def clock_inputs(referral: Referral) -> rules.ClockInputs:
-    """What has happened to the referral, as the pure clock rules read it."""
+    """What has happened to the referral, as the pure clock rules read it; for a referral joined
+    into an investigation, with what its other referrals hold (``rules.joined``)."""
+    own = _own_inputs(referral)
+    if referral.investigation_id is None:
+        return own
+    members = Referral.objects.filter(investigation_id=referral.investigation_id).exclude(
+        pk=referral.pk
+    )
+    lead = referral.investigation.lead_id == referral.pk
+    return rules.joined(
+        own,
+        [_own_inputs(member) for member in members],
+        lead=lead,
+        grades=list(risk_services.active_policy().grades),
+    )
+
+
+def _own_inputs(referral: Referral) -> rules.ClockInputs:
     assessments = list(
         Assessment.objects.filter(referral=referral)
         .order_by("assessed_at", "id")
@@ -179,15 +196,31 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
         if clock.is_open:
             clock.is_open = False
             clock.cancelled_at = as_of
-            clock.cancel_reason = reason
+            clock.cancel_reason = (
+                f"carried by {referral.investigation.lead.source_reference}, which leads the "
+                "investigation this referral was joined into"
+                if referral.investigation_id and clock.kind in rules.SHARED_DUTIES
+                else reason
+            )[:300]
             clock.save()
     return kept
 
 
 @after_every_change(order=20)
 def sync_after_change(change: Change) -> None:
-    """Every change brings the referral's clocks in line, after its grade."""
-    sync_clocks(change.referral, as_of=change.as_of)
+    """Every change brings the referral's clocks in line, after its grade: for a referral joined
+    into an investigation, every member's, since the lead's duties read them all."""
+    referral = change.referral
+    if referral.investigation_id is None:
+        sync_clocks(referral, as_of=change.as_of)
+        return
+    # Every writer of a joined referral's clocks holds the investigation's row (taken after
+    # the referral's own, so the order is always the same).
+    Investigation.objects.select_for_update().filter(pk=referral.investigation_id).first()
+    for member in Referral.objects.filter(investigation_id=referral.investigation_id).order_by(
+        "pk"
+    ):
+        sync_clocks(member, as_of=change.as_of)
 
 
 def _copied(referral: Referral) -> dict:
@@ -303,8 +336,25 @@ def worklist(
         "as_of": as_of.isoformat(),
         "scope": scope,
         "counts": counts,
-        "items": _items(list(page), as_of, escalation),
+        "items": _once_per_investigation(_items(list(page), as_of, escalation)),
     }
+
+
+def _once_per_investigation(items: list[dict]) -> list[dict]:
+    """Referrals joined into one investigation appear once, at their most urgent duty, with
+    how many more of their duties are open on the page."""
+    first: dict[int, dict] = {}
+    kept = []
+    for item in items:
+        joined = item["investigation_id"]
+        if joined is None:
+            kept.append(item)
+        elif joined in first:
+            first[joined]["also_open"] += 1
+        else:
+            first[joined] = item
+            kept.append(item)
+    return kept
 
 
 def _items(clocks: list[Clock], as_of: datetime, escalation: rules.Escalation) -> list[dict]:
@@ -321,6 +371,8 @@ def _item(clock: Clock, as_of: datetime, escalation: rules.Escalation) -> dict:
     return {
         "referral_id": clock.referral_id,
         "source_reference": clock.referral.source_reference,
+        "investigation_id": clock.referral.investigation_id,
+        "also_open": 0,
         "force": clock.force.code,
         "grade": clock.grade,
         "flags": clock.referral.flags,

@@ -1,6 +1,6 @@
 """The shapes of what is recorded in an investigation."""
 
-from ninja import Field
+from ninja import Field, Schema
 
 from vigil.core.schemas import ChangeIn, When
 
@@ -69,3 +69,44 @@ class MoveIn(ChangeIn):
 
 class FlagsIn(ChangeIn):
     flags: list[str] = []
+
+
+class JoinIn(Schema):
+    referrals: list[int] = Field(description="The ids of the referrals to join (at least two)")
+    reason: str = Field(description="Why they are one investigation, in words")
+
+
+class LeaveIn(Schema):
+    reason: str = Field(description="Why this referral is not part of the investigation")
+
+
+class JoinedReferral(Schema):
+    referral_id: int
+    source_reference: str
+    received_at: str
+    grade: str
+    status: str
+
+
+class JoinedInvestigation(Schema):
+    id: int
+    lead: str
+    lead_id: int
+    is_lead: bool
+    reason: str
+    joined_at: str
+    joined_by: str
+    referrals: list[JoinedReferral]
+
+
+class JoinSuggestion(Schema):
+    referral_id: int
+    source_reference: str
+    received_at: str
+    grade: str
+    in_investigation: bool
+
+
+class InvestigationOut(Schema):
+    investigation: JoinedInvestigation | None
+    suggestions: list[JoinSuggestion]

@@ -11,6 +11,9 @@ from datetime import datetime
 from functools import cache, partial
 from importlib import resources
 
+from django.db.models import Q
+from django.http import Http404
+
 from vigil.accounts.models import Force, User
 from vigil.audit.choices import AuditAction as Audit
 from vigil.clocks.models import Clock
@@ -18,8 +21,9 @@ from vigil.clocks.services import clock_facts
 from vigil.core.actors import actor_name, is_system
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action as Can
+from vigil.people.models import Link
 from vigil.people.services import people_records
-from vigil.referrals.changes import Change, RecordError, advance
+from vigil.referrals.changes import Change, RecordError, advance, changing_together
 from vigil.referrals.choices import (
     DERIVED_FLAGS,
     TRANSITIONS,
@@ -27,7 +31,7 @@ from vigil.referrals.choices import (
     ReferralStatus,
     TransferStatus,
 )
-from vigil.referrals.models import Referral, Transfer
+from vigil.referrals.models import Investigation, Referral, Transfer
 from vigil.referrals.recordings import recording
 from vigil.risk.services import active_policy, current_assessment
 from vigil.safeguarding.services import children_in_view, needs_welfare_plan, safeguarding_detail
@@ -69,8 +73,14 @@ def allocate(
     team: str = "",
     allocated_at: datetime | None = None,
 ) -> Allocation:
-    """Give the referral to an investigator of its force."""
+    """Give the referral to an investigator of its force. A joined investigation has one owner:
+    allocate its lead, and every referral joined into it follows."""
     referral = change.referral
+    lead = _lead_elsewhere(referral)
+    if lead is not None:
+        raise RecordError(
+            f"this referral is joined into the investigation {lead} leads: allocate {lead}"
+        )
     if not isinstance(officer, User):
         officer = User.objects.filter(username=officer).first()
     if officer is None or officer.force_id != referral.force_id or not officer.is_active:
@@ -87,6 +97,11 @@ def allocate(
     referral.owner = officer
     referral.team = allocation.team
     referral.save(update_fields=["owner", "team"])
+    if referral.investigation_id:
+        # The members' clocks follow (the clocks' follower syncs every member).
+        Referral.objects.filter(investigation_id=referral.investigation_id).exclude(
+            pk=referral.pk
+        ).update(owner=officer, team=allocation.team)
     advance(referral, ReferralStatus.ALLOCATED)
     change.describe(
         referral,
@@ -424,6 +439,208 @@ def reject_transfer(change: Change, *, reason: str) -> Transfer:
         },
     )
     return transfer
+
+
+# ---------------------------------------------------------------------------------------------
+# Joining referrals about the same suspect into one investigation
+
+
+def _lead_elsewhere(referral: Referral) -> str | None:
+    """The reference of the investigation's lead, when this referral is joined but not it."""
+    if referral.investigation_id is None:
+        return None
+    lead = Investigation.objects.filter(pk=referral.investigation_id).values_list(
+        "lead_id", "lead__source_reference"
+    )
+    lead_id, reference = lead.get()
+    return None if lead_id == referral.pk else reference
+
+
+def join_suggestions(actor, referral: Referral) -> list[dict]:
+    """Open referrals of the same force whose suspect deconfliction matched to this one's, not
+    yet in its investigation: what a supervisor may join it with."""
+    suspects = Link.objects.filter(person__role="suspect", linked_person__role="suspect")
+    linked = {
+        other
+        for pair in suspects.filter(Q(referral=referral) | Q(linked_referral=referral)).values_list(
+            "referral_id", "linked_referral_id"
+        )
+        for other in pair
+    } - {referral.pk}
+    candidates = (
+        Referral.objects.restrict(actor)
+        .filter(pk__in=linked, force_id=referral.force_id)
+        .exclude(status=ReferralStatus.CLOSED)
+        .order_by("received_at", "pk")
+    )
+    if referral.investigation_id:
+        candidates = candidates.exclude(investigation_id=referral.investigation_id)
+    return [
+        {
+            "referral_id": other.pk,
+            "source_reference": other.source_reference,
+            "received_at": other.received_at.isoformat(),
+            "grade": other.grade,
+            "in_investigation": other.investigation_id is not None,
+        }
+        for other in candidates
+    ]
+
+
+def _members(referral_ids) -> set[int]:
+    """The referrals named and every referral already joined with any of them."""
+    ids = {int(referral_id) for referral_id in referral_ids}
+    joined = Referral.objects.filter(pk__in=ids, investigation__isnull=False).values(
+        "investigation_id"
+    )
+    return ids | set(
+        Referral.objects.filter(investigation_id__in=joined).values_list("pk", flat=True)
+    )
+
+
+def _suspects_connected(ids: set[int]) -> bool:
+    """Every referral reaches every other through suspects deconfliction matched."""
+    pairs = Link.objects.filter(
+        person__role="suspect",
+        linked_person__role="suspect",
+        referral_id__in=ids,
+        linked_referral_id__in=ids,
+    ).values_list("referral_id", "linked_referral_id")
+    neighbours: dict[int, set[int]] = {referral_id: set() for referral_id in ids}
+    for one, other in pairs:
+        neighbours[one].add(other)
+        neighbours[other].add(one)
+    start = min(ids)
+    seen, todo = {start}, [start]
+    while todo:
+        for other in neighbours[todo.pop()] - seen:
+            seen.add(other)
+            todo.append(other)
+    return seen == ids
+
+
+def join_investigation(actor, referral_ids, *, reason: str, as_of: datetime) -> Investigation:
+    """Join referrals about the same suspect into one investigation: one owner, one set of
+    duties carried by the referral received first, every clock counted from that receipt."""
+    if len(reason.strip()) < 10:
+        raise RecordError("say in words why these referrals are one investigation")
+    ids = _members(referral_ids)
+    if len(ids) < 2:
+        raise RecordError("name at least two referrals to join")
+    with changing_together(
+        actor, ids, permission=Can.REFERRAL_ALLOCATE, audit=Audit.INVESTIGATION_JOINED, as_of=as_of
+    ) as changes:
+        referrals = [change.referral for change in changes]
+        if len({referral.force_id for referral in referrals}) != 1:
+            raise RecordError("only referrals held by one force can be one investigation")
+        if not _suspects_connected(ids):
+            raise RecordError(
+                "these referrals' suspects are not matched to each other: record what shows "
+                "they are the same person first"
+            )
+        lead = min(referrals, key=lambda referral: (referral.received_at, referral.pk))
+        owner = lead.owner or next((r.owner for r in referrals if r.owner_id), None)
+        team = lead.team if lead.owner_id else next((r.team for r in referrals if r.owner_id), "")
+        investigation = Investigation.objects.create(
+            force=lead.force,
+            lead=lead,
+            created_at=as_of,
+            created_by_name=actor_name(actor),
+            reason=reason.strip(),
+        )
+        before = {referral.pk: referral.investigation_id for referral in referrals}
+        Referral.objects.filter(pk__in=ids).update(
+            investigation=investigation, owner=owner, team=team
+        )
+        Investigation.objects.filter(pk__in={v for v in before.values() if v}).exclude(
+            pk=investigation.pk
+        ).delete()
+        references = sorted(referral.source_reference for referral in referrals)
+        for change in changes:
+            change.referral.refresh_from_db()
+            change.describe(
+                change.referral,
+                before={"investigation": before[change.referral.pk]},
+                after={
+                    "investigation": investigation.pk,
+                    "lead": lead.source_reference,
+                    "referrals": references,
+                    "owner": owner.username if owner else None,
+                    "reason": investigation.reason,
+                },
+            )
+    return investigation
+
+
+def leave_investigation(actor, referral: Referral | int, *, reason: str, as_of: datetime):
+    """Take a referral out of the investigation it was joined into: it carries its own duties
+    again, from its own receipt. A joined investigation of one referral is no more."""
+    if len(reason.strip()) < 10:
+        raise RecordError("say in words why this referral is not part of the investigation")
+    referral_id = referral.pk if isinstance(referral, Referral) else int(referral)
+    held = Referral.objects.restrict(actor).filter(pk=referral_id).first()
+    if held is None:
+        raise Http404("No referral found.")
+    if held.investigation_id is None:
+        raise RecordError(f"{held.source_reference} is not joined into an investigation")
+    ids = _members([referral_id])
+    with changing_together(
+        actor, ids, permission=Can.REFERRAL_ALLOCATE, audit=Audit.INVESTIGATION_LEFT, as_of=as_of
+    ) as changes:
+        investigation = Investigation.objects.select_for_update().get(pk=held.investigation_id)
+        staying = [change.referral for change in changes if change.referral.pk != referral_id]
+        Referral.objects.filter(pk=referral_id).update(investigation=None)
+        if len(staying) == 1:
+            Referral.objects.filter(pk=staying[0].pk).update(investigation=None)
+        elif investigation.lead_id == referral_id:
+            lead = min(staying, key=lambda other: (other.received_at, other.pk))
+            investigation.lead = lead
+            investigation.save(update_fields=["lead"])
+        leaving = next(change for change in changes if change.referral.pk == referral_id)
+        for change in changes:
+            change.referral.refresh_from_db()
+            change.describe(
+                change.referral,
+                before={"investigation": investigation.pk},
+                after={
+                    "investigation": change.referral.investigation_id,
+                    "left": leaving.referral.source_reference,
+                    "reason": reason.strip(),
+                },
+            )
+        if len(staying) == 1:
+            investigation.delete()
+
+
+def investigation_of(actor, referral: Referral) -> dict | None:
+    """The investigation a referral was joined into: its lead and its referrals the actor sees."""
+    if referral.investigation_id is None:
+        return None
+    investigation = Investigation.objects.select_related("lead").get(pk=referral.investigation_id)
+    members = (
+        Referral.objects.restrict(actor)
+        .filter(investigation_id=investigation.pk)
+        .order_by("received_at", "pk")
+    )
+    return {
+        "id": investigation.pk,
+        "lead": investigation.lead.source_reference,
+        "lead_id": investigation.lead_id,
+        "is_lead": investigation.lead_id == referral.pk,
+        "reason": investigation.reason,
+        "joined_at": investigation.created_at.isoformat(),
+        "joined_by": investigation.created_by_name,
+        "referrals": [
+            {
+                "referral_id": member.pk,
+                "source_reference": member.source_reference,
+                "received_at": member.received_at.isoformat(),
+                "grade": member.grade,
+                "status": member.status,
+            }
+            for member in members
+        ],
+    }
 
 
 def standards(referral: Referral) -> list[dict]:

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -41,3 +42,35 @@ def bulk_allocate(request):
     for problem in refused:
         messages.error(request, problem)
     return redirect("/worklist/?tab=unallocated")
+
+
+@login_required
+@require_POST
+def join(request, referral_id: int):
+    """Join this referral with the suggested referrals a supervisor ticked."""
+    chosen = [int(value) for value in request.POST.getlist("referrals") if value.isdigit()]
+    try:
+        services.join_investigation(
+            request.user,
+            [referral_id, *chosen],
+            reason=request.POST.get("reason", ""),
+            as_of=timezone.now(),
+        )
+        messages.success(request, "Joined into one investigation.")
+    except REFUSALS as error:
+        messages.error(request, refusal_text(error))
+    return redirect(reverse("site:referral-detail", args=[referral_id]) + "#joined")
+
+
+@login_required
+@require_POST
+def leave(request, referral_id: int):
+    """Take this referral out of the investigation it was joined into."""
+    try:
+        services.leave_investigation(
+            request.user, referral_id, reason=request.POST.get("reason", ""), as_of=timezone.now()
+        )
+        messages.success(request, "Taken out of the joined investigation.")
+    except REFUSALS as error:
+        messages.error(request, refusal_text(error))
+    return redirect(reverse("site:referral-detail", args=[referral_id]) + "#joined")

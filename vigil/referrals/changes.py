@@ -127,21 +127,8 @@ def changing(
     with transaction.atomic():
         # The referral's row only (never its force), and before anything else is read or
         # written, so two changes to one referral queue in one order and never deadlock.
-        locked = (
-            Referral.objects.restrict(actor, permission)
-            .select_for_update(of=("self",))
-            .select_related("force")
-            .filter(pk=referral_id)
-            .first()
-        )
-        if locked is None:
-            raise Http404("No referral found.")
-        if not (is_system(actor) or answers_transfer or locked.force_id == actor.force_id):
-            raise Conflict(f"{locked.source_reference} {_held_elsewhere(locked, actor)}")
-        if locked.is_closed and not on_closed:
-            raise Conflict(
-                f"{locked.source_reference} is closed; nothing more can be recorded on it"
-            )
+        locked = _locked(actor, permission, [referral_id])[0]
+        _may_change(locked, actor, on_closed=on_closed, answers_transfer=answers_transfer)
         if expected_version is not None and locked.version != expected_version:
             raise Conflict(
                 f"{locked.source_reference} was changed since you opened it "
@@ -149,17 +136,73 @@ def changing(
             )
         change = Change(actor=actor, referral=locked, as_of=as_of, audit_action=audit)
         yield change
-        if change.unchanged:
-            return
-        locked.version += 1
-        Referral.objects.filter(pk=locked.pk).update(version=locked.version)
+        _finish([change])
+    if isinstance(referral, Referral):
+        # The caller's copy is now stale; its version at least says so.
+        referral.version = locked.version
+
+
+@contextmanager
+def changing_together(actor, referral_ids, *, permission: str, audit: str, as_of: datetime):
+    """Change several referrals as one (joining them into one investigation, or taking one out):
+    yields a ``Change`` for each, in id order.
+
+    The same guard as ``changing`` for each referral; their rows are locked in id order, so two
+    such changes (or one and a change to a single referral) never deadlock. Each changed referral
+    gets its own version and audit event; what follows every change runs once all are done.
+    """
+    require(actor, permission)
+    ids = sorted({int(referral_id) for referral_id in referral_ids})
+    with transaction.atomic():
+        locked = _locked(actor, permission, ids)
+        for referral in locked:
+            _may_change(referral, actor)
+        changes = [
+            Change(actor=actor, referral=referral, as_of=as_of, audit_action=audit)
+            for referral in locked
+        ]
+        yield changes
+        _finish(changes)
+
+
+def _locked(actor, permission: str, ids: list[int]) -> list[Referral]:
+    found = list(
+        Referral.objects.restrict(actor, permission)
+        .select_for_update(of=("self",))
+        .select_related("force")
+        .filter(pk__in=ids)
+        .order_by("pk")
+    )
+    if len(found) != len(ids):
+        raise Http404("No referral found.")
+    return found
+
+
+def _may_change(
+    referral: Referral, actor, *, on_closed: bool = False, answers_transfer: bool = False
+) -> None:
+    if not (is_system(actor) or answers_transfer or referral.force_id == actor.force_id):
+        raise Conflict(f"{referral.source_reference} {_held_elsewhere(referral, actor)}")
+    if referral.is_closed and not on_closed:
+        raise Conflict(f"{referral.source_reference} is closed; nothing more can be recorded on it")
+
+
+def _finish(changes: list[Change]) -> None:
+    """Raise each changed referral's version, run what follows every change, write the audit."""
+    changes = [change for change in changes if not change.unchanged]
+    for change in changes:
+        change.referral.version += 1
+        Referral.objects.filter(pk=change.referral.pk).update(version=change.referral.version)
+    for change in changes:
         for _, follow in _followers:
             follow(change)
+    for change in changes:
+        locked = change.referral
         record(
-            actor,
-            audit,
+            change.actor,
+            change.audit_action,
             change.subject if change.subject is not None else locked,
-            at=as_of,
+            at=change.as_of,
             force_code=locked.force.code,
             before=change.before,
             after=change.after,
@@ -167,9 +210,6 @@ def changing(
             referral_id=locked.pk,
             referral_version=locked.version,
         )
-    if isinstance(referral, Referral):
-        # The caller's copy is now stale; its version at least says so.
-        referral.version = locked.version
 
 
 def _held_elsewhere(referral: Referral, actor) -> str:

@@ -153,6 +153,14 @@ class Referral(models.Model):
         related_name="owned_referrals",
     )
     team = models.CharField(max_length=100, blank=True)
+    # Referrals about the same suspect joined into one investigation (see ``Investigation``).
+    investigation = models.ForeignKey(
+        "Investigation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="referrals",
+    )
     # Flags set by people (firearms, restricted…); the suspect-is-a-child and position-of-trust
     # flags follow from the grade's facts and are added when shown.
     flags = models.JSONField(default=list, blank=True)
@@ -218,6 +226,26 @@ class Referral(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status == ReferralStatus.CLOSED
+
+
+class Investigation(models.Model):
+    """Referrals about the same suspect, joined by a person into one investigation.
+
+    One owner and one set of duties (allocation, the first action against the suspect,
+    supervisors' reviews, social care, strategy discussion, the LADO), carried by the lead: the
+    referral received first, so every clock counts from the earliest receipt and a second
+    referral never restarts the time a child has waited. Joined and left only through
+    ``changes.changing_together``, audited on every referral, and reversible.
+    """
+
+    force = models.ForeignKey("accounts.Force", on_delete=models.PROTECT, related_name="+")
+    lead = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    created_by_name = models.CharField(max_length=150)
+    reason = models.TextField()
+
+    def __str__(self) -> str:
+        return f"Investigation led by {self.lead.source_reference}"
 
 
 class Document(ReferralOwned):

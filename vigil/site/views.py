@@ -11,7 +11,12 @@ from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
 from vigil.intake import requests as data_requests
 from vigil.investigations.choices import ActionKind, ReleaseKind
-from vigil.investigations.services import outcome_types, pending_transfer
+from vigil.investigations.services import (
+    investigation_of,
+    join_suggestions,
+    outcome_types,
+    pending_transfer,
+)
 from vigil.people.choices import (
     AccessKind,
     CheckSystem,
@@ -142,6 +147,10 @@ def referral_detail(request, referral_id: int):
             "can_transfer": can(Action.REFERRAL_TRANSFER) and offer is None,
             "held_here": held_here,
             "offer": offer,
+            "joined": investigation_of(user, referral),
+            "join_suggestions": join_suggestions(user, referral)
+            if can(Action.REFERRAL_ALLOCATE)
+            else [],
             "can_answer_offer": offer is not None
             and offer.to_force_id == user.force_id
             and has_permission(user, Action.TRANSFER_ANSWER),
