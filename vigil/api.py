@@ -6,6 +6,7 @@ Routes stay thin: they call a service and turn its errors into responses here, i
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as RequestInvalid
 from ninja.security import HttpBearer, django_auth
 from pydantic import ValidationError as SchemaError
 
@@ -71,6 +72,19 @@ def _invalid(request, error: ValidationError):
 @api.exception_handler(AsOfError)
 def _bad_as_of(request, error: AsOfError):
     return api.create_response(request, {"error": str(error), "location": "as_of"}, status=400)
+
+
+@api.exception_handler(RequestInvalid)
+def _request_invalid(request, error: RequestInvalid):
+    # The same shape as every other refusal: what is wrong, and where (``query.until``,
+    # ``body.referrals.0``), rather than pydantic's list.
+    problem = error.errors[0] if error.errors else {"loc": (), "msg": "invalid"}
+    message = str(problem.get("msg", "invalid")).removeprefix("Value error, ")
+    return api.create_response(
+        request,
+        {"error": message, "location": ".".join(str(part) for part in problem.get("loc", ()))},
+        status=422,
+    )
 
 
 @api.exception_handler(Http404)

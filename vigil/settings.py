@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "vigil.audit.middleware.RequestContextMiddleware",
     "vigil.core.middleware.SecurityHeadersMiddleware",
     "vigil.core.middleware.RefuseNulCharacters",
+    "vigil.core.middleware.RefuseBadAsOf",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

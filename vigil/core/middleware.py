@@ -1,4 +1,7 @@
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
+
+from .asof import AsOfError
 
 
 class SecurityHeadersMiddleware:
@@ -69,3 +72,19 @@ class RefuseNulCharacters:
             if b"\x00" in body or b"\\u0000" in body or b"%00" in body:
                 return "body"
         return ""
+
+
+class RefuseBadAsOf:
+    """A page asked "as of" a moment that is not one (``?as_of=yesterday``, year 1) says so:
+    400 with the reason, never an error page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, AsOfError):
+            return None
+        return render(request, "core/400.html", {"problem": str(exception)}, status=400)

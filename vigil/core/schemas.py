@@ -7,12 +7,15 @@ from zoneinfo import ZoneInfo
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from .asof import within_range
+
 LONDON = ZoneInfo("Europe/London")
 
 
 def _aware(moment: datetime) -> datetime:
-    # A time typed without an offset is the user's wall clock, which is London's.
-    return moment if moment.tzinfo else moment.replace(tzinfo=LONDON)
+    # A time typed without an offset is the user's wall clock, which is London's; and it must
+    # lie in the years Vigil reasons about.
+    return within_range(moment if moment.tzinfo else moment.replace(tzinfo=LONDON))
 
 
 When = Annotated[datetime, AfterValidator(_aware)]

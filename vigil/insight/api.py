@@ -1,13 +1,17 @@
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import Router, Schema
 
-from vigil.core.asof import parse_as_of
+from vigil.core.asof import EARLIEST, LATEST, parse_as_of
 
 from . import services
 
 router = Router(tags=["insight"])
+
+# Five years and a day: a dashboard over longer is a bulk export, which the exports serve.
+MAX_PERIOD_DAYS = 5 * 366 + 1
 
 
 class TableOut(Schema):
@@ -40,6 +44,11 @@ def dashboard(
 ):
     end = period_to or timezone.localdate()
     start = period_from or date(end.year - 1, end.month, 1)
+    for name, day in (("period_from", start), ("period_to", end)):
+        if not EARLIEST.date() <= day <= LATEST.date():
+            raise ValidationError(f"{name} {day.isoformat()} is outside the years 1970 to 2199")
+    if abs((end - start).days) > MAX_PERIOD_DAYS:
+        raise ValidationError("a period is at most five years: ask for several")
     moment = parse_as_of(as_of)
     scope = services.scope_for(request.user, force_code=force)
     period = services.Period(min(start, end), max(start, end))

@@ -1,5 +1,7 @@
 """The shapes of what is recorded in an investigation."""
 
+from typing import Annotated
+
 from ninja import Field, Schema
 
 from vigil.core.schemas import ChangeIn, When
@@ -71,8 +73,13 @@ class FlagsIn(ChangeIn):
     flags: list[str] = []
 
 
+ReferralId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class JoinIn(Schema):
-    referrals: list[int] = Field(description="The ids of the referrals to join (at least two)")
+    referrals: list[ReferralId] = Field(
+        description="The ids of the referrals to join (at least two)", max_length=100
+    )
     reason: str = Field(description="Why they are one investigation, in words")
 
 

@@ -490,6 +490,8 @@ def join_suggestions(actor, referral: Referral) -> list[dict]:
 def _members(referral_ids) -> set[int]:
     """The referrals named and every referral already joined with any of them."""
     ids = {int(referral_id) for referral_id in referral_ids}
+    if any(not 0 < referral_id < 2**63 for referral_id in ids):
+        raise Http404("No referral found.")
     joined = Referral.objects.filter(pk__in=ids, investigation__isnull=False).values(
         "investigation_id"
     )
@@ -522,14 +524,14 @@ def _suspects_connected(ids: set[int]) -> bool:
 def join_investigation(actor, referral_ids, *, reason: str, as_of: datetime) -> Investigation:
     """Join referrals about the same suspect into one investigation: one owner, one set of
     duties carried by the referral received first, every clock counted from that receipt."""
-    if len(reason.strip()) < 10:
-        raise RecordError("say in words why these referrals are one investigation")
     ids = _members(referral_ids)
-    if len(ids) < 2:
-        raise RecordError("name at least two referrals to join")
     with changing_together(
         actor, ids, permission=Can.REFERRAL_ALLOCATE, audit=Audit.INVESTIGATION_JOINED, as_of=as_of
     ) as changes:
+        if len(ids) < 2:
+            raise RecordError("name at least two referrals to join")
+        if len(reason.strip()) < 10:
+            raise RecordError("say in words why these referrals are one investigation")
         referrals = [change.referral for change in changes]
         if len({referral.force_id for referral in referrals}) != 1:
             raise RecordError("only referrals held by one force can be one investigation")
@@ -575,14 +577,14 @@ def join_investigation(actor, referral_ids, *, reason: str, as_of: datetime) -> 
 def leave_investigation(actor, referral: Referral | int, *, reason: str, as_of: datetime):
     """Take a referral out of the investigation it was joined into: it carries its own duties
     again, from its own receipt. A joined investigation of one referral is no more."""
-    if len(reason.strip()) < 10:
-        raise RecordError("say in words why this referral is not part of the investigation")
     referral_id = referral.pk if isinstance(referral, Referral) else int(referral)
     held = Referral.objects.restrict(actor).filter(pk=referral_id).first()
     if held is None:
         raise Http404("No referral found.")
     if held.investigation_id is None:
         raise RecordError(f"{held.source_reference} is not joined into an investigation")
+    if len(reason.strip()) < 10:
+        raise RecordError("say in words why this referral is not part of the investigation")
     ids = _members([referral_id])
     with changing_together(
         actor, ids, permission=Can.REFERRAL_ALLOCATE, audit=Audit.INVESTIGATION_LEFT, as_of=as_of

@@ -166,6 +166,9 @@ def changing_together(actor, referral_ids, *, permission: str, audit: str, as_of
 
 
 def _locked(actor, permission: str, ids: list[int]) -> list[Referral]:
+    if any(not 0 < referral_id < 2**63 for referral_id in ids):
+        # No referral has such an id (and the database cannot even compare it).
+        raise Http404("No referral found.")
     found = list(
         Referral.objects.restrict(actor, permission)
         .select_for_update(of=("self",))
