@@ -6,8 +6,9 @@ Routes stay thin: they call a service and turn its errors into responses here, i
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as RequestInvalid
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 from pydantic import ValidationError as SchemaError
 
 from vigil.accounts.tokens import user_for_key
@@ -39,6 +40,16 @@ class BearerToken(HttpBearer):
         return user
 
 
+class SignedIn(SessionAuth):
+    """The signed-in user's session. A request from no one is 401 (sign in, or send a token),
+    not 403 "CSRF check failed": the CSRF check is for sessions, and there is none."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+
 api = NinjaAPI(
     title="Vigil",
     version="1",
@@ -47,7 +58,7 @@ api = NinjaAPI(
         "Every call acts as the signed-in user (session) or the token's user, and sees only "
         "what that user's role and force allow."
     ),
-    auth=[BearerToken(), django_auth],
+    auth=[BearerToken(), SignedIn()],
     urls_namespace="api",
 )
 
@@ -84,6 +95,13 @@ def _request_invalid(request, error: RequestInvalid):
         request,
         {"error": message, "location": ".".join(str(part) for part in problem.get("loc", ()))},
         status=422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _not_signed_in(request, error):
+    return api.create_response(
+        request, {"error": "sign in, or send an API token (Authorization: Bearer …)"}, status=401
     )
 
 

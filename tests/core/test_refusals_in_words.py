@@ -1,6 +1,7 @@
-"""An "as of" that is not a sane moment is refused in words, on pages and the API alike."""
+"""Refused in words: an "as of" that is not a sane moment, a period too long, a write from no one."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -48,3 +49,17 @@ def test_assurance_refuses_a_moment_in_year_one(client, make_user):
     assert response.status_code == 422
     assert response.json()["location"] == "query.until"
     assert "outside the years 1970 to 2199" in response.json()["error"]
+
+
+def test_a_write_from_no_one_is_told_to_sign_in_not_a_csrf_failure(forces):
+    anonymous = Client(enforce_csrf_checks=True)
+    response = anonymous.post("/api/v1/investigations", data="{}", content_type="application/json")
+    assert response.status_code == 401
+    assert "sign in" in response.json()["error"]
+
+
+def test_a_signed_in_write_without_the_csrf_token_is_still_refused(forces, make_user):
+    session = Client(enforce_csrf_checks=True)
+    session.force_login(make_user("supervisor"))
+    response = session.post("/api/v1/investigations", data="{}", content_type="application/json")
+    assert response.status_code == 403
