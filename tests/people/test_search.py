@@ -19,7 +19,16 @@ from vigil.referrals.services import restrict_referral
 
 pytestmark = pytest.mark.django_db
 
-ITEM_KEYS = {"kind", "referral_id", "source_reference", "force", "person", "matched_on", "score"}
+ITEM_KEYS = {
+    "kind",
+    "referral_id",
+    "source_reference",
+    "force",
+    "person",
+    "person_id",
+    "matched_on",
+    "score",
+}
 
 
 def _suspect(**changes) -> dict:

@@ -308,6 +308,7 @@ def people_detail(referral, *, as_of: datetime) -> list[dict]:
     today = as_of.date()
     return [
         {
+            "id": person.pk,
             "ref": person.ref,
             "role": person.role,
             "role_as_given": person.role_text,
