@@ -41,7 +41,8 @@ def _person(referral, ref: str = "s1") -> Person:
 @pytest.fixture
 def held(forces, make_user):
     """Alex Example, a suspect, in two XF referrals (the first with Casey, 12, at home and a
-    victim), one of YF and one XF referral restricted to a supervisor."""
+    victim), one of YF (with Yolanda, 5, at home) and one XF referral restricted to a
+    supervisor."""
     moved = {
         **ALEX,
         "address": {
@@ -56,7 +57,14 @@ def held(forces, make_user):
         access=EXAMPLE_REFERRAL["access"],
     )
     second = _held("NCA-2020-0002", subjects=[moved])
-    elsewhere = _held("NCA-2020-0003", force="YF")
+    yolanda = {
+        "ref": "h1",
+        "role": "household_member",
+        "first_name": "Yolanda",
+        "age": 5,
+        "lives_with": ["s1"],
+    }
+    elsewhere = _held("NCA-2020-0003", force="YF", subjects=[ALEX, yolanda])
     secret = _held("NCA-2020-0004")
     named = make_user("supervisor", "XF", username="named-supervisor")
     restrict_referral(named, secret, usernames=[named.username], as_of=AS_OF)
@@ -76,6 +84,7 @@ def test_every_linked_referral_is_gathered_across_forces_for_who_may_see_them(he
         "NCA-2020-0004",
     }
     assert {item["force"] for item in detail["referrals"]} == {"XF", "YF"}
+    assert {"Casey", "Yolanda"} <= {child["name"] for child in detail["children_in_view"]}
     assert all(item["linked_because"] for item in detail["referrals"])
 
 
@@ -83,6 +92,9 @@ def test_another_forces_and_a_restricted_referral_leave_no_trace(held, officer):
     detail = person_detail(officer, _person(held["second"]).pk, as_of=AS_OF)
     assert _references(detail) == {"NCA-2020-0001", "NCA-2020-0002"}
     shown = json.dumps(detail)
+    # Not even as "a child known to YF": the child of a referral they may not see is not there.
+    assert "Yolanda" not in shown and "YF" not in shown
+    assert {child["source_reference"] for child in detail["children_in_view"]} == {"NCA-2020-0001"}
     for hidden in ("elsewhere", "secret"):
         referral = held[hidden]
         assert referral.source_reference not in shown

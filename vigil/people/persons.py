@@ -345,13 +345,13 @@ def record_look(actor, linked: LinkedPeople, *, at: datetime) -> None:
     )
 
 
-def person_ids(actor, referral_ids: set[int]) -> dict[tuple[int, str], int]:
+def people_by_ref(actor, referral_ids: set[int]) -> dict[tuple[int, str], Person]:
     """Each visible person of these referrals by (referral id, ref)."""
     return {
-        (referral_id, ref): pk
-        for pk, referral_id, ref in Person.objects.restrict(actor, Action.REFERRAL_VIEW)
-        .filter(referral_id__in=referral_ids)
-        .values_list("pk", "referral_id", "ref")
+        (person.referral_id, person.ref): person
+        for person in Person.objects.restrict(actor, Action.REFERRAL_VIEW).filter(
+            referral_id__in=referral_ids
+        )
     }
 
 

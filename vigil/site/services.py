@@ -188,47 +188,59 @@ def _children(actor: Actor, records, referrals: dict, *, as_of: datetime):
         for referral_id, entries in by_referral.items()
         for entry in entries
     }
-    handles = persons.person_ids(actor, origins & set(visible))
+    handles = persons.people_by_ref(actor, origins & set(visible))
     suspects = persons.suspects_of(actor, set(by_referral))
     children: dict[int, dict] = {}
     reaching: list[dict] = []
-    for referral_id, entries in by_referral.items():
-        for entry in entries:
-            origin = entry["from_referral_id"] or referral_id
-            child_id = handles.get((origin, entry["ref"].split("@")[0]))
-            if origin not in visible or child_id is None:
-                continue
-            shown = {
-                "person_id": child_id,
-                "name": entry["name"],
-                "age": entry["age"],
-                "age_is_estimated": entry["age_is_estimated"],
-                "relation": entry["relation"],
-                "relations": entry["relations"],
-                "access_kind": entry["access_kind"],
-                "referral_id": origin,
-                "source_reference": visible[origin].source_reference,
-                "source": entry["source"],
-                "learned_at": entry["learned_at"],
-            }
-            if referral_id in suspect_of:
-                child = children.setdefault(child_id, {**shown, "in_view_of": []})
-                if referral_id not in child["in_view_of"]:
-                    child["in_view_of"].append(referral_id)
-            if child_id in ids and entry["relation"] != "suspect":
-                reaching.extend(
-                    {
-                        "person_id": suspect.pk,
-                        "name": suspect.display_name,
-                        "referral_id": referral_id,
-                        "source_reference": visible[referral_id].source_reference,
-                        "child_person_id": child_id,
-                        "relation": entry["relation"],
-                        "relations": entry["relations"],
-                        "access_kind": entry["access_kind"],
-                    }
-                    for suspect in suspects.get(referral_id, [])
-                )
+    # A referral's own children first, so a child is described from the referral that holds
+    # them rather than through a link.
+    found = sorted(
+        (
+            (entry["from_referral_id"] is not None, referral_id, index, entry)
+            for referral_id, entries in by_referral.items()
+            for index, entry in enumerate(entries)
+        ),
+        key=lambda item: item[:3],
+    )
+    for _, referral_id, _, entry in found:
+        origin = entry["from_referral_id"] or referral_id
+        person = handles.get((origin, entry["ref"].split("@")[0]))
+        if origin not in visible or person is None:
+            continue
+        if referral_id in suspect_of:
+            child = children.setdefault(
+                person.pk,
+                {
+                    "person_id": person.pk,
+                    "name": person.display_name,
+                    "age": entry["age"],
+                    "age_is_estimated": entry["age_is_estimated"],
+                    "relation": entry["relation"],
+                    "relations": entry["relations"],
+                    "access_kind": entry["access_kind"],
+                    "referral_id": origin,
+                    "source_reference": visible[origin].source_reference,
+                    "source": entry["source"],
+                    "learned_at": entry["learned_at"],
+                    "in_view_of": [],
+                },
+            )
+            if referral_id not in child["in_view_of"]:
+                child["in_view_of"].append(referral_id)
+        if person.pk in ids and entry["relation"] != "suspect":
+            reaching.extend(
+                {
+                    "person_id": suspect.pk,
+                    "name": suspect.display_name,
+                    "referral_id": referral_id,
+                    "source_reference": visible[referral_id].source_reference,
+                    "child_person_id": person.pk,
+                    "relation": entry["relation"],
+                    "relations": entry["relations"],
+                    "access_kind": entry["access_kind"],
+                }
+                for suspect in suspects.get(referral_id, [])
+            )
     ordered = sorted(
         children.values(),
         key=lambda child: (child["age"] if child["age"] is not None else 99, child["person_id"]),
