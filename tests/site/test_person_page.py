@@ -13,6 +13,7 @@ from tests.conftest import AS_OF, EXAMPLE_REFERRAL, SYSTEM, london, referral_dat
 from vigil.audit.models import AuditEvent
 from vigil.investigations.services import allocate
 from vigil.people.models import Person
+from vigil.people.services import children_for
 from vigil.referrals.services import restrict_referral
 from vigil.site.schemas import Person as PersonSchema
 from vigil.site.services import person_detail
@@ -251,3 +252,17 @@ def test_names_on_the_referral_page_and_in_search_lead_to_the_person(held, offic
     assert f'href="/people/{person}/"' in found
     page = client.get(f"/people/{person}/").content.decode()
     assert "NCA-2020-0002" in page and "Casey" in page and "NCA-2020-0003" not in page
+
+
+def test_the_children_in_view_of_a_referral_lead_to_their_own_record_unless_hidden(
+    held, officer, make_user
+):
+    casey = _person(held["first"], "c1")
+    mine = {child["name"]: child["person_id"] for child in children_for(held["first"], as_of=AS_OF)}
+    assert mine["Casey"] == casey.pk
+    # Yolanda is known to the XF referral only through YF's: not named, no record to open.
+    theirs = children_for(held["second"], as_of=AS_OF, viewer=officer)
+    hidden = [child for child in theirs if child["name"].startswith("A child known to")]
+    assert hidden and all(child["person_id"] is None for child in hidden)
+    for_yf = children_for(held["second"], as_of=AS_OF, viewer=make_user("supervisor", "YF"))
+    assert "Yolanda" in {child["name"] for child in for_yf}
