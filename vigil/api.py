@@ -25,7 +25,7 @@ from vigil.referrals.changes import Conflict
 from vigil.referrals.drafts import IntakeError
 from vigil.risk.api import router as risk_router
 from vigil.safeguarding.api import router as safeguarding_router
-from vigil.site import api as site_api  # noqa: F401 - adds GET /referrals and /referrals/{id}
+from vigil.site import api as site_api  # noqa: F401 - adds GET /referrals, /referrals/{id}, /people/{id}
 
 
 class BearerToken(HttpBearer):

@@ -3,6 +3,7 @@ from django.urls import include, path
 from vigil.api import api
 from vigil.core import views as core_views
 from vigil.people import views as people_views
+from vigil.site import views as site_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("referrals/", include("vigil.site.urls")),
     path("referrals/", include("vigil.intake.urls")),
     path("referrals/", include("vigil.referrals.urls")),
+    path("people/<int:person_id>/", site_views.person_detail, name="person-detail"),
     path("people/", include("vigil.people.urls")),
     path("risk/", include("vigil.risk.urls")),
     path("safeguarding/", include("vigil.safeguarding.urls")),

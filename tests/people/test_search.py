@@ -19,7 +19,16 @@ from vigil.referrals.services import restrict_referral
 
 pytestmark = pytest.mark.django_db
 
-ITEM_KEYS = {"kind", "referral_id", "source_reference", "force", "person", "matched_on", "score"}
+ITEM_KEYS = {
+    "kind",
+    "referral_id",
+    "source_reference",
+    "force",
+    "person",
+    "person_id",
+    "matched_on",
+    "score",
+}
 
 
 def _suspect(**changes) -> dict:
@@ -176,6 +185,7 @@ def test_the_api_answers_items_in_the_published_shape(held, investigator, client
         "source_reference": "NCA-2020-0001",
         "force": "XF",
         "person": "Alex Example",
+        "person_id": held["alex"].people.get(ref="s1").pk,
         "matched_on": "Email address: Alex.Example@Example.com",
         "score": 1.0,
     }

@@ -7,6 +7,7 @@ class AuditAction(models.TextChoices):
     REFERRAL_IMPORTED = "referral.imported", "Referral imported"
     REFERRAL_VIEWED = "referral.viewed", "Referral viewed"
     REFERRALS_LISTED = "referrals.listed", "Referral list viewed"
+    PERSON_VIEWED = "person.viewed", "Person viewed across referrals"
     FORCE_ADDED = "force.added", "Force added"
     FORCE_CHANGED = "force.changed", "Force changed"
     USER_ADDED = "user.added", "User added"

@@ -56,6 +56,9 @@ class SearchItem(Schema):
     source_reference: str
     force: str
     person: str | None = Field(description="The person matched; null for a match on the referral")
+    person_id: int | None = Field(
+        None, description="The person's id (GET /people/{id}); null for a match on the referral"
+    )
     matched_on: str
     score: float = Field(ge=0, le=1)
 

@@ -94,8 +94,9 @@ def search(actor, query: str, *, as_of: datetime, limit: int = LIMIT) -> list[di
     """The referrals this actor may see that the query finds, best match first.
 
     Each item is ``{"kind", "referral_id", "source_reference", "force", "person",
-    "matched_on", "score"}`` (``person`` is ``None`` for a match on the referral itself: its
-    reference or its material). The search is audited with what it found.
+    "person_id", "matched_on", "score"}`` (``person`` and ``person_id`` are ``None`` for a
+    match on the referral itself: its reference or its material). The search is audited with
+    what it found.
     """
     require(actor, Action.REFERRAL_VIEW)
     text = query.strip()[:MAX_QUERY]
@@ -123,6 +124,7 @@ def _item(kind: str, referral, person, matched_on: str, score: float) -> dict:
         "source_reference": referral.source_reference,
         "force": referral.force.code,
         "person": person.display_name if person is not None else None,
+        "person_id": person.pk if person is not None else None,
         "matched_on": matched_on,
         "score": score,
     }

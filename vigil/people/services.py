@@ -308,6 +308,7 @@ def people_detail(referral, *, as_of: datetime) -> list[dict]:
     today = as_of.date()
     return [
         {
+            "id": person.pk,
             "ref": person.ref,
             "role": person.role,
             "role_as_given": person.role_text,
@@ -618,7 +619,7 @@ def children_for(referral, *, as_of: datetime, viewer=None) -> list[dict]:
     """The children in view of a referral as of a moment, for showing to ``viewer``.
 
     A child known only from a referral the viewer may not open is shown by age and relation
-    and the force that holds it, never by name.
+    and the force that holds it, never by name (and without ``person_id``, their record's id).
     """
     records = people_records(referral)
     children = children_in_view(
@@ -630,16 +631,25 @@ def children_for(referral, *, as_of: datetime, viewer=None) -> list[dict]:
         if viewer is not None and origins
         else origins
     )
+    # Each child's own record, for the person page (``person_id``).
+    ids = {
+        (referral_id, ref): pk
+        for pk, referral_id, ref in Person.objects.filter(
+            referral_id__in={referral.pk} | visible
+        ).values_list("pk", "referral_id", "ref")
+    }
     shown = []
     for child in children:
         entry = child.as_dict()
         origin = records.origins.get(child.ref)
         entry["from_referral_id"] = origin
+        entry["person_id"] = ids.get((origin or referral.pk, child.ref.split("@")[0]))
         if origin is not None and origin not in visible:
             entry.update(
                 ref="",
                 name=f"A child {child.known_from.replace('another referral held by', 'known to')}",
                 postcodes=[],
+                person_id=None,
             )
             entry["from_referral_id"] = None
         shown.append(entry)

@@ -241,7 +241,7 @@ def _change_since(referral: Referral, seen: int) -> str:
     if event is None:
         event = (
             AuditEvent.objects.filter(referral_id=referral.pk)
-            .exclude(action=AuditAction.REFERRAL_VIEWED)
+            .exclude(action__in=[AuditAction.REFERRAL_VIEWED, AuditAction.PERSON_VIEWED])
             .order_by("-id")
             .first()
         )

@@ -321,6 +321,7 @@ def children_in_view(referral: Referral, *, as_of: datetime, viewer=None) -> lis
                 "learned_at": suspect.learned_at.isoformat() if suspect.learned_at else None,
                 "postcodes": [],
                 "from_referral_id": None,
+                "person_id": None,
                 "social_care_told": None,
                 "social_care_decision": "not needed: the LADO is told" if lado else "",
                 "lado_told": lado.referred_at.isoformat() if lado else None,

@@ -1,4 +1,5 @@
-"""Reading referrals over the API: the list, and everything held on one."""
+"""Reading referrals over the API: the list, everything held on one, and one person across
+referrals."""
 
 from django.core.paginator import Paginator
 from django.utils import timezone
@@ -6,11 +7,12 @@ from ninja import Query, Schema
 
 from vigil.core.asof import parse_as_of
 from vigil.core.schemas import Problem
+from vigil.people.api import router as people_router
 from vigil.referrals.api import router
 from vigil.referrals.services import open_referral, referrals_for
 
 from . import schemas
-from .services import referral_detail
+from .services import person_detail, referral_detail
 
 
 class ListFilters(Schema):
@@ -57,3 +59,17 @@ def get_referral(request, referral_id: int, as_of: str | None = None):
     moment = parse_as_of(as_of)
     referral = open_referral(request.user, referral_id, as_of=timezone.now())
     return referral_detail(referral, request.user, as_of=moment)
+
+
+@people_router.get(
+    "/people/{person_id}",
+    response={200: schemas.Person, 404: Problem},
+    summary="One person across every referral you may see",
+)
+def get_person(request, person_id: int, as_of: str | None = None):
+    """The person's records in every referral you may see that deconfliction links, with
+    each referral's grade, identifiers, addresses over time, households, the children in view
+    (ages on ``as_of``), the suspects who can reach them and every open clock. A person of a
+    referral you may not see is not found."""
+    moment = parse_as_of(as_of)
+    return person_detail(request.user, person_id, as_of=moment, viewed_at=timezone.now())

@@ -61,6 +61,7 @@ class History(Schema):
 
 
 class Subject(Schema):
+    id: int
     ref: str
     role: str
     first_name: str
@@ -170,3 +171,172 @@ class Referral(ReferralHeading):
     timeline: list[dict]
     imported_at: datetime
     imported_by: str
+
+
+# ---------------------------------------------------------------------------------------------
+# One person across referrals (GET /api/v1/people/{person_id}, vigil person show --json)
+
+
+class PersonRecord(Schema):
+    """The person as one referral records them, with their age on the day asked."""
+
+    person_id: int
+    referral_id: int
+    ref: str
+    role: str
+    relation: str
+    name: str
+    first_name: str
+    last_name: str
+    date_of_birth: date | None
+    stated_age: int | None
+    stated_age_on: date | None
+    age_today: int | None
+    age_is_estimated: bool
+    gender: str
+    occupation: str
+    source: str
+    learned_at: datetime | None
+
+
+class PersonReferral(Schema):
+    id: int
+    source: str
+    source_reference: str
+    received_at: datetime
+    force: str
+    status: str
+    grade: str
+    grade_provisional: bool
+    roles: list[str]
+    person_ids: list[int]
+    linked_because: list[str]
+
+
+class PersonLink(Schema):
+    person_id: int
+    referral_id: int
+    linked_person_id: int
+    linked_referral_id: int
+    reason: str
+    reason_text: str
+    matched_on: str
+
+
+class IdentifierSeen(Schema):
+    referral_id: int
+    value: str
+    seen_at: datetime | None
+    port: int | None
+    event: str
+    source: str
+    learned_at: datetime | None
+
+
+class PersonIdentifier(Schema):
+    """One identifier, however many records hold it (one per kind, normalised value and
+    service)."""
+
+    kind: str
+    kind_as_given: str
+    value: str
+    normalised: str
+    service: str
+    first_seen_at: datetime | None
+    last_seen_at: datetime | None
+    seen: list[IdentifierSeen]
+    referral_ids: list[int]
+
+
+class AddressSource(Schema):
+    referral_id: int
+    source: str
+    learned_at: datetime | None
+
+
+class PersonAddress(Schema):
+    kind: str
+    text: str
+    line1: str
+    line2: str
+    town: str
+    region: str
+    postcode: str
+    country: str
+    lived_from: date | None
+    lived_until: date | None
+    sources: list[AddressSource]
+    referral_ids: list[int]
+
+
+class HouseholdMember(PersonRecord):
+    tie_source: str
+    tie_learned_at: datetime | None
+
+
+class Household(Schema):
+    """Whom one record of the person lives with, in that record's referral."""
+
+    person_id: int
+    referral_id: int
+    members: list[HouseholdMember]
+
+
+class PersonChild(Schema):
+    """A child the person, as a suspect, can reach (``people.children``)."""
+
+    person_id: int
+    name: str
+    age: int | None
+    age_is_estimated: bool
+    relation: str
+    relations: list[str]
+    access_kind: str
+    referral_id: int
+    source_reference: str
+    source: str
+    learned_at: datetime | None
+    in_view_of: list[int]
+
+
+class ReachedBy(Schema):
+    """A suspect who can reach the person while a child, and how."""
+
+    person_id: int
+    name: str
+    referral_id: int
+    source_reference: str
+    child_person_id: int
+    relation: str
+    relations: list[str]
+    access_kind: str
+
+
+class PersonClock(ClockOut):
+    referral_id: int
+    source_reference: str
+
+
+class Person(Schema):
+    """One person across every referral you may see."""
+
+    id: int
+    name: str
+    names: list[str]
+    role: str
+    roles: list[str]
+    dates_of_birth: list[date]
+    age_today: int | None
+    age_is_estimated: bool
+    is_child: bool
+    as_of: datetime
+    truncated: bool
+    referrals: list[PersonReferral]
+    records: list[PersonRecord]
+    links: list[PersonLink]
+    identifiers: list[PersonIdentifier]
+    addresses: list[PersonAddress]
+    households: list[Household]
+    children_in_view: list[PersonChild]
+    reached_by: list[ReachedBy]
+    clocks: list[PersonClock]

@@ -6,8 +6,10 @@ from vigil.accounts.actors import Actor
 from vigil.clocks import services as clocks_services
 from vigil.intake.requests import requests_detail
 from vigil.investigations.services import investigation_detail, timeline
+from vigil.people import persons
 from vigil.people import services as people_services
 from vigil.referrals.models import Referral
+from vigil.referrals.services import referrals_for
 from vigil.risk import services as risk_services
 
 
@@ -84,3 +86,173 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
         "imported_at": referral.imported_at.isoformat(),
         "imported_by": referral.imported_by_name,
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# One person across referrals
+
+OPEN_CLOCK_STATES = {"due", "due_soon", "overdue"}
+
+
+def person_detail(
+    actor: Actor, person_id: int, *, as_of: datetime, viewed_at: datetime | None = None
+) -> dict:
+    """Everything held on one person in every referral the actor may see (the person page,
+    ``GET /api/v1/people/{id}``, ``vigil person show``): their records, the referrals with
+    their grades, identifiers, addresses over time, households, the children in view with
+    their ages on ``as_of``, the suspects who can reach them, and every open clock.
+
+    A person in a referral the actor may not see is "not found" (Http404); records of them in
+    such referrals are left out without a trace. The look is audited (``person.viewed``).
+    """
+    person = persons.find_person(actor, person_id)
+    linked = persons.linked_people(actor, person)
+    facts = persons.person_facts(actor, linked, as_of=as_of)
+    referrals = {record.referral_id: record.referral for record in linked.records}
+    ids = {record.pk for record in linked.records}
+    reached, reaching = _children(actor, linked.records, referrals, as_of=as_of)
+    asked = next(item for item in facts["records"] if item["person_id"] == person.pk)
+    ages = [item for item in facts["records"] if item["age_today"] is not None]
+    age = asked if asked["age_today"] is not None else (ages[0] if ages else asked)
+    detail = {
+        "id": person.pk,
+        "name": person.display_name,
+        "names": _distinct(item["name"] for item in facts["records"]),
+        "role": person.role,
+        "roles": _distinct(item["role"] for item in facts["records"]),
+        "dates_of_birth": _distinct(
+            item["date_of_birth"] for item in facts["records"] if item["date_of_birth"]
+        ),
+        "age_today": age["age_today"],
+        "age_is_estimated": age["age_is_estimated"],
+        "is_child": any(item["age_today"] < 18 for item in ages) or bool(reaching),
+        "as_of": as_of.isoformat(),
+        "truncated": linked.truncated,
+        "referrals": [
+            _referral_line(referral, linked, as_of=as_of) for referral in referrals.values()
+        ],
+        **facts,
+        "children_in_view": [child for child in reached if child["person_id"] not in ids],
+        "reached_by": reaching,
+        "clocks": _open_clocks(referrals.values(), as_of=as_of),
+    }
+    persons.record_look(actor, linked, at=viewed_at or as_of)
+    return detail
+
+
+def _distinct(values) -> list:
+    return list(dict.fromkeys(values))
+
+
+def _referral_line(referral: Referral, linked, *, as_of: datetime) -> dict:
+    risk = risk_services.risk_summary(referral, as_of=as_of)
+    here = {record.pk for record in linked.records if record.referral_id == referral.pk}
+    return {
+        "id": referral.pk,
+        "source": referral.source,
+        "source_reference": referral.source_reference,
+        "received_at": referral.received_at.isoformat(),
+        "force": referral.force.code,
+        "status": referral.status,
+        "grade": risk["grade"] if risk else "",
+        "grade_provisional": risk["provisional"] if risk else False,
+        "roles": _distinct(
+            record.role for record in linked.records if record.referral_id == referral.pk
+        ),
+        "person_ids": sorted(here),
+        "linked_because": _distinct(
+            f"{link.get_reason_display()}: {link.matched_on}"
+            for link in linked.links
+            if link.person_id in here or link.linked_person_id in here
+        ),
+    }
+
+
+def _children(actor: Actor, records, referrals: dict, *, as_of: datetime):
+    """The children the person (as a suspect) can reach, and the suspects who can reach the
+    person, by the one rule (``people.children``), from referrals the actor may see only."""
+    ids = {record.pk for record in records}
+    suspect_of = {record.referral_id for record in records if record.role == "suspect"}
+    asked = suspect_of | persons.reaching_referrals(actor, records)
+    visible = {
+        referral.pk: referral
+        for referral in referrals_for(actor).filter(pk__in=asked | set(referrals))
+    }
+    by_referral = {
+        referral_id: people_services.children_for(referral, as_of=as_of)
+        for referral_id, referral in visible.items()
+        if referral_id in asked
+    }
+    origins = {
+        entry["from_referral_id"] or referral_id
+        for referral_id, entries in by_referral.items()
+        for entry in entries
+    }
+    handles = persons.people_by_ref(actor, origins & set(visible))
+    suspects = persons.suspects_of(actor, set(by_referral))
+    children: dict[int, dict] = {}
+    reaching: list[dict] = []
+    # A referral's own children first, so a child is described from the referral that holds
+    # them rather than through a link.
+    found = sorted(
+        (
+            (entry["from_referral_id"] is not None, referral_id, index, entry)
+            for referral_id, entries in by_referral.items()
+            for index, entry in enumerate(entries)
+        ),
+        key=lambda item: item[:3],
+    )
+    for _, referral_id, _, entry in found:
+        origin = entry["from_referral_id"] or referral_id
+        person = handles.get((origin, entry["ref"].split("@")[0]))
+        if origin not in visible or person is None:
+            continue
+        if referral_id in suspect_of:
+            child = children.setdefault(
+                person.pk,
+                {
+                    "person_id": person.pk,
+                    "name": person.display_name,
+                    "age": entry["age"],
+                    "age_is_estimated": entry["age_is_estimated"],
+                    "relation": entry["relation"],
+                    "relations": entry["relations"],
+                    "access_kind": entry["access_kind"],
+                    "referral_id": origin,
+                    "source_reference": visible[origin].source_reference,
+                    "source": entry["source"],
+                    "learned_at": entry["learned_at"],
+                    "in_view_of": [],
+                },
+            )
+            if referral_id not in child["in_view_of"]:
+                child["in_view_of"].append(referral_id)
+        if person.pk in ids and entry["relation"] != "suspect":
+            reaching.extend(
+                {
+                    "person_id": suspect.pk,
+                    "name": suspect.display_name,
+                    "referral_id": referral_id,
+                    "source_reference": visible[referral_id].source_reference,
+                    "child_person_id": person.pk,
+                    "relation": entry["relation"],
+                    "relations": entry["relations"],
+                    "access_kind": entry["access_kind"],
+                }
+                for suspect in suspects.get(referral_id, [])
+            )
+    ordered = sorted(
+        children.values(),
+        key=lambda child: (child["age"] if child["age"] is not None else 99, child["person_id"]),
+    )
+    return ordered, reaching
+
+
+def _open_clocks(referrals, *, as_of: datetime) -> list[dict]:
+    found = [
+        {"referral_id": referral.pk, "source_reference": referral.source_reference, **clock}
+        for referral in referrals
+        for clock in clocks_services.referral_clocks(referral, as_of=as_of)
+        if clock["state"] in OPEN_CLOCK_STATES
+    ]
+    return sorted(found, key=lambda clock: (clock["due_at"], clock["referral_id"]))

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from vigil.accounts.selectors import colleagues, forces_with_ids, other_forces
-from vigil.core.asof import is_now, parse_as_of
+from vigil.core.asof import AsOfError, is_now, parse_as_of
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
 from vigil.intake import requests as data_requests
@@ -32,6 +32,7 @@ from vigil.risk.choices import Grade
 from vigil.safeguarding.choices import ShareMethod
 
 from .forms import ReferralFilterForm
+from .services import person_detail as person_detail_of
 from .services import referral_detail as detail_of
 
 
@@ -168,5 +169,27 @@ def referral_detail(request, referral_id: int):
                 (status, ReferralStatus(status).label)
                 for status in sorted(TRANSITIONS.get(referral.status, set()))
             ],
+        },
+    )
+
+
+@login_required
+def person_detail(request, person_id: int):
+    """One person across every referral the user may see."""
+    as_of_error = ""
+    try:
+        as_of = parse_as_of(request.GET.get("as_of"))
+    except AsOfError as error:
+        as_of, as_of_error = timezone.now(), str(error)
+    detail = person_detail_of(request.user, person_id, as_of=as_of, viewed_at=timezone.now())
+    return render(
+        request,
+        "site/person_detail.html",
+        {
+            "detail": detail,
+            "referrals": {item["id"]: item for item in detail["referrals"]},
+            "as_of": as_of,
+            "as_of_is_now": is_now(as_of),
+            "as_of_error": as_of_error,
         },
     )
