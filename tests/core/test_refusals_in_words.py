@@ -1,4 +1,4 @@
-"""Refused in words: an "as of" that is not a sane moment, a period too long, a write from no one."""
+"""Refused in words: an "as of" that is no sane moment, too long a period, a write from no one."""
 
 import pytest
 from django.test import Client
