@@ -224,3 +224,16 @@ def test_a_remand_sends_no_one_to_an_address_and_is_not_checked(staff):
     referral = suspect_referral()
     made = release(staff["investigator"], referral, "HMP Exampleton", kind="charged_remanded")
     assert made.household_established is None and made.children_at_address == []
+
+
+def test_released_home_brings_the_suspects_household_and_is_established(staff):
+    referral = suspect_referral()
+    made = release(
+        staff["supervisor"],
+        referral,
+        "home",
+        postcode="",
+        supervisor_decision="Sky to stay with her aunt.",
+        safeguarding_plan="Social care told.",
+    )
+    assert made.children_at_address == ["h1"] and made.household_established is True

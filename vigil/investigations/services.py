@@ -25,6 +25,7 @@ from vigil.people.households import (
     children_held_elsewhere,
     households_at,
     suspect_homes,
+    suspect_household_established,
 )
 from vigil.referrals.changes import Change, RecordError, advance
 from vigil.referrals.choices import DERIVED_FLAGS, TRANSITIONS, Flag, ReferralStatus
@@ -251,7 +252,9 @@ def check_release_address(
         for one in children_held_elsewhere(actor, line, code, on=on, known_by=as_of):
             held.setdefault(one.force_code, one)
     check.held_elsewhere = sorted(held.values(), key=lambda one: one.force_code)
-    check.established = any(household.established for household in households)
+    check.established = any(household.established for household in households) or (
+        at_home and suspect_household_established(referral)
+    )
     seen = set()
     for household in households:
         for child in household.children:

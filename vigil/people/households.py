@@ -282,3 +282,11 @@ def suspect_homes(referral, on: date) -> list[tuple[str, str]]:
         for row in homes
         if lived_there_on(row.lived_from, row.lived_until, on)
     ]
+
+
+def suspect_household_established(referral) -> bool:
+    """Whether the referral says who lives with its suspect (what "home" needs, wherever the
+    home is)."""
+    return Person.objects.filter(
+        referral=referral, role=PersonRole.SUSPECT, household_established=True
+    ).exists()
