@@ -14,6 +14,7 @@ from vigil.audit.models import AuditEvent
 from vigil.intake.research import add_research
 from vigil.investigations import services as investigations
 from vigil.investigations.models import Release
+from vigil.referrals.services import restrict_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -237,3 +238,28 @@ def test_released_home_brings_the_suspects_household_and_is_established(staff):
         safeguarding_plan="Social care told.",
     )
     assert made.children_at_address == ["h1"] and made.household_established is True
+
+
+def test_a_child_the_recorder_saw_in_a_restricted_referral_is_not_shown_to_others(staff, client):
+    referral = suspect_referral()
+    hidden = other_referral("NCA-2026-RESTRICTED", child={"first_name": "Quinn", "age": 7})
+    restrict_referral(SYSTEM, hidden, usernames=[staff["supervisor"].username], as_of=LATER)
+    made = release(
+        staff["supervisor"],
+        referral,
+        "3 High Street",
+        supervisor_decision="Not to reside there.",
+        safeguarding_plan="Social care told.",
+    )
+    assert made.children_at_address == ["c1 in NCA-2026-RESTRICTED"]
+    client.force_login(staff["investigator"])
+    answer = client.get(f"/api/v1/referrals/{referral.pk}").json()
+    [shown] = answer["releases"]
+    assert shown["children_at_address"] == ["a child in a referral you may not open"]
+    assert shown["household_children"] == []
+    page = client.get(reverse("site:referral-detail", args=[referral.pk])).content.decode()
+    for text in (json.dumps(answer), page):
+        assert "Quinn" not in text and "NCA-2026-RESTRICTED" not in text
+    client.force_login(staff["supervisor"])
+    page = client.get(reverse("site:referral-detail", args=[referral.pk])).content.decode()
+    assert "Quinn" in page and "NCA-2026-RESTRICTED" in page

@@ -680,6 +680,53 @@ def investigation_clock_facts(referral: Referral) -> dict:
     }
 
 
+HIDDEN_CHILD = "a child in a referral you may not open"
+
+
+def releases_shown(referral: Referral, viewer=None) -> list[dict]:
+    """The referral's releases and what each check found, for ``viewer``: a child the recorder
+    saw in a referral the viewer may not open (restricted, or another force's after a transfer)
+    is shown only as such, without name or reference."""
+    releases = list(referral.releases.all())
+    found_in = {
+        child["referral_id"] for release in releases for child in release.household_children
+    }
+    visible = (
+        set(Referral.objects.restrict(viewer).filter(pk__in=found_in).values_list("pk", flat=True))
+        if viewer is not None and found_in
+        else found_in
+    )
+    shown = []
+    for r in releases:
+        hidden = [c for c in r.household_children if c["referral_id"] not in visible]
+        hidden_labels = {f"{c['ref']} in {c['source_reference']}" for c in hidden}
+        shown.append(
+            {
+                "kind": r.kind,
+                "text": r.get_kind_display(),
+                "released_at": r.released_at.isoformat(),
+                "address": r.address,
+                "postcode": r.postcode,
+                "conditions": r.conditions,
+                "return_at": r.return_at.isoformat() if r.return_at else None,
+                "children_at_address": [
+                    HIDDEN_CHILD if label in hidden_labels else label
+                    for label in r.children_at_address
+                ],
+                "household_children": [
+                    c for c in r.household_children if c["referral_id"] in visible
+                ],
+                "held_elsewhere": [{**held, "message": contact(held)} for held in r.held_elsewhere],
+                "household_established": r.household_established,
+                "supervisor_decision": r.supervisor_decision,
+                "safeguarding_plan": r.safeguarding_plan,
+                "accepted_risk": r.accepted_risk,
+                "recorded_by": r.recorded_by_name,
+            }
+        )
+    return shown
+
+
 def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) -> dict:
     """The investigation as plain data: for the referral page, the API and the CLI."""
     outcome = getattr(referral, "outcome", None)
@@ -722,26 +769,7 @@ def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) ->
             }
             for r in referral.reviews.all()
         ],
-        "releases": [
-            {
-                "kind": r.kind,
-                "text": r.get_kind_display(),
-                "released_at": r.released_at.isoformat(),
-                "address": r.address,
-                "postcode": r.postcode,
-                "conditions": r.conditions,
-                "return_at": r.return_at.isoformat() if r.return_at else None,
-                "children_at_address": r.children_at_address,
-                "household_children": r.household_children,
-                "held_elsewhere": [{**held, "message": contact(held)} for held in r.held_elsewhere],
-                "household_established": r.household_established,
-                "supervisor_decision": r.supervisor_decision,
-                "safeguarding_plan": r.safeguarding_plan,
-                "accepted_risk": r.accepted_risk,
-                "recorded_by": r.recorded_by_name,
-            }
-            for r in referral.releases.all()
-        ],
+        "releases": releases_shown(referral, viewer),
         "transfers": [
             {
                 "from": t.from_force.code,
