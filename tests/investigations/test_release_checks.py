@@ -263,3 +263,12 @@ def test_a_child_the_recorder_saw_in_a_restricted_referral_is_not_shown_to_other
     client.force_login(staff["supervisor"])
     page = client.get(reverse("site:referral-detail", args=[referral.pk])).content.decode()
     assert "Quinn" in page and "NCA-2026-RESTRICTED" in page
+
+
+def test_a_release_address_without_a_postcode_is_refused_asking_for_it(staff):
+    referral = suspect_referral()
+    with pytest.raises(investigations.RecordError, match="give the address's postcode"):
+        release(staff["investigator"], referral, "3 High Street", postcode="")
+    # A postcode written in the address is read.
+    other_referral("NCA-2026-0002")
+    assert release(staff["investigator"], referral, "3 High Street, XX1 1XX", postcode="")

@@ -26,6 +26,7 @@ from vigil.people.households import (
     households_at,
     suspect_homes,
     suspect_household_established,
+    the_home,
 )
 from vigil.referrals.changes import Change, RecordError, advance
 from vigil.referrals.choices import DERIVED_FLAGS, TRANSITIONS, Flag, ReferralStatus
@@ -230,6 +231,8 @@ class AddressCheck:
     held_elsewhere: list[Held] = field(default_factory=list)
     # None: the release sends no one to an address.
     established: bool | None = None
+    # Whether a postcode was given or written in the address (without one no home is found).
+    has_postcode: bool = True
 
 
 def check_release_address(
@@ -246,6 +249,7 @@ def check_release_address(
     check = AddressCheck()
     at_home = _norm(address) in {"home", ""}
     places = suspect_homes(referral, on) if at_home else [(address, postcode)]
+    check.has_postcode = at_home or bool(the_home(address, postcode)[1])
     households, held = [], {}
     for line, code in places:
         households += households_at(actor, line, code, on=on, known_by=as_of)
@@ -354,7 +358,12 @@ def record_release(
                 "decision and the safeguarding plan"
             )
     if check.established is False and (not supervisor or not accepted_risk.strip()):
-        problems.append(NOT_ESTABLISHED)
+        problems.append(
+            NOT_ESTABLISHED
+            if check.has_postcode
+            else f"{NOT_ESTABLISHED} (give the address's postcode: without it no household "
+            "there can be found)"
+        )
     if problems:
         raise RecordError("; ".join(problems + [contact(one) for one in check.held_elsewhere]))
     release = Release.objects.create(
