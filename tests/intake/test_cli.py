@@ -99,6 +99,21 @@ def test_forces_add_is_idempotent(db):
     assert "changed" in vigil("forces", "add", "AB", "Abshire Constabulary")[1]
 
 
+def test_a_forces_contact_for_other_forces_is_kept_and_listed(db):
+    vigil("forces", "add", "AB", "Abshire Police", "--contact", "POLIT SPOC, 01632 960001")
+    # Left out, the contact is kept as it was.
+    assert "unchanged" in vigil("forces", "add", "AB", "Abshire Police")[1]
+    listed = json.loads(vigil("forces", "list", "--json")[1])
+    assert listed == [
+        {
+            "code": "AB",
+            "name": "Abshire Police",
+            "region": "",
+            "contact": "POLIT SPOC, 01632 960001",
+        }
+    ]
+
+
 # --- the real console script, as automation runs it ------------------------------------------
 
 VIGIL = shutil.which("vigil") or str(Path(os.sys.executable).parent / "vigil")

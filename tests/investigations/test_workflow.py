@@ -7,9 +7,10 @@ import pytest
 from django.db import connection
 from django.http import Http404
 
-from tests.conftest import london, low_risk, store
+from tests.conftest import SYSTEM, london, low_risk, store
 from vigil.audit.models import AuditEvent
 from vigil.clocks.models import Clock
+from vigil.intake.research import add_research
 from vigil.investigations import services as investigations
 from vigil.people import services as people
 from vigil.referrals.changes import Conflict
@@ -163,6 +164,25 @@ def test_bail_to_a_home_with_a_child_is_refused_without_a_supervisor_decision_an
 @pytest.mark.django_db
 def test_release_elsewhere_without_children_is_recorded_by_an_investigator(staff):
     referral, _ = store(with_child_at_home(), as_of=RECEIVED)
+    # Research established the household there: the suspect's brother lives alone.
+    add_research(
+        SYSTEM,
+        referral,
+        source="Visit to the brother's home",
+        learned_at=LATER,
+        subjects=[
+            {
+                "ref": "r1",
+                "role": "relative",
+                "relation": "brother",
+                "first_name": "Dan",
+                "date_of_birth": "1968-01-01",
+                "household_established": True,
+                "addresses": [{"line1": "4 Other Road", "postcode": "YY9 9YY"}],
+            }
+        ],
+        as_of=LATER,
+    )
     investigations.record_release(
         staff["investigator"],
         referral,

@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import AS_OF, SYSTEM, referral_data, store
 from vigil.clocks.services import worklist
 from vigil.insight import services as insight
-from vigil.investigations.services import children_at_address
+from vigil.investigations.services import check_release_address
 from vigil.people.children import (
     AccessRecord,
     LivesWithRecord,
@@ -189,9 +189,16 @@ def test_safeguarding_the_bail_check_and_insight_see_the_same_children(forces, m
     assert {c["ref"] for c in rule} == {"h1", "c1"}
     on_the_page = safeguarding.children_in_view(referral, as_of=AS_OF)
     assert {c["ref"] for c in on_the_page} == {"h1", "c1"}
+
     # Released home: the household and the child he has access to; elsewhere, the access child.
-    assert set(children_at_address(referral, "home", "", AS_OF)) == {"h1", "c1"}
-    assert set(children_at_address(referral, "A hostel", "ZZ9 9ZZ", AS_OF)) == {"c1"}
+    def at_address(address, postcode):
+        check = check_release_address(
+            SYSTEM, referral, address, postcode, on=AS_OF.date(), as_of=AS_OF
+        )
+        return set(check.children)
+
+    assert at_address("home", "") == {"h1", "c1"}
+    assert at_address("A hostel", "ZZ9 9ZZ") == {"c1"}
     scope = insight.scope_for(SYSTEM, force_code="XF")
     period = insight.Period(AS_OF.date() - timedelta(days=400), AS_OF.date() + timedelta(days=1))
     table = insight.safeguarding(scope, period, as_of=AS_OF)

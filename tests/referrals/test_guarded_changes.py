@@ -266,6 +266,7 @@ ROWS = [
             postcode="ZZ9 9ZZ",
             supervisor_decision="Hostel checked: no children.",
             safeguarding_plan="Checked weekly.",
+            accepted_risk="No household known at the hostel; staff confirm no children.",
             as_of=w["now"],
         ),
         refused_role="assessor",

@@ -12,6 +12,10 @@ class Force(models.Model):
     code = models.CharField(max_length=16, unique=True)
     name = models.CharField(max_length=200)
     region = models.CharField(max_length=100, blank=True, db_index=True)
+    # Whom another force contacts about a child this force holds information on (its referral
+    # unit or single point of contact: a phone number or a shared mailbox). A release check
+    # names it, and nothing else of the referral.
+    contact = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["code"]

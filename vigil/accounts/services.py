@@ -16,9 +16,13 @@ from .tokens import create_token, revoke_token
 
 
 def add_force(
-    actor: Actor, code: str, name: str, *, region: str = "", as_of: datetime
+    actor: Actor, code: str, name: str, *, region: str = "", contact: str = "", as_of: datetime
 ) -> tuple[Force, str]:
-    """Add a force, or bring an existing one's name and region up to date.
+    """Add a force, or bring an existing one's name, region and contact up to date (a region or
+    contact left blank is kept as it was).
+
+    ``contact`` is whom another force contacts about a child this force holds information on
+    (its referral unit or single point of contact).
 
     Returns the force and ``added``, ``changed`` or ``unchanged``, so running it twice is safe.
     """
@@ -29,7 +33,9 @@ def add_force(
     with transaction.atomic():
         force = Force.objects.select_for_update().filter(code=code).first()
         if force is None:
-            force = Force.objects.create(code=code, name=name.strip(), region=region.strip())
+            force = Force.objects.create(
+                code=code, name=name.strip(), region=region.strip(), contact=contact.strip()
+            )
             record(
                 actor,
                 AuditAction.FORCE_ADDED,
@@ -42,6 +48,7 @@ def add_force(
         before = _force_fields(force)
         force.name = name.strip()
         force.region = region.strip() or force.region
+        force.contact = contact.strip() or force.contact
         if _force_fields(force) == before:
             return force, "unchanged"
         force.save()
@@ -58,7 +65,12 @@ def add_force(
 
 
 def _force_fields(force: Force) -> dict:
-    return {"code": force.code, "name": force.name, "region": force.region}
+    return {
+        "code": force.code,
+        "name": force.name,
+        "region": force.region,
+        "contact": force.contact,
+    }
 
 
 def add_user(

@@ -76,10 +76,22 @@ class Release(Recorded):
     postcode = models.CharField(max_length=16, blank=True)
     conditions = models.TextField(blank=True)
     return_at = models.DateTimeField(null=True, blank=True)
-    # The children found to live at or visit the address when it was recorded (their refs).
+    # The children found to live at or visit the address when it was recorded, as the user
+    # saw them ("h1", "c1 in NCA-2020-0002", "a child known to YF").
     children_at_address = models.JSONField(default=list, blank=True)
+    # What the household check found at the address on the day of release: the children in
+    # the households the recorder's force may see ({"ref", "name", "age", "how",
+    # "referral_id", "source_reference"}), the forces holding a child there in a referral the
+    # recorder may not open (only {"force", "contact"}), and whether the household there is
+    # established (None: the release sends no one to an address, as a remand does not).
+    household_children = models.JSONField(default=list, blank=True)
+    held_elsewhere = models.JSONField(default=list, blank=True)
+    household_established = models.BooleanField(null=True)
     supervisor_decision = models.TextField(blank=True)
     safeguarding_plan = models.TextField(blank=True)
+    # A supervisor's acceptance, in writing, of releasing to an address whose household is not
+    # established.
+    accepted_risk = models.TextField(blank=True)
 
     class Meta:
         ordering = ["released_at", "id"]

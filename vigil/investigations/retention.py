@@ -124,8 +124,11 @@ def _erase(referral: Referral) -> dict:
         postcode="",
         conditions="",
         children_at_address=[],
+        household_children=[],
+        held_elsewhere=[],
         supervisor_decision="",
         safeguarding_plan="",
+        accepted_risk="",
     )
     referral.actions.update(details={}, notes="")
     referral.reviews.update(notes="")

@@ -36,6 +36,11 @@ class ReleaseIn(ChangeIn):
     return_at: When | None = None
     supervisor_decision: str = ""
     safeguarding_plan: str = ""
+    accepted_risk: str = Field(
+        "",
+        description="A supervisor's acceptance, in writing, of releasing to an address whose "
+        "household is not established",
+    )
 
 
 class TransferIn(ChangeIn):

@@ -7,12 +7,14 @@ the future, never before the referral arrived, and a late entry keeps the breach
 """
 
 import tomllib
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache, partial
 from importlib import resources
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils import timezone
 
 from vigil.accounts.models import Force, User
 from vigil.audit.choices import AuditAction as Audit
@@ -21,8 +23,15 @@ from vigil.clocks.services import clock_facts
 from vigil.core.actors import actor_name, is_system
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action as Can
+from vigil.people.households import (
+    Held,
+    children_held_elsewhere,
+    households_at,
+    suspect_homes,
+    suspect_household_established,
+    the_home,
+)
 from vigil.people.models import Link
-from vigil.people.services import people_records
 from vigil.referrals.changes import Change, RecordError, advance, changing_together
 from vigil.referrals.choices import (
     DERIVED_FLAGS,
@@ -220,31 +229,100 @@ def _norm(text: str) -> str:
     return "".join((text or "").split()).casefold()
 
 
-def children_at_address(referral: Referral, address: str, postcode: str, as_of: datetime):
-    """The children who live at or visit a release address, from the children in view.
+# The releases that send the suspect to an address (a remand sends them to custody).
+TO_AN_ADDRESS = {
+    ReleaseKind.PRE_CHARGE_BAIL,
+    ReleaseKind.RELEASED_UNDER_INVESTIGATION,
+    ReleaseKind.CHARGED_BAILED,
+}
+NOT_ESTABLISHED = (
+    "the household at this address is not established: establish it, or a supervisor may "
+    "accept the risk in writing"
+)
 
-    The suspect's home (same postcode, or the address given as home) brings every child who
-    lives with the suspect; anywhere else, the children recorded at that postcode. Children the
-    suspect has access to count wherever the suspect is released.
+
+@dataclass
+class AddressCheck:
+    """What the check of a release address found on the day of release."""
+
+    # As the user sees them: "h1", "c1 in NCA-2020-0002", "a child known to YF".
+    children: list[str] = field(default_factory=list)
+    # The children of the households the user may see, in full.
+    household_children: list[dict] = field(default_factory=list)
+    # The forces holding a child there in a referral the user may not open.
+    held_elsewhere: list[Held] = field(default_factory=list)
+    # None: the release sends no one to an address.
+    established: bool | None = None
+    # Whether a postcode was given or written in the address (without one no home is found).
+    has_postcode: bool = True
+
+
+def check_release_address(
+    actor, referral: Referral, address: str, postcode: str, *, on: date, as_of: datetime
+) -> AddressCheck:
+    """Check a release address against every household known there on the day.
+
+    The households come from every referral the actor may see (``people.households``): the
+    children in them, and whether any is established. Other forces' referrals are read only to
+    say which force holds a child there, and whom to contact. The children the suspect has
+    access to count wherever the suspect goes; "home" means the suspect's home on the day,
+    and brings every child who lives with the suspect.
     """
-    records = people_records(referral, linked=False)
-    home_postcodes = {
-        _norm(code)
-        for person in records.people
-        if person.role == "suspect"
-        for code in person.postcodes
+    check = AddressCheck()
+    at_home = _norm(address) in {"home", ""}
+    places = suspect_homes(referral, on) if at_home else [(address, postcode)]
+    check.has_postcode = at_home or bool(the_home(address, postcode)[1])
+    households, held = [], {}
+    for line, code in places:
+        households += households_at(actor, line, code, on=on, known_by=as_of)
+        for one in children_held_elsewhere(actor, line, code, on=on, known_by=as_of):
+            held.setdefault(one.force_code, one)
+    check.held_elsewhere = sorted(held.values(), key=lambda one: one.force_code)
+    check.established = any(household.established for household in households) or (
+        at_home and suspect_household_established(referral)
+    )
+    seen = set()
+    for household in households:
+        for child in household.children:
+            if child.person_id in seen or (
+                household.referral_id == referral.pk and child.role == "suspect"
+            ):
+                continue
+            seen.add(child.person_id)
+            here = household.referral_id == referral.pk
+            check.children.append(
+                child.ref if here else f"{child.ref} in {household.source_reference}"
+            )
+            check.household_children.append(
+                {
+                    **child.as_dict(),
+                    "referral_id": household.referral_id,
+                    "source_reference": household.source_reference,
+                }
+            )
+    here = {
+        child["ref"] for child in check.household_children if child["referral_id"] == referral.pk
     }
-    at_home = (postcode and _norm(postcode) in home_postcodes) or _norm(address) in {"home", ""}
-    found = []
-    for child in children_in_view(referral, as_of=as_of):
-        postcodes = {_norm(code) for code in child["postcodes"]}
-        if (
-            child["relation"] == "access"
-            or (child["relation"] == "household" and at_home)
-            or (postcode and _norm(postcode) in postcodes)
-        ):
-            found.append(child["ref"] or "a child known to another force")
-    return found
+    for child in children_in_view(referral, as_of=as_of, viewer=actor):
+        if child["ref"] in here:
+            continue
+        if child["relation"] == "access" or (child["relation"] == "household" and at_home):
+            check.children.append(child["ref"] or "a child known to another force")
+    check.children += [f"a child known to {one.force_code}" for one in check.held_elsewhere]
+    return check
+
+
+def contact(held: Held | dict) -> str:
+    """Whom to contact about a child another force holds at a release address (its name and
+    contact only)."""
+    if isinstance(held, dict):
+        code, name, how = held["force"], "", held["contact"]
+    else:
+        code, name, how = held.force_code, held.force_name, held.contact
+    return (
+        f"{f'{name} ({code})' if name else code} holds information about a child at this "
+        f"address: contact {how or 'its referral unit (single point of contact)'}"
+    )
 
 
 @step("releases", Can.ACTION_RECORD, Audit.RELEASE_RECORDED, ReleaseIn, "Release recorded.")
@@ -259,10 +337,14 @@ def record_release(
     return_at: datetime | None = None,
     supervisor_decision: str = "",
     safeguarding_plan: str = "",
+    accepted_risk: str = "",
 ) -> Release:
-    """Record the suspect's release. To an address where a child lives or which a child visits,
-    only a supervisor may record it, with their decision and a safeguarding plan; it then puts
-    a clock on telling social care. A bail return date becomes a clock too."""
+    """Record the suspect's release. A release to an address is checked against every
+    household known there on the day: where a child lives or visits, only a supervisor may
+    record it, with their decision and a safeguarding plan (and a clock starts on telling
+    social care); where another force holds a child there, it says whom to contact; where the
+    household is not established, only a supervisor who accepts the risk in writing may. A
+    bail return date becomes a clock too."""
     referral = change.referral
     if kind not in ReleaseKind.values:
         raise RecordError(f"kind must be one of {', '.join(ReleaseKind.values)}")
@@ -271,18 +353,41 @@ def record_release(
     when = change.happened_at(released_at)
     if return_at is not None and return_at <= when:
         raise RecordError("the bail return date must be after the release")
-    children = children_at_address(referral, address, postcode, change.as_of)
+    supervisor = has_permission(change.actor, Can.RELEASE_APPROVE)
+    if accepted_risk.strip() and not supervisor:
+        raise RecordError("only a supervisor may accept the risk of a release address")
+    check = AddressCheck()
+    if kind in TO_AN_ADDRESS:
+        check = check_release_address(
+            change.actor,
+            referral,
+            address,
+            postcode,
+            on=timezone.localtime(when).date(),
+            as_of=change.as_of,
+        )
+    problems = []
+    children = check.children
     if children:
-        if not has_permission(change.actor, Can.RELEASE_APPROVE):
-            raise RecordError(
+        if not supervisor:
+            problems.append(
                 f"a child lives at or visits this address ({', '.join(children)}): a supervisor "
                 "must record the release, with their decision and a safeguarding plan"
             )
-        if not supervisor_decision.strip() or not safeguarding_plan.strip():
-            raise RecordError(
+        elif not supervisor_decision.strip() or not safeguarding_plan.strip():
+            problems.append(
                 f"a child lives at or visits this address ({', '.join(children)}): record your "
                 "decision and the safeguarding plan"
             )
+    if check.established is False and (not supervisor or not accepted_risk.strip()):
+        problems.append(
+            NOT_ESTABLISHED
+            if check.has_postcode
+            else f"{NOT_ESTABLISHED} (give the address's postcode: without it no household "
+            "there can be found)"
+        )
+    if problems:
+        raise RecordError("; ".join(problems + [contact(one) for one in check.held_elsewhere]))
     release = Release.objects.create(
         referral=referral,
         kind=kind,
@@ -292,8 +397,14 @@ def record_release(
         conditions=conditions,
         return_at=return_at,
         children_at_address=children,
+        household_children=check.household_children,
+        held_elsewhere=[
+            {"force": one.force_code, "contact": one.contact} for one in check.held_elsewhere
+        ],
+        household_established=check.established,
         supervisor_decision=supervisor_decision.strip(),
         safeguarding_plan=safeguarding_plan.strip(),
+        accepted_risk=accepted_risk.strip() if check.established is False else "",
         **change.recorded(),
     )
     advance(referral, ReferralStatus.POST_ENFORCEMENT)
@@ -304,8 +415,11 @@ def record_release(
             "kind": kind,
             "released_at": when,
             "children_at_address": children,
+            "held_elsewhere": release.held_elsewhere,
+            "household_established": release.household_established,
             "return_at": return_at,
             "supervisor_decision": release.supervisor_decision,
+            "accepted_risk": release.accepted_risk,
         },
     )
     return release
@@ -903,6 +1017,53 @@ def investigation_clock_facts(referral: Referral) -> dict:
     }
 
 
+HIDDEN_CHILD = "a child in a referral you may not open"
+
+
+def releases_shown(referral: Referral, viewer=None) -> list[dict]:
+    """The referral's releases and what each check found, for ``viewer``: a child the recorder
+    saw in a referral the viewer may not open (restricted, or another force's after a transfer)
+    is shown only as such, without name or reference."""
+    releases = list(referral.releases.all())
+    found_in = {
+        child["referral_id"] for release in releases for child in release.household_children
+    }
+    visible = (
+        set(Referral.objects.restrict(viewer).filter(pk__in=found_in).values_list("pk", flat=True))
+        if viewer is not None and found_in
+        else found_in
+    )
+    shown = []
+    for r in releases:
+        hidden = [c for c in r.household_children if c["referral_id"] not in visible]
+        hidden_labels = {f"{c['ref']} in {c['source_reference']}" for c in hidden}
+        shown.append(
+            {
+                "kind": r.kind,
+                "text": r.get_kind_display(),
+                "released_at": r.released_at.isoformat(),
+                "address": r.address,
+                "postcode": r.postcode,
+                "conditions": r.conditions,
+                "return_at": r.return_at.isoformat() if r.return_at else None,
+                "children_at_address": [
+                    HIDDEN_CHILD if label in hidden_labels else label
+                    for label in r.children_at_address
+                ],
+                "household_children": [
+                    c for c in r.household_children if c["referral_id"] in visible
+                ],
+                "held_elsewhere": [{**held, "message": contact(held)} for held in r.held_elsewhere],
+                "household_established": r.household_established,
+                "supervisor_decision": r.supervisor_decision,
+                "safeguarding_plan": r.safeguarding_plan,
+                "accepted_risk": r.accepted_risk,
+                "recorded_by": r.recorded_by_name,
+            }
+        )
+    return shown
+
+
 def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) -> dict:
     """The investigation as plain data: for the referral page, the API and the CLI."""
     outcome = getattr(referral, "outcome", None)
@@ -945,22 +1106,7 @@ def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) ->
             }
             for r in referral.reviews.all()
         ],
-        "releases": [
-            {
-                "kind": r.kind,
-                "text": r.get_kind_display(),
-                "released_at": r.released_at.isoformat(),
-                "address": r.address,
-                "postcode": r.postcode,
-                "conditions": r.conditions,
-                "return_at": r.return_at.isoformat() if r.return_at else None,
-                "children_at_address": r.children_at_address,
-                "supervisor_decision": r.supervisor_decision,
-                "safeguarding_plan": r.safeguarding_plan,
-                "recorded_by": r.recorded_by_name,
-            }
-            for r in referral.releases.all()
-        ],
+        "releases": releases_shown(referral, viewer),
         "transfers": [
             {
                 "id": t.pk,

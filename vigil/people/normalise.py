@@ -187,3 +187,76 @@ def name_similarity(query: str, name: str) -> float:
         per_word.append(max(len(wanted & held) / len(wanted | held) for held in words))
     # A word found on its own counts for less than the whole name: "smith" is many people.
     return round(max(whole, 0.9 * min(per_word)), 3)
+
+
+# The words of a first line written short, as the Royal Mail's own forms abbreviate them; each
+# is read as the whole word, so "12, High St." and "12 High Street" are one home.
+STREET_WORDS = {
+    "apt": "apartment",
+    "ave": "avenue",
+    "av": "avenue",
+    "bldg": "building",
+    "cl": "close",
+    "cres": "crescent",
+    "ct": "court",
+    "dr": "drive",
+    "flt": "flat",
+    "gdns": "gardens",
+    "gr": "grove",
+    "gro": "grove",
+    "ho": "house",
+    "hse": "house",
+    "la": "lane",
+    "ln": "lane",
+    "pde": "parade",
+    "pk": "park",
+    "pl": "place",
+    "rd": "road",
+    "sq": "square",
+    "st": "street",
+    "ter": "terrace",
+    "terr": "terrace",
+    "wk": "walk",
+}
+# Words that name a home inside a building: a first line of only these and numbers ("Flat 3")
+# is read with the line after it ("Flat 3, 12 High Street").
+_INSIDE_WORDS = {"flat", "apartment", "unit", "room", "floor", "no", "number"}
+_POSTCODE_IN_TEXT = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z]{2})\b", re.IGNORECASE)
+
+
+def home_line(line1: str, line2: str = "") -> tuple[str, ...]:
+    """The first line of an address as words to compare: accents, case and punctuation gone,
+    short street words written out ("12, High St." is ``("12", "high", "street")``). A first
+    line that only names a flat ("Flat 3") is read with the second line."""
+
+    def words(text: str) -> list[str]:
+        text = unicodedata.normalize("NFKD", text)
+        kept = "".join(
+            ch if ch.isalnum() else ("" if unicodedata.combining(ch) or ch in "'’" else " ")
+            for ch in text
+        ).casefold()
+        return [STREET_WORDS.get(word, word) for word in kept.split()]
+
+    first = words(line1)
+    if first and all(word.isdigit() or word in _INSIDE_WORDS or len(word) == 1 for word in first):
+        first += words(line2)
+    return tuple(first)
+
+
+def postcode_in(text: str) -> str:
+    """The last UK postcode written in an address, as ``postcode_key`` gives it ("" if none)."""
+    found = _POSTCODE_IN_TEXT.findall(text or "")
+    return (found[-1][0] + found[-1][1]).upper() if found else ""
+
+
+def same_home(held: tuple[str, ...], given: tuple[str, ...]) -> bool:
+    """Whether two first lines (``home_line``) at one postcode are the same home: one is the
+    other's start, word for word ("12 High Street" and "12 High Street, Exampleton"), so
+    "12 High Street" is never "2 High Street" or "Flat 2, 12 High Street". A town written after
+    the street cannot be told from more of the street, so "12 High Street Mews" counts as
+    "12 High Street" too: a wrong match shows a child to check, a missed one hides them. A
+    postcode alone is never a home: both lines must be known."""
+    if not held or not given:
+        return False
+    shorter = min(len(held), len(given))
+    return held[:shorter] == given[:shorter]

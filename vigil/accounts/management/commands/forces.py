@@ -12,11 +12,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         add, listing = add_actions(
-            parser, add="Add a force (or update its name and region).", list="List forces."
+            parser, add="Add a force (or update its name, region and contact).", list="List forces."
         )
         add.add_argument("code")
         add.add_argument("name")
         add.add_argument("--region", default="")
+        add.add_argument(
+            "--contact",
+            default="",
+            help="Whom another force contacts about a child this force holds information on.",
+        )
         add_as_of(add)
         listing.add_argument("--json", action="store_true")
 
@@ -28,13 +33,14 @@ class Command(BaseCommand):
                     options["code"],
                     options["name"],
                     region=options["region"],
+                    contact=options["contact"],
                     as_of=as_of_option(options),
                 )
             except ValueError as error:
                 raise CommandError(str(error), returncode=2) from None
             self.stdout.write(f"{force.code}: {force.name} ({outcome})")
             return
-        rows = list(forces().values("code", "name", "region"))
+        rows = list(forces().values("code", "name", "region", "contact"))
         if options["json"]:
             self.stdout.write(json.dumps(rows))
         else:
