@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -429,3 +429,43 @@ def test_the_page_offers_a_supervisor_the_review_of_a_release_under_investigatio
     assert "Release under investigation reviewed: remains released under investigation" in page
     cycles = shown(referral, "rui_review", timezone.now())
     assert [c["state"] for c in cycles] == ["met", "due"]
+
+
+def test_the_cli_records_a_conference_decided_an_agreed_action_and_an_rui_review(forces, capsys):
+    received = timezone.now() - timedelta(days=5)
+    referral = store(low_risk(received) | {"source_reference": "NCA-CLI-D"}, as_of=received)[0]
+    call_command("record", "strategy-discussions", "NCA-CLI-D")
+    discussion = referral.strategy_discussions.get()
+    call_command(
+        "record",
+        "strategy-held",
+        str(discussion.pk),
+        "--held-at",
+        discussion.requested_at.isoformat(),
+        "--police",
+        "DS Example",
+        "--social-care",
+        "SW Example",
+        "--decisions",
+        "ICPC",
+        "--child-protection-conference",
+        "true",
+    )
+    due_on = timezone.localdate() + timedelta(days=7)
+    call_command(
+        "record",
+        "strategy-actions",
+        str(discussion.pk),
+        "--action",
+        "Visit",
+        "--owner",
+        "DC Example, police",
+        "--due-on",
+        str(due_on),
+    )
+    now = timezone.now()
+    assert [c["state"] for c in shown(referral, "child_protection_conference", now)] == ["due"]
+    (action,) = shown(referral, "strategy_action", now)
+    assert action["text"] == "Strategy discussion action by DC Example, police: Visit"
+    with pytest.raises(CommandError, match="not released under investigation"):
+        call_command("record", "rui-reviews", "NCA-CLI-D", "--decision", "remains")
