@@ -10,10 +10,10 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import london, low_risk, store
+from tests.conftest import SYSTEM, london, low_risk, store
 from vigil.clocks import rules
 from vigil.clocks import services as clocks
-from vigil.clocks.models import Clock
+from vigil.clocks.models import Clock, Notification
 from vigil.investigations import services as investigations
 from vigil.referrals.changes import RecordError
 from vigil.safeguarding import services as safeguarding
@@ -146,6 +146,17 @@ def test_each_agreed_action_has_its_own_clock_with_its_owner_met_when_done(
         "Strategy discussion action by DC Example, police: Speak to the school's safeguarding lead"
     )
     assert duties[school_duty]["state"] == "overdue"
+    # The action with a Vigil user is on that user's own list and reaches them; the other is
+    # the referral's owner's (nobody's yet).
+    assert duties[school_duty]["owner"] == colleague.username
+    mine = clocks.worklist(colleague, as_of=later, scope="mine")["items"]
+    assert [item["clock_text"] for item in mine] == [school_duty]
+    assert (
+        Clock.objects.get(referral=referral, cycle=visit.pk, kind="strategy_action").owner is None
+    )
+    clocks.sweep(actor=SYSTEM, as_of=later)
+    told = Notification.objects.filter(clock__kind="strategy_action", recipient=colleague)
+    assert told.count() == 1 and "strategy discussion action overdue" in told.get().subject
 
     safeguarding.record_strategy_action_done(officer, school, note="Spoken to", as_of=later)
     listed = {c["cycle"]: c for c in shown(referral, "strategy_action", later)}

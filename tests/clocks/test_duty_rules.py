@@ -113,15 +113,16 @@ def test_each_agreed_action_is_due_by_the_end_of_its_own_date_with_its_owner():
     plans = clocks(
         received_at=RECEIVED,
         strategy_actions=(
-            (11, agreed, date(2026, 12, 4), done, "by DC Jones, police: visit the school"),
-            (12, agreed, date(2026, 12, 18), None, "by Exampleshire social care: see the child"),
+            (11, agreed, date(2026, 12, 4), done, "by DC Jones, police: visit the school", 40),
+            (12, agreed, date(2026, 12, 18), None, "by Exampleshire social care: see it", None),
         ),
     )
     first, second = sorted(plans["strategy_action"], key=lambda clock: clock.cycle)
     assert (first.cycle, second.cycle) == (11, 12)
     assert first.due_at == london(2026, 12, 5, 0, 0) and first.met_at == done
     assert second.due_at == london(2026, 12, 19, 0, 0) and second.met_at is None
-    assert second.about == "by Exampleshire social care: see the child"
+    assert second.about == "by Exampleshire social care: see it"
+    assert (first.owner_id, second.owner_id) == (40, None)
     assert first.started_at == agreed
     assert "18 December 2026" in second.rule
 
@@ -133,8 +134,8 @@ def test_a_closed_referral_owes_no_open_action_but_keeps_the_ones_done():
         received_at=RECEIVED,
         is_open=False,
         strategy_actions=(
-            (11, agreed, date(2026, 12, 4), done, "by A: one"),
-            (12, agreed, date(2026, 12, 18), None, "by B: two"),
+            (11, agreed, date(2026, 12, 4), done, "by A: one", None),
+            (12, agreed, date(2026, 12, 18), None, "by B: two", None),
         ),
         conferences=((3, agreed, None),),
     )
@@ -245,7 +246,7 @@ def test_older_policies_load_and_carry_none_of_the_new_duties():
     busy = dict(
         received_at=RECEIVED,
         conferences=((1, RECEIVED, None),),
-        strategy_actions=((2, RECEIVED, date(2026, 12, 1), None, "by A: x"),),
+        strategy_actions=((2, RECEIVED, date(2026, 12, 1), None, "by A: x", None),),
         release_records=(
             (3, RECEIVED, RUI, None),
             (4, RECEIVED + timedelta(days=1), "pre_charge_bail", RECEIVED + timedelta(days=9)),

@@ -313,8 +313,9 @@ class ClockInputs:
     # id, when the discussion was held, when the conference was held or None).
     conferences: tuple[tuple[int, datetime, datetime | None], ...] = ()
     # Actions agreed at a strategy discussion: (action id, when agreed (the discussion held),
-    # the date it is due on, when it was done or None, what it is and whose).
-    strategy_actions: tuple[tuple[int, datetime, date, datetime | None, str], ...] = ()
+    # the date it is due on, when it was done or None, what it is and whose, the id of the
+    # user whose it is or None).
+    strategy_actions: tuple[tuple[int, datetime, date, datetime | None, str, int | None], ...] = ()
     # Every release with its id and kind: (release id, when, kind, bail return date or None);
     # a later release supersedes the one before (bail extended, varied, charged, released
     # under investigation instead).
@@ -333,6 +334,8 @@ class PlannedClock:
     rule: str
     # What the duty is about when its kind alone does not say ("to ExampleSocial").
     about: str = ""
+    # The user whose duty it is, when not the referral's owner (an agreed action's owner).
+    owner_id: int | None = None
 
 
 def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> list[PlannedClock]:
@@ -425,7 +428,7 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
         add("child_protection_conference", decided_at, held_at, discussion_id)
     action = rules.get("strategy_action")
     if action:
-        for action_id, agreed_at, due_on, done_at, about in inputs.strategy_actions:
+        for action_id, agreed_at, due_on, done_at, about, owner_id in inputs.strategy_actions:
             planned.append(
                 PlannedClock(
                     kind="strategy_action",
@@ -436,6 +439,7 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
                     rule=f"{policy_key}: {action.text} by the date agreed at the strategy "
                     f"discussion ({due_on:%d %B %Y})",
                     about=about,
+                    owner_id=owner_id,
                 )
             )
     planned.extend(_release_clocks(inputs, rules, policy_key, add))

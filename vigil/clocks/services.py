@@ -149,6 +149,10 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
             "is_open": item.met_at is None,
             **_copied(referral),
         }
+        if item.owner_id is not None:
+            # A duty of someone else's (an action agreed at a strategy discussion) is on their
+            # list and reaches them when it escalates.
+            fields["owner_id"] = item.owner_id
         if clock is None:
             new.append(Clock(referral=referral, kind=item.kind, cycle=item.cycle, **fields))
             continue

@@ -513,7 +513,14 @@ def safeguarding_clock_facts(referral: Referral) -> dict:
             ).values_list("pk", "held_at", "conference_held_at")
         ),
         "strategy_actions": tuple(
-            (item.pk, item.discussion.held_at, item.due_on, item.done_at, _about(item))
+            (
+                item.pk,
+                item.discussion.held_at,
+                item.due_on,
+                item.done_at,
+                _about(item),
+                item.owner_user_id,
+            )
             for item in referral.strategy_actions.select_related("discussion")
         ),
     }
