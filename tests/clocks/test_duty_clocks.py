@@ -480,3 +480,26 @@ def test_the_cli_records_a_conference_decided_an_agreed_action_and_an_rui_review
     assert action["text"] == "Strategy discussion action by DC Example, police: Visit"
     with pytest.raises(CommandError, match="not released under investigation"):
         call_command("record", "rui-reviews", "NCA-CLI-D", "--decision", "remains")
+
+
+def test_an_action_owner_of_the_old_force_is_not_its_owner_after_a_transfer(
+    referral, officer, make_user
+):
+    held_at = london(2026, 4, 14, 10, 0)
+    discussion = held_discussion(officer, referral, held_at, conference=False)
+    colleague = make_user("investigator", "XF")
+    safeguarding.agree_strategy_action(
+        officer,
+        discussion,
+        action="Visit",
+        owner="DC Example",
+        owner_username=colleague.username,
+        due_on=date(2026, 4, 20),
+        as_of=held_at,
+    )
+    assert Clock.objects.get(referral=referral, kind="strategy_action").owner == colleague
+    investigations.transfer(
+        make_user("supervisor", "XF"), referral, "YF", reason="Moved to Sampleton.", as_of=held_at
+    )
+    moved = Clock.objects.get(referral=referral, kind="strategy_action")
+    assert moved.owner is None and moved.force.code == "YF"

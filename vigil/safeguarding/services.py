@@ -519,9 +519,13 @@ def safeguarding_clock_facts(referral: Referral) -> dict:
                 item.due_on,
                 item.done_at,
                 _about(item),
-                item.owner_user_id,
+                # Theirs while they are of the force that holds the referral (not after a
+                # transfer).
+                item.owner_user_id
+                if item.owner_user and item.owner_user.force_id == referral.force_id
+                else None,
             )
-            for item in referral.strategy_actions.select_related("discussion")
+            for item in referral.strategy_actions.select_related("discussion", "owner_user")
         ),
     }
 
