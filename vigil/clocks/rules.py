@@ -436,8 +436,8 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
                     started_at=agreed_at,
                     due_at=max(end_of_day(due_on), utc(agreed_at)),
                     met_at=done_at,
-                    rule=f"{policy_key}: {action.text} by the date agreed at the strategy "
-                    f"discussion ({due_on:%d %B %Y})",
+                    rule=f"{policy_key}: {action.text} by the end of the date agreed for it, "
+                    f"{due_on:%d %B %Y}",
                     about=about,
                     owner_id=owner_id,
                 )
