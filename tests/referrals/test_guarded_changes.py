@@ -224,6 +224,32 @@ ROWS = [
         ),
     ),
     Row(
+        "child-protection-conference",
+        "safeguarding_officer",
+        lambda a, r, w: safeguarding.record_child_protection_conference(
+            a, w["decided"], held_at=w["now"], outcome="Child protection plan", as_of=w["now"]
+        ),
+    ),
+    Row(
+        "strategy-actions",
+        "safeguarding_officer",
+        lambda a, r, w: safeguarding.agree_strategy_action(
+            a,
+            w["decided"],
+            action="Visit the school",
+            owner="DC Jones, police",
+            due_on=w["now"].date() + timedelta(days=7),
+            as_of=w["now"],
+        ),
+    ),
+    Row(
+        "strategy-action-done",
+        "safeguarding_officer",
+        lambda a, r, w: safeguarding.record_strategy_action_done(
+            a, w["strategy_action"], note="Seen", as_of=w["now"]
+        ),
+    ),
+    Row(
         "lado-outcome",
         "safeguarding_officer",
         lambda a, r, w: safeguarding.record_lado_outcome(
@@ -270,6 +296,14 @@ ROWS = [
             as_of=w["now"],
         ),
         refused_role="assessor",
+    ),
+    Row(
+        "rui-reviews",
+        "supervisor",
+        lambda a, r, w: investigations.record_rui_review(
+            a, r, decision="remains", notes="Awaiting the devices' examination.", as_of=w["now"]
+        ),
+        refused_role="investigator",
     ),
     Row(
         "transfer",
@@ -441,6 +475,35 @@ def world(make_user, forces):
     )
     world["strategy"] = safeguarding.request_strategy_discussion(supervisor, referral, as_of=now)
     world["lado"] = safeguarding.refer_to_lado(supervisor, referral, authority="E", as_of=now)
+    world["decided"] = safeguarding.request_strategy_discussion(supervisor, referral, as_of=now)
+    safeguarding.record_strategy_discussion_held(
+        supervisor,
+        world["decided"],
+        held_at=now,
+        attendees=[{"agency": "police"}, {"agency": "social care"}],
+        decisions="An initial child protection conference.",
+        child_protection_conference=True,
+        as_of=now,
+    )
+    world["strategy_action"] = safeguarding.agree_strategy_action(
+        supervisor,
+        world["decided"],
+        action="See the child at school",
+        owner="Exampleshire children's services",
+        due_on=now.date() + timedelta(days=3),
+        as_of=now,
+    )
+    investigations.record_release(
+        supervisor,
+        referral,
+        kind="released_under_investigation",
+        address="A hostel",
+        postcode="ZZ9 9ZZ",
+        released_at=now - timedelta(days=1),
+        supervisor_decision="Hostel checked: no children.",
+        safeguarding_plan="Checked weekly.",
+        as_of=now,
+    )
     world["data_request"], world["unsent_request"] = (
         data_requests.add_request(
             supervisor, referral, provider="P", basis="other", asked="x", sent_at=sent, as_of=now

@@ -13,6 +13,8 @@ from vigil.intake.requests import add_request
 from vigil.risk.models import Override, QualityCheck
 from vigil.risk.services import propose_override
 from vigil.safeguarding.services import (
+    agree_strategy_action,
+    record_strategy_discussion_held,
     refer_to_lado,
     request_strategy_discussion,
     share_with_social_care,
@@ -31,7 +33,19 @@ def theirs(make_user, forces):
     share_with_social_care(
         officer, referral, authority="Y", method="phone", what_was_shared="x", as_of=now
     )
-    request_strategy_discussion(officer, referral, as_of=now)
+    discussion = request_strategy_discussion(officer, referral, as_of=now)
+    record_strategy_discussion_held(
+        officer,
+        discussion,
+        held_at=now,
+        attendees=[{"agency": "police"}, {"agency": "social care"}],
+        decisions="An initial child protection conference.",
+        child_protection_conference=True,
+        as_of=now,
+    )
+    agree_strategy_action(
+        officer, discussion, action="Visit", owner="DC Y", due_on=timezone.localdate(now), as_of=now
+    )
     refer_to_lado(officer, referral, authority="Y", as_of=now)
     add_request(
         officer, referral, provider="P", basis="other", asked="x", sent_at=received, as_of=now
@@ -92,6 +106,7 @@ def test_every_api_endpoint_with_a_referral_is_not_found_for_another_force(
             "quality-checks": check,
             "social-care-referrals": theirs.social_care_referrals.first(),
             "strategy-discussions": theirs.strategy_discussions.first(),
+            "strategy-actions": theirs.strategy_actions.first(),
             "lado-referrals": theirs.lado_referrals.first(),
             "data-requests": theirs.data_requests.first(),
         }

@@ -47,6 +47,13 @@ class ClockKind(models.TextChoices):
     BAIL_RETURN = "bail_return", "Bail return"
     DATA_REQUEST = "data_request", "Data request"
     TRANSFER_ACCEPTANCE = "transfer_acceptance", "Transfer answered"
+    CHILD_PROTECTION_CONFERENCE = (
+        "child_protection_conference",
+        "Initial child protection conference",
+    )
+    STRATEGY_ACTION = "strategy_action", "Strategy discussion action"
+    RUI_REVIEW = "rui_review", "Release under investigation review"
+    BAIL_REMINDER = "bail_reminder", "Bail reminder"
 
 
 class EscalationReach(models.TextChoices):
@@ -65,7 +72,7 @@ class Clock(ReferralOwned):
     referral = models.ForeignKey(
         "referrals.Referral", on_delete=models.CASCADE, related_name="clocks"
     )
-    kind = models.CharField(max_length=24, choices=ClockKind.choices)
+    kind = models.CharField(max_length=32, choices=ClockKind.choices)
     # Repeating duties (supervisor reviews, establishing facts) number their cycles; a duty
     # owed once per record (a data request) takes the record's id.
     cycle = models.PositiveIntegerField(default=1)

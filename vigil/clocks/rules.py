@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -27,18 +28,20 @@ class ClockPolicyError(ValueError):
 
 @dataclass(frozen=True)
 class Duration:
-    """Exactly one of: elapsed hours, calendar days (London wall clock), or working days."""
+    """Exactly one of: elapsed hours, calendar days or months (London wall clock), or working
+    days."""
 
     hours: float = 0
     days: int = 0
     working_days: int = 0
+    months: int = 0
 
     @classmethod
     def parse(cls, data: dict, where: str) -> Duration:
-        unknown = set(data) - {"hours", "days", "working_days"}
+        unknown = set(data) - {"hours", "days", "working_days", "months"}
         if unknown or len([v for v in data.values() if v]) != 1:
             raise ClockPolicyError(
-                f"{where}: a duration is one of hours, days or working_days, not {data!r}"
+                f"{where}: a duration is one of hours, days, working_days or months, not {data!r}"
             )
         return cls(**data)
 
@@ -47,6 +50,7 @@ class Duration:
             ("hour", self.hours),
             ("day", self.days),
             ("working day", self.working_days),
+            ("month", self.months),
         ):
             if amount:
                 number = f"{amount:g}"
@@ -73,7 +77,38 @@ def due_after(start: datetime, duration: Duration) -> datetime:
     if duration.days:
         # "7 days" keeps the wall-clock time across a change of the clocks.
         return _localise(local + timedelta(days=duration.days))
+    if duration.months:
+        return _localise(_add_months(local, duration.months))
     return _localise(_add_working_days(local, duration.working_days))
+
+
+def due_before(moment: datetime, duration: Duration) -> datetime:
+    """The moment ``duration`` before ``moment`` (UTC): a reminder before a date."""
+    if duration.hours:
+        return utc(moment) - timedelta(hours=duration.hours)
+    local = moment.astimezone(LONDON).replace(tzinfo=None)
+    if duration.days:
+        return _localise(local - timedelta(days=duration.days))
+    if duration.months:
+        return _localise(_add_months(local, -duration.months))
+    return _localise(_subtract_working_days(local, duration.working_days))
+
+
+def end_of_day(day: date) -> datetime:
+    """The end of a date in London (its midnight), in UTC: when a duty due "on" it is due."""
+    return _localise(datetime.combine(day + timedelta(days=1), time()))
+
+
+def _add_months(local: datetime, count: int) -> datetime:
+    """The same day of the month ``count`` months on, or the month's last day where it has no
+    such day: 31 August plus three months is 30 November; 30 November plus three, 28 February
+    (29 in a leap year)."""
+    index = local.year * 12 + local.month - 1 + count
+    year, month = divmod(index, 12)
+    month += 1
+    next_month = date(year + month // 12, month % 12 + 1, 1)
+    last_day = (next_month - timedelta(days=1)).day
+    return local.replace(year=year, month=month, day=min(local.day, last_day))
 
 
 def _add_working_days(local: datetime, count: int) -> datetime:
@@ -88,6 +123,22 @@ def _add_working_days(local: datetime, count: int) -> datetime:
                 return cursor + remaining
             remaining -= midnight - cursor
         cursor = midnight
+
+
+def _subtract_working_days(local: datetime, count: int) -> datetime:
+    """Working-day time counted back: Monday 15:00 less one working day is Friday 15:00;
+    Saturday 10:00 less one is the start of Friday."""
+    remaining = timedelta(days=count)
+    cursor = local
+    while True:
+        start = datetime.combine(cursor.date(), time())
+        if start == cursor:
+            start -= timedelta(days=1)
+        if is_working_day(start.date()):
+            if cursor - remaining >= start:
+                return cursor - remaining
+            remaining -= cursor - start
+        cursor = start
 
 
 def _localise(naive_local: datetime) -> datetime:
@@ -116,6 +167,8 @@ class ClockRule:
     known_from: tuple[str, ...] = ()
     # Risk questions of which one must be yes for this clock to apply.
     requires_yes: tuple[str, ...] = ()
+    # A reminder falls due this long before the date it reminds of (the bail return date).
+    before: Duration | None = None
 
     def duration_for(self, grade: str | None) -> Duration | None:
         return self.by_grade.get(grade, self.duration)
@@ -148,7 +201,14 @@ STARTS = {
     "provisional",
     "data_request",
     "transfer",
+    "conference_decided",
+    "strategy_action",
+    "released_under_investigation",
 }
+
+# Duties that carry their own due time (a bail return date, the date agreed for an action) need
+# no duration.
+OWN_DUE_TIME = {"bail", "strategy_action"}
 
 
 def clock_rules(table: dict) -> dict[str, ClockRule]:
@@ -162,7 +222,14 @@ def clock_rules(table: dict) -> dict[str, ClockRule]:
             grade: Duration.parse(value, f"{where}.by_grade.{grade}")
             for grade, value in data.get("by_grade", {}).items()
         }
-        if duration is None and not by_grade and data["starts"] != "bail":
+        before = Duration.parse(data["before"], f"{where}.before") if "before" in data else None
+        if before is not None and data["starts"] != "bail":
+            raise ClockPolicyError(f"{where}: only a duty that starts with bail has `before`")
+        if kind == "bail_reminder" and before is None:
+            raise ClockPolicyError(
+                f"{where}: say how long before the bail return date it falls due (before)"
+            )
+        if duration is None and not by_grade and data["starts"] not in OWN_DUE_TIME:
             raise ClockPolicyError(f"{where}: give a duration or durations by grade")
         rules[kind] = ClockRule(
             kind=kind,
@@ -173,6 +240,7 @@ def clock_rules(table: dict) -> dict[str, ClockRule]:
             grades=tuple(data.get("grades", ())),
             known_from=tuple(data.get("known_from", ())),
             requires_yes=tuple(data.get("requires_yes", ())),
+            before=before,
         )
         if (
             data["starts"] in {"child_known", "works_with_children_known"}
@@ -186,7 +254,7 @@ def _timedelta(data: dict | None) -> timedelta:
     if not data:
         return timedelta(0)
     duration = Duration.parse(data, "escalation")
-    if duration.working_days:
+    if duration.working_days or duration.months:
         raise ClockPolicyError("escalation thresholds are in hours or days")
     return timedelta(hours=duration.hours, days=duration.days)
 
@@ -251,6 +319,19 @@ class ClockInputs:
     # False for a referral joined into an investigation another referral leads: the lead
     # carries the investigation's duties (``SHARED_DUTIES``), from everything its members hold.
     carries_shared_duties: bool = True
+    # Strategy discussions that decided on an initial child protection conference: (discussion
+    # id, when the discussion was held, when the conference was held or None).
+    conferences: tuple[tuple[int, datetime, datetime | None], ...] = ()
+    # Actions agreed at a strategy discussion: (action id, when agreed (the discussion held),
+    # the date it is due on, when it was done or None, what it is and whose, the id of the
+    # user whose it is or None).
+    strategy_actions: tuple[tuple[int, datetime, date, datetime | None, str, int | None], ...] = ()
+    # Every release with its id and kind: (release id, when, kind, bail return date or None);
+    # a later release supersedes the one before (bail extended, varied, charged, released
+    # under investigation instead).
+    release_records: tuple[tuple[int, datetime, str, datetime | None], ...] = ()
+    # Reviews of a release under investigation: (release id, when reviewed).
+    rui_reviews: tuple[tuple[int, datetime], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -270,6 +351,8 @@ class PlannedClock:
     # The force whose duty this is when it is not the force holding the referral (answering a
     # transfer is the receiving force's): as named in ``ClockInputs.transfers``.
     force: object = None
+    # The user whose duty it is, when not the referral's owner (an agreed action's owner).
+    owner_id: int | None = None
 
 
 HANDED_OVER = "handed to the receiving force when it accepted the transfer"
@@ -463,6 +546,25 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
                     rule=f"{policy_key}: {bail.text}",
                 )
             )
+    for discussion_id, decided_at, held_at in inputs.conferences:
+        add("child_protection_conference", decided_at, held_at, discussion_id)
+    action = rules.get("strategy_action")
+    if action:
+        for action_id, agreed_at, due_on, done_at, about, owner_id in inputs.strategy_actions:
+            planned.append(
+                PlannedClock(
+                    kind="strategy_action",
+                    cycle=action_id,
+                    started_at=agreed_at,
+                    due_at=max(end_of_day(due_on), utc(agreed_at)),
+                    met_at=done_at,
+                    rule=f"{policy_key}: {action.text} by the end of the date agreed for it, "
+                    f"{due_on:%d %B %Y}",
+                    about=about,
+                    owner_id=owner_id,
+                )
+            )
+    planned.extend(_release_clocks(inputs, rules, policy_key, add))
     if not inputs.carries_shared_duties:
         planned = [clock for clock in planned if clock.kind not in SHARED_DUTIES]
     if not inputs.is_open:
@@ -471,6 +573,55 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
             clock for clock in planned if clock.met_at is not None or clock.cancelled_at is not None
         ]
     return planned
+
+
+RUI = "released_under_investigation"
+
+
+def _release_clocks(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str, add):
+    """Reviews of a release under investigation, every cycle from the release or the last
+    review while it stands; and a reminder before each bail return date."""
+    ordered = sorted(inputs.release_records, key=lambda item: (utc(item[1]), item[0]))
+    superseded = {this[0]: following[1] for this, following in pairwise(ordered)}
+    cycle = 0
+    for release_id, released, kind, _ in ordered:
+        if kind != RUI:
+            continue
+        until = superseded.get(release_id)
+        start = released
+        reviews = sorted(t for rid, t in inputs.rui_reviews if rid == release_id)
+        for reviewed in reviews:
+            cycle += 1
+            add("rui_review", start, reviewed, cycle)
+            start = reviewed
+        if until is None or until > start:
+            # Another release ends it: the suspect's position was decided then.
+            cycle += 1
+            add("rui_review", start, until, cycle)
+    reminder = rules.get("bail_reminder")
+    if not reminder or reminder.before is None:
+        return []
+    reminders = []
+    for release_id, released, _, back in ordered:
+        if back is None:
+            continue
+        ends = [t for t in inputs.bail_answered if t >= released]
+        if release_id in superseded:
+            ends.append(superseded[release_id])
+        local_back = back.astimezone(LONDON)
+        reminders.append(
+            PlannedClock(
+                kind="bail_reminder",
+                cycle=release_id,
+                started_at=released,
+                due_at=max(due_before(back, reminder.before), utc(released)),
+                met_at=min(ends) if ends else None,
+                rule=f"{policy_key}: {reminder.text} {reminder.before.words()} before the "
+                "bail return date",
+                about=f"before bail returns on {local_back:%d %B %Y %H:%M}",
+            )
+        )
+    return reminders
 
 
 _BY_GRADE = {"allocation", "enforcement_action", "social_care_referral", "data_request"}
@@ -486,6 +637,9 @@ _STARTS_WORDS = {
     "bail": "the release on bail",
     "data_request": "the request going out (or being recorded, while it waits to go)",
     "transfer": "the transfer being offered",
+    "conference_decided": "the strategy discussion that decided on one",
+    "strategy_action": "the strategy discussion that agreed it",
+    "released_under_investigation": "the release under investigation or its last review",
 }
 
 

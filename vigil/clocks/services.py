@@ -175,6 +175,10 @@ def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
             "is_open": item.met_at is None and item.cancelled_at is None,
             **_copied(referral),
         }
+        if item.owner_id is not None:
+            # A duty of someone else's (an action agreed at a strategy discussion) is on their
+            # list and reaches them when it escalates.
+            fields["owner_id"] = item.owner_id
         if item.force is not None and item.force != referral.force_id:
             # Another force's duty (answering a transfer): its people, not the holder's.
             fields.update(force_id=item.force, owner_id=None, team="")

@@ -30,3 +30,12 @@ class ReleaseKind(models.TextChoices):
     RELEASED_UNDER_INVESTIGATION = "released_under_investigation", "Released under investigation"
     CHARGED_REMANDED = "charged_remanded", "Charged and remanded"
     CHARGED_BAILED = "charged_bailed", "Charged and bailed"
+
+
+class RuiDecision(models.TextChoices):
+    """What a review of a release under investigation decided."""
+
+    REMAINS = "remains", "Remains released under investigation"
+    BAIL = "bail", "To be bailed (record the release on bail)"
+    CHARGE = "charge", "To be charged"
+    NO_FURTHER_ACTION = "no_further_action", "No further action"

@@ -5,7 +5,7 @@ from django.db import models
 
 from vigil.referrals.models import Recorded
 
-from .choices import ActionKind, ReleaseKind
+from .choices import ActionKind, ReleaseKind, RuiDecision
 
 
 class Allocation(Recorded):
@@ -98,6 +98,25 @@ class Release(Recorded):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.released_at:%Y-%m-%d}"
+
+
+class RuiReview(Recorded):
+    """A review of a release under investigation: the next one falls due 3 months later, while
+    the suspect remains released under investigation."""
+
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="rui_reviews"
+    )
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="rui_reviews")
+    reviewed_at = models.DateTimeField()
+    decision = models.CharField(max_length=24, choices=RuiDecision.choices)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["reviewed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"RUI review {self.reviewed_at:%Y-%m-%d}"
 
 
 class Outcome(Recorded):

@@ -43,6 +43,12 @@ class ReleaseIn(ChangeIn):
     )
 
 
+class RuiReviewIn(ChangeIn):
+    reviewed_at: When | None = None
+    decision: str = Field(description="remains, bail, charge or no_further_action")
+    notes: str = ""
+
+
 class TransferIn(ChangeIn):
     to_force: str = Field(max_length=16)
     reason: str

@@ -45,8 +45,16 @@ from vigil.referrals.recordings import recording
 from vigil.risk.services import active_policy, current_assessment
 from vigil.safeguarding.services import children_in_view, needs_welfare_plan, safeguarding_detail
 
-from .choices import POSITIVE_ACTIONS, ActionKind, ReleaseKind
-from .models import Action, Allocation, Outcome, Release, StandardCheck, SupervisorReview
+from .choices import POSITIVE_ACTIONS, ActionKind, ReleaseKind, RuiDecision
+from .models import (
+    Action,
+    Allocation,
+    Outcome,
+    Release,
+    RuiReview,
+    StandardCheck,
+    SupervisorReview,
+)
 from .retention import review_date
 from .schemas import (
     ActionIn,
@@ -57,6 +65,7 @@ from .schemas import (
     ReleaseIn,
     ReopenIn,
     ReviewIn,
+    RuiReviewIn,
     StandardIn,
     TransferAnswerIn,
     TransferIn,
@@ -423,6 +432,51 @@ def record_release(
         },
     )
     return release
+
+
+@step(
+    "rui-reviews",
+    Can.REFERRAL_REVIEW,
+    Audit.RUI_REVIEWED,
+    RuiReviewIn,
+    "Review of the release under investigation recorded.",
+)
+def record_rui_review(
+    change: Change, *, decision: str, reviewed_at: datetime | None = None, notes: str = ""
+) -> RuiReview:
+    """A review of the suspect's release under investigation; the next falls due 3 months on.
+
+    It reviews the release standing when it was made, which must be a release under
+    investigation.
+    """
+    if decision not in RuiDecision.values:
+        raise RecordError(f"decision must be one of {', '.join(RuiDecision.values)}")
+    when = change.happened_at(reviewed_at)
+    standing = (
+        Release.objects.filter(referral=change.referral, released_at__lte=when)
+        .order_by("-released_at", "-id")
+        .first()
+    )
+    if standing is None or standing.kind != ReleaseKind.RELEASED_UNDER_INVESTIGATION:
+        raise RecordError("the suspect was not released under investigation at that time")
+    review = RuiReview.objects.create(
+        referral=change.referral,
+        release=standing,
+        reviewed_at=when,
+        decision=decision,
+        notes=notes.strip(),
+        **change.recorded(),
+    )
+    change.describe(
+        review,
+        after={
+            "referral": change.referral.pk,
+            "release": standing.pk,
+            "reviewed_at": when,
+            "decision": decision,
+        },
+    )
+    return review
 
 
 @step(
@@ -861,6 +915,8 @@ SAFEGUARDING_CLOCKS = {
     "strategy_discussion",
     "lado_referral",
     "release_social_care",
+    "child_protection_conference",
+    "strategy_action",
 }
 
 
@@ -980,6 +1036,7 @@ RECORDINGS = [
     record_action,
     record_review,
     record_release,
+    record_rui_review,
     transfer,
     accept_transfer,
     reject_transfer,
@@ -1014,6 +1071,11 @@ def investigation_clock_facts(referral: Referral) -> dict:
         "bail_answered": tuple(
             referral.actions.filter(kind="bail_answered").values_list("occurred_at", flat=True)
         ),
+        "release_records": tuple(
+            (release.pk, release.released_at, release.kind, release.return_at)
+            for release in referral.releases.all()
+        ),
+        "rui_reviews": tuple(referral.rui_reviews.values_list("release_id", "reviewed_at")),
     }
 
 
@@ -1059,6 +1121,16 @@ def releases_shown(referral: Referral, viewer=None) -> list[dict]:
                 "safeguarding_plan": r.safeguarding_plan,
                 "accepted_risk": r.accepted_risk,
                 "recorded_by": r.recorded_by_name,
+                "rui_reviews": [
+                    {
+                        "reviewed_at": review.reviewed_at.isoformat(),
+                        "decision": review.decision,
+                        "decision_text": review.get_decision_display(),
+                        "notes": review.notes,
+                        "recorded_by": review.recorded_by_name,
+                    }
+                    for review in r.rui_reviews.all()
+                ],
             }
         )
     return shown
@@ -1165,12 +1237,21 @@ def timeline(detail: dict, assessments: list[dict]) -> list[dict]:
     for item in care["strategy_discussions"]:
         add(item["requested_at"], "Strategy discussion requested")
         add(item["held_at"], "Strategy discussion held")
+        add(item["conference_held_at"], "Initial child protection conference held")
+        for action in item["actions"]:
+            add(action["done_at"], f"Done: {action['action']} ({action['owner']})")
     for item in care["lado_referrals"]:
         add(item["referred_at"], f"LADO told ({item['authority']})")
     for item in care["welfare_plans"]:
         add(item["agreed_at"], "Suspect's welfare plan agreed")
     for item in detail["releases"]:
         add(item["released_at"], f"{item['text']} to {item['address']}", item["recorded_by"])
+        for review in item["rui_reviews"]:
+            add(
+                review["reviewed_at"],
+                f"Release under investigation reviewed: {review['decision_text'].lower()}",
+                review["recorded_by"],
+            )
     for item in detail["transfers"]:
         add(item["transferred_at"], f"Transfer offered {item['from']} → {item['to']}", item["by"])
         answer = {"accepted": "accepted", "rejected": "rejected"}.get(item["status"])

@@ -1,5 +1,6 @@
 """Safeguarding the children: social care, strategy discussions and the LADO."""
 
+from django.conf import settings
 from django.db import models
 
 from vigil.referrals.models import Recorded
@@ -41,12 +42,48 @@ class StrategyDiscussion(Recorded):
     attendees = models.JSONField(default=list, blank=True)
     decisions = models.TextField(blank=True)
     record_circulated_at = models.DateTimeField(null=True, blank=True)
+    # Whether it decided on an initial child protection conference (due within 15 working days
+    # of it), and when that conference was held and what it decided.
+    child_protection_conference = models.BooleanField(default=False)
+    conference_held_at = models.DateTimeField(null=True, blank=True)
+    conference_outcome = models.TextField(blank=True)
 
     class Meta:
         ordering = ["requested_at", "id"]
 
     def __str__(self) -> str:
         return f"strategy discussion requested {self.requested_at:%Y-%m-%d}"
+
+
+class StrategyAction(Recorded):
+    """An action agreed at a strategy discussion: what, whose, due by when, and when done."""
+
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="strategy_actions"
+    )
+    discussion = models.ForeignKey(
+        StrategyDiscussion, on_delete=models.CASCADE, related_name="actions"
+    )
+    action = models.TextField()
+    # Whose it is: a name and agency ("DC Jones, police"; "Exampleshire children's services"),
+    # and the Vigil user when it is one.
+    owner = models.CharField(max_length=200)
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    due_on = models.DateField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action[:40]} ({self.owner}) by {self.due_on:%Y-%m-%d}"
 
 
 class LadoReferral(Recorded):

@@ -1,5 +1,7 @@
 """The shapes of the safeguarding steps recorded about a referral."""
 
+from datetime import date
+
 from ninja import Field, Schema
 
 from vigil.core.schemas import ChangeIn, When
@@ -42,6 +44,26 @@ class HeldIn(ChangeIn):
     others: str = ""
     decisions: str = Field(min_length=1)
     record_circulated_at: When | None = None
+    child_protection_conference: bool = Field(
+        False, description="Whether it decided on an initial child protection conference"
+    )
+
+
+class ConferenceIn(ChangeIn):
+    held_at: When | None = None
+    outcome: str = Field("", description="What the conference decided (a child protection plan…)")
+
+
+class StrategyActionIn(ChangeIn):
+    action: str = Field(min_length=1, description="What was agreed")
+    owner: str = Field(min_length=1, max_length=200, description="Whose it is: a name and agency")
+    owner_username: str = Field("", description="The owner's Vigil username, when they have one")
+    due_on: date = Field(description="The date it is due on (it is due by the end of that day)")
+
+
+class StrategyActionDoneIn(ChangeIn):
+    done_at: When | None = None
+    note: str = ""
 
 
 class LadoOutcomeIn(ChangeIn):

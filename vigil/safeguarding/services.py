@@ -2,9 +2,12 @@
 suspect's own welfare plan. Each is recorded through the guarded change path and meets its
 clock there."""
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 
+from django.utils import timezone
+
+from vigil.accounts.models import User
 from vigil.audit.choices import AuditAction as Audit
 from vigil.clocks.services import clock_facts
 from vigil.core.roles import Action as Can
@@ -17,13 +20,22 @@ from vigil.referrals.recordings import recording
 from vigil.risk.services import current_assessment
 
 from .choices import ShareMethod
-from .models import LadoReferral, SocialCareReferral, StrategyDiscussion, WelfarePlan
+from .models import (
+    LadoReferral,
+    SocialCareReferral,
+    StrategyAction,
+    StrategyDiscussion,
+    WelfarePlan,
+)
 from .schemas import (
+    ConferenceIn,
     HeldIn,
     LadoIn,
     LadoOutcomeIn,
     SocialCareDecisionIn,
     SocialCareIn,
+    StrategyActionDoneIn,
+    StrategyActionIn,
     StrategyIn,
     WelfarePlanIn,
 )
@@ -191,8 +203,12 @@ def record_strategy_discussion_held(
     attendees: list[dict],
     decisions: str,
     record_circulated_at: datetime | None = None,
+    child_protection_conference: bool = False,
 ) -> StrategyDiscussion:
-    """Who attended (by agency), what was decided, and when the record went round."""
+    """Who attended (by agency), what was decided, and when the record went round.
+
+    A discussion that decides on an initial child protection conference puts a clock on it.
+    """
     agencies = {str(a.get("agency", "")).strip().lower() for a in attendees}
     if not {"police", "social care"} <= agencies:
         raise RecordError("a strategy discussion has at least police and children's social care")
@@ -203,6 +219,7 @@ def record_strategy_discussion_held(
     item.attendees = attendees
     item.decisions = decisions.strip()
     item.record_circulated_at = record_circulated_at
+    item.child_protection_conference = child_protection_conference
     item.save()
     change.describe(
         item,
@@ -211,7 +228,141 @@ def record_strategy_discussion_held(
             "held_at": when,
             "attendees": attendees,
             "decisions": item.decisions,
+            "child_protection_conference": child_protection_conference,
         },
+    )
+    return item
+
+
+def _held(item: StrategyDiscussion) -> datetime:
+    if item.held_at is None:
+        raise RecordError("record the strategy discussion as held first")
+    return item.held_at
+
+
+@step(
+    "child-protection-conference",
+    Can.SAFEGUARDING_RECORD,
+    Audit.CONFERENCE_HELD,
+    ConferenceIn,
+    "Initial child protection conference recorded as held.",
+    item=StrategyDiscussion,
+    api_path="/strategy-discussions/{item_id}/conference",
+)
+def record_child_protection_conference(
+    change: Change,
+    item: StrategyDiscussion,
+    *,
+    held_at: datetime | None = None,
+    outcome: str = "",
+) -> StrategyDiscussion:
+    """The initial child protection conference a strategy discussion decided on, held."""
+    decided_at = _held(item)
+    if not item.child_protection_conference:
+        raise RecordError(
+            "this strategy discussion did not decide on a child protection conference"
+        )
+    if item.conference_held_at is not None:
+        raise RecordError("this conference is already recorded as held")
+    when = change.happened_at(held_at)
+    if when < decided_at:
+        raise RecordError("the conference cannot be held before the strategy discussion")
+    item.conference_held_at = when
+    item.conference_outcome = outcome.strip()
+    item.save(update_fields=["conference_held_at", "conference_outcome"])
+    change.describe(
+        item,
+        after={
+            "referral": change.referral.pk,
+            "conference_held_at": when,
+            "outcome": item.conference_outcome,
+        },
+    )
+    return item
+
+
+@step(
+    "strategy-actions",
+    Can.SAFEGUARDING_RECORD,
+    Audit.STRATEGY_ACTION_AGREED,
+    StrategyActionIn,
+    "Agreed action recorded.",
+    item=StrategyDiscussion,
+    api_path="/strategy-discussions/{item_id}/actions",
+    api_status=201,
+)
+def agree_strategy_action(
+    change: Change,
+    item: StrategyDiscussion,
+    *,
+    action: str,
+    owner: str,
+    due_on: date,
+    owner_username: str = "",
+) -> StrategyAction:
+    """An action agreed at a strategy discussion, with whose it is and the date it is due on.
+
+    Each puts its own clock on the referral, due by the end of that date (London time).
+    """
+    agreed_at = _held(item)
+    if not action.strip() or not owner.strip():
+        raise RecordError("say what was agreed and whose action it is")
+    user = None
+    if owner_username.strip():
+        user = User.objects.filter(
+            username=owner_username.strip(), force_id=change.referral.force_id, is_active=True
+        ).first()
+        if user is None:
+            raise RecordError("the owner's username must be an active user of the referral's force")
+    if due_on < timezone.localtime(agreed_at).date():
+        raise RecordError("an action cannot be due before the strategy discussion that agreed it")
+    made = StrategyAction.objects.create(
+        referral=change.referral,
+        discussion=item,
+        action=action.strip(),
+        owner=owner.strip(),
+        owner_user=user,
+        due_on=due_on,
+        **change.recorded(),
+    )
+    change.describe(
+        made,
+        after={
+            "referral": change.referral.pk,
+            "discussion": item.pk,
+            "action": made.action,
+            "owner": made.owner,
+            "owner_username": user.username if user else None,
+            "due_on": due_on,
+        },
+    )
+    return made
+
+
+@step(
+    "strategy-action-done",
+    Can.SAFEGUARDING_RECORD,
+    Audit.STRATEGY_ACTION_DONE,
+    StrategyActionDoneIn,
+    "Action recorded as done.",
+    item=StrategyAction,
+    api_path="/strategy-actions/{item_id}/done",
+)
+def record_strategy_action_done(
+    change: Change, item: StrategyAction, *, done_at: datetime | None = None, note: str = ""
+) -> StrategyAction:
+    """An action agreed at a strategy discussion, done: this meets its clock."""
+    if item.done_at is not None:
+        raise RecordError("this action is already recorded as done")
+    when = change.happened_at(done_at)
+    if when < item.discussion.held_at:
+        raise RecordError("an action cannot be done before the strategy discussion agreed it")
+    item.done_at = when
+    item.done_note = note.strip()
+    item.save(update_fields=["done_at", "done_note"])
+    change.describe(
+        item,
+        after={"referral": change.referral.pk, "done_at": when, "note": item.done_note},
     )
     return item
 
@@ -264,6 +415,9 @@ RECORDINGS = [
     refer_to_lado,
     record_social_care_decision,
     record_strategy_discussion_held,
+    record_child_protection_conference,
+    agree_strategy_action,
+    record_strategy_action_done,
     record_lado_outcome,
     record_welfare_plan,
 ]
@@ -354,7 +508,33 @@ def safeguarding_clock_facts(referral: Referral) -> dict:
         .values_list("referred_at", flat=True)
         .first(),
         "social_care_times": tuple(shared),
+        "conferences": tuple(
+            referral.strategy_discussions.filter(
+                child_protection_conference=True, held_at__isnull=False
+            ).values_list("pk", "held_at", "conference_held_at")
+        ),
+        "strategy_actions": tuple(
+            (
+                item.pk,
+                item.discussion.held_at,
+                item.due_on,
+                item.done_at,
+                _about(item),
+                # Theirs while they are of the force that holds the referral (not after a
+                # transfer).
+                item.owner_user_id
+                if item.owner_user and item.owner_user.force_id == referral.force_id
+                else None,
+            )
+            for item in referral.strategy_actions.select_related("discussion", "owner_user")
+        ),
     }
+
+
+def _about(item: StrategyAction) -> str:
+    """What a strategy action's clock is about: whose it is and the action."""
+    said = f"by {item.owner}: {' '.join(item.action.split())}"
+    return said if len(said) <= 210 else said[:209] + "…"
 
 
 def safeguarding_detail(referral: Referral) -> dict:
@@ -383,6 +563,24 @@ def safeguarding_detail(referral: Referral) -> dict:
                 "record_circulated_at": d.record_circulated_at.isoformat()
                 if d.record_circulated_at
                 else None,
+                "child_protection_conference": d.child_protection_conference,
+                "conference_held_at": d.conference_held_at.isoformat()
+                if d.conference_held_at
+                else None,
+                "conference_outcome": d.conference_outcome,
+                "actions": [
+                    {
+                        "id": a.pk,
+                        "action": a.action,
+                        "owner": a.owner,
+                        "owner_username": a.owner_user.username if a.owner_user else None,
+                        "due_on": a.due_on.isoformat(),
+                        "done_at": a.done_at.isoformat() if a.done_at else None,
+                        "done_note": a.done_note,
+                        "recorded_by": a.recorded_by_name,
+                    }
+                    for a in d.actions.select_related("owner_user")
+                ],
             }
             for d in referral.strategy_discussions.all()
         ],

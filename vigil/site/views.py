@@ -10,7 +10,7 @@ from vigil.core.asof import AsOfError, is_now, parse_as_of
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
 from vigil.intake import requests as data_requests
-from vigil.investigations.choices import ActionKind, ReleaseKind
+from vigil.investigations.choices import ActionKind, ReleaseKind, RuiDecision
 from vigil.investigations.services import (
     investigation_of,
     join_suggestions,
@@ -160,6 +160,7 @@ def referral_detail(request, referral_id: int):
             "named_people": sorted(referral.named_people.values_list("user__username", flat=True)),
             "colleagues": colleagues(referral.force_id).exclude(pk=user.pk),
             "release_kinds": ReleaseKind.choices,
+            "rui_decisions": RuiDecision.choices,
             "flag_choices": [
                 (value, label) for value, label in Flag.choices if value != "restricted"
             ],
