@@ -23,6 +23,9 @@ pytestmark = pytest.mark.django_db
 RECEIVED = london(2026, 3, 2, 9, 0)
 ATTENDEES = [{"agency": "police", "name": "DS Example"}, {"agency": "social care"}]
 
+# A release to a hostel: no household is known there, so a supervisor accepts the risk.
+HOSTEL_RISK = "No household known at the hostel; staff confirm no children."
+
 
 @pytest.fixture
 def referral(forces):
@@ -201,7 +204,11 @@ def test_a_release_under_investigation_is_reviewed_every_3_months_until_bail_sup
 ):
     supervisor = make_user("supervisor", "XF")
     released = london(2026, 3, 31, 18, 0)
-    release = dict(address="A hostel", postcode="ZZ9 9ZZ")
+    release = dict(
+        address="A hostel",
+        postcode="ZZ9 9ZZ",
+        accepted_risk=HOSTEL_RISK,
+    )
     investigations.record_release(
         supervisor,
         referral,
@@ -256,7 +263,9 @@ def test_bail_extended_as_a_new_release_meets_the_old_reminder_and_starts_a_new_
 ):
     supervisor = make_user("supervisor", "XF")
     released = london(2026, 4, 1, 18, 0)
-    release = dict(kind="pre_charge_bail", address="A hostel", postcode="ZZ9 9ZZ")
+    release = dict(
+        kind="pre_charge_bail", address="A hostel", postcode="ZZ9 9ZZ", accepted_risk=HOSTEL_RISK
+    )
     investigations.record_release(
         supervisor,
         referral,
@@ -311,6 +320,7 @@ def test_a_closed_referral_owes_nothing_more_and_keeps_what_was_met(referral, of
         kind="released_under_investigation",
         address="A hostel",
         postcode="ZZ9 9ZZ",
+        accepted_risk=HOSTEL_RISK,
         as_of=held_at,
     )
     safeguarding.record_strategy_action_done(officer, done, as_of=held_at)
@@ -426,6 +436,7 @@ def test_the_page_offers_a_supervisor_the_review_of_a_release_under_investigatio
         kind="released_under_investigation",
         address="A hostel",
         postcode="ZZ9 9ZZ",
+        accepted_risk=HOSTEL_RISK,
         released_at=received + timedelta(days=1),
         as_of=timezone.now(),
     )

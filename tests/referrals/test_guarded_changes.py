@@ -502,6 +502,7 @@ def world(make_user, forces):
         released_at=now - timedelta(days=1),
         supervisor_decision="Hostel checked: no children.",
         safeguarding_plan="Checked weekly.",
+        accepted_risk="No household known at the hostel; staff confirm no children.",
         as_of=now,
     )
     world["data_request"], world["unsent_request"] = (
