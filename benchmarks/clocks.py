@@ -252,6 +252,7 @@ def _build(count: int, officers, connection):
                 None if is_open else received + timedelta(days=3650),
                 None,
                 "[]",
+                None,
             )
         )
         if not is_open:
@@ -314,7 +315,7 @@ def _build(count: int, officers, connection):
         "annotations, indicators, incident_details, source_details, unmapped, content_digest, "
         "imported_at, imported_by_id, imported_by_name, fact_sources, grade, grade_provisional, "
         "owner_id, team, flags, version, is_restricted, received_by_force_id, review_at, "
-        "personal_data_deleted_at, intake_warnings"
+        "personal_data_deleted_at, intake_warnings, investigation_id"
     )
     clock_columns = (
         "id, referral_id, kind, cycle, rule, about, started_at, due_at, due_soon_at, met_at, "

@@ -67,6 +67,9 @@ def test_the_duties_after_a_strategy_discussion_and_a_release_on_the_referral_pa
     release = page.locator("form[action$='/releases/']")
     release.locator("[name=kind]").select_option("released_under_investigation")
     release.locator("[name=address]").fill("A hostel")
+    release.locator("[name=postcode]").fill("ZZ9 9ZZ")
+    # Nobody is known at the hostel: the supervisor accepts the risk in writing.
+    release.locator("[name=accepted_risk]").fill("No household known; staff confirm no children.")
     release.locator("button").click()
     assert "Release recorded." in page.inner_text("main")
     assert "Release under investigation review" in page.inner_text("[data-testid=clock-timeline]")
