@@ -217,3 +217,23 @@ def test_three_workers_run_each_of_thirty_tasks_exactly_once():
     assert all(len(row.worker_ids) == 1 for row in rows)
     # The workers shared the work (else the test proved nothing about claims).
     assert len({row.worker_ids[0] for row in rows}) >= 2
+
+
+def test_vigil_serve_works_the_queue_itself_on_sqlite_only_unless_told(monkeypatch):
+    from vigil.site.management.commands import serve as command
+
+    monkeypatch.setattr(command, "serve", lambda *args, **kwargs: None)
+    started = []
+    monkeypatch.setattr(command.Command, "_start_worker", lambda self: started.append("worker"))
+    out = io.StringIO()
+    call_command("serve", stdout=out)
+    single_machine = connection.vendor == "sqlite"
+    assert started == (["worker"] if single_machine else [])
+    if not single_machine:
+        assert "Background work is left to `vigil worker`" in out.getvalue()
+    started.clear()
+    call_command("serve", "--worker", stdout=io.StringIO())
+    assert started == ["worker"]
+    started.clear()
+    call_command("serve", "--no-worker", stdout=io.StringIO())
+    assert started == []
