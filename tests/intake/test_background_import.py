@@ -63,3 +63,28 @@ def test_uploading_to_import_later_needs_the_import_permission(make_user):
     with pytest.raises(Refused):
         start_import([("one.json", b"{}")], actor=make_user("auditor", "XF"), as_of=timezone.now())
     assert run_ready_tasks() == 0
+
+
+def test_a_batch_uploaded_over_the_api_is_imported_by_a_worker(signed_in, make_user, forces):
+    answer = signed_in.post(
+        "/api/v1/imports",
+        {"files": [SimpleUploadedFile("one.json", as_bytes(referral_data()))]},
+    )
+    assert answer.status_code == 202
+    batch = answer.json()
+    assert (batch["file_count"], batch["finished_at"], batch["report"]) == (1, None, None)
+    assert signed_in.get(f"/api/v1/imports/{batch['id']}").json()["report"] is None
+
+    run_ready_tasks()
+
+    done = signed_in.get(f"/api/v1/imports/{batch['id']}").json()
+    assert done["finished_at"] is not None and done["report"]["rejected"] == []
+    assert [item["status"] for item in done["report"]["imported"]] == ["created"]
+    signed_in.force_login(make_user("intake_officer", "XF", username="another-officer"))
+    assert signed_in.get(f"/api/v1/imports/{batch['id']}").status_code == 404
+
+
+def test_an_api_upload_without_files_is_refused_with_a_reason(signed_in):
+    answer = signed_in.post("/api/v1/imports", {"source_reference": "CT-1"})
+    assert answer.status_code == 422 and "files" in answer.json()["location"]
+    assert run_ready_tasks() == 0

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
@@ -140,6 +141,15 @@ def queue_uploads(
     (``tasks.import_batch`` imports them; the batch's page shows the report)."""
     require(actor, Action.REFERRAL_IMPORT)
     files = list(files)
+    if not files:
+        raise ValidationError("Upload at least one file.")
+    limit = settings.VIGIL_MAX_PACKAGE_BYTES
+    for name, content in files:
+        if len(content) > limit:
+            raise ValidationError(
+                f"{name} is {len(content) / 1_048_576:.1f} MB, over the "
+                f"{limit / 1_048_576:.0f} MB limit"
+            )
     batch = ImportBatch.objects.create(
         requested_by=actor,
         requested_at=requested_at,
@@ -179,6 +189,17 @@ def import_batch(batch_id: int, *, finished_at: datetime) -> ImportReport | None
         )
         batch.files.all().delete()
     return report
+
+
+def import_batch_answer(batch: ImportBatch, report: ImportReport | None) -> dict:
+    """A batch as the API answers it."""
+    return {
+        "id": batch.pk,
+        "file_count": batch.file_count,
+        "requested_at": batch.requested_at,
+        "finished_at": batch.finished_at,
+        "report": report.as_dict() if report is not None else None,
+    }
 
 
 def import_batch_for(actor: Actor, batch_id: int) -> tuple[ImportBatch, ImportReport | None]:
