@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Background work: Django's task framework (the django-tasks backport) with its database
+    # backend, so the queue is a table and needs no broker (docs/architecture.md).
+    "django_tasks",
+    "django_tasks_db",
     # In the order of their layers, from the bottom (see docs/architecture.md).
     "vigil.core",
     "vigil.audit",
@@ -178,6 +182,16 @@ else:
             },
         }
     }
+
+# The queue of background work: a table in Vigil's own database. Workers (`vigil worker`, or
+# the thread `vigil serve` starts on SQLite) claim each task with SELECT … FOR UPDATE SKIP
+# LOCKED on PostgreSQL (an exclusive transaction on SQLite), so no task runs twice.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -5,6 +5,7 @@ import json
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -155,11 +156,15 @@ def test_a_future_date_is_refused_on_the_page(client, make_user, referral):
     assert "Not recorded: a thing cannot have happened in the future" in response.content.decode()
 
 
-def test_the_worker_runs_the_sweep_and_the_daily_regrade_once(referral, capsys):
+def test_the_worker_runs_the_sweep_each_minute_and_the_regrade_once_a_day(referral, capsys):
     from vigil.clocks.models import JobRun
 
-    call_command("worker", "--once")
-    call_command("worker", "--once")
+    minute = timezone.now().replace(second=5, microsecond=0)
+    with time_machine.travel(minute, tick=False):
+        call_command("worker", "--once")
+        call_command("worker", "--once")  # the same minute: its sweep has been queued already
+    with time_machine.travel(minute + timedelta(minutes=1), tick=False):
+        call_command("worker", "--once")
     assert JobRun.objects.filter(name="daily re-grade").count() == 1
     assert JobRun.objects.filter(name="escalation sweep", outcome="done").count() == 2
 

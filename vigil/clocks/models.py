@@ -240,3 +240,24 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.started_at:%Y-%m-%d %H:%M} {self.outcome}"
+
+
+class PeriodicTaskQueued(models.Model):
+    """That a periodic task (the escalation sweep each minute, the daily re-grade…) has been
+    queued for one period: its unique key is what lets any number of workers on any number of
+    machines each try to queue it, and only the first succeed."""
+
+    name = models.CharField(max_length=60)
+    # The period's key: "2026-12-06T20:41Z" for a minute, "2026-12-06" (London) for a day.
+    period = models.CharField(max_length=32)
+    task_id = models.CharField(max_length=64)
+    queued_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-queued_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "period"], name="periodic_task_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} for {self.period}"

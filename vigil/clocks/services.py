@@ -14,7 +14,7 @@ from functools import cache
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
@@ -43,6 +43,7 @@ from .models import (
     JobLock,
     JobRun,
     Notification,
+    PeriodicTaskQueued,
 )
 
 GRADE_RANK = {grade: rank for rank, grade in enumerate(Grade.values, start=1)}
@@ -948,3 +949,26 @@ def run_job(name: str, *, as_of: datetime, work, stale_after: timedelta = timede
         run.finished_at = timezone.now()
         run.save()
         JobLock.objects.filter(name=name, holder=holder).update(holder="", acquired_at=None)
+
+
+def queue_once(name: str, period: str, *, as_of: datetime, enqueue) -> str | None:
+    """Queue a periodic task for one period unless some worker already has: ``enqueue()`` runs
+    in the same transaction as the period's record, so either both are kept or neither. Returns
+    the queued task's id, or None when the period's task was queued already."""
+    try:
+        with transaction.atomic():
+            claim = PeriodicTaskQueued.objects.create(
+                name=name, period=period, task_id="", queued_at=as_of
+            )
+            queued = enqueue()
+            claim.task_id = str(queued.id)
+            claim.save(update_fields=["task_id"])
+    except IntegrityError:
+        return None
+    return claim.task_id
+
+
+def forget_periodic_before(moment: datetime) -> int:
+    """Forget the periods queued before ``moment`` (no worker queues a past period again)."""
+    deleted, _ = PeriodicTaskQueued.objects.filter(queued_at__lt=moment).delete()
+    return deleted

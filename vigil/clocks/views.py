@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from vigil.accounts.selectors import colleagues
 from vigil.core.asof import is_now, parse_as_of
+from vigil.core.background import failed_tasks
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action, Role
 from vigil.risk import services as risk_services
@@ -72,7 +73,12 @@ def notifications(request):
 @login_required
 def mail_failures(request):
     return render(
-        request, "clocks/mail_failures.html", {"failures": services.mail_failures(request.user)}
+        request,
+        "clocks/mail_failures.html",
+        {
+            "failures": services.mail_failures(request.user),
+            "failed_tasks": failed_tasks(request.user),
+        },
     )
 
 

@@ -55,6 +55,7 @@ from vigil.risk.models import Assessment, Override
 from vigil.safeguarding.models import LadoReferral, StrategyDiscussion
 
 from .figures import FORECAST_METHOD, forecast_monthly, median, percentile, share
+from .models import PreparedReport
 
 LONDON = ZoneInfo("Europe/London")
 GRADES = list(reversed(Grade.values))  # very high first: shown as prominently as low, in order
@@ -783,3 +784,66 @@ def pseudonymised_rows(actor: Actor, scope: Scope, period: Period) -> Table:
         note="No names, references or addresses. The pseudonym is a keyed hash of the referral. "
         "Restricted referrals are counted in the figures but have no row here.",
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports prepared in the background
+
+
+def request_report(
+    actor: Actor,
+    kind: str,
+    scope: Scope,
+    period: Period,
+    *,
+    force_code: str,
+    as_of: datetime,
+    requested_at: datetime,
+) -> PreparedReport:
+    """Record someone's request for a report to be prepared in the background (audited as the
+    export it is); ``tasks.prepare_report`` prepares it."""
+    audit_export(actor, kind, scope, period, as_of)
+    return PreparedReport.objects.create(
+        requested_by=actor,
+        kind=kind,
+        force_code=force_code,
+        period_start=period.start,
+        period_end=period.end,
+        as_of=as_of,
+        requested_at=requested_at,
+    )
+
+
+def reports_for(actor: Actor, *, limit: int = 10) -> list[PreparedReport]:
+    """The reports this person asked for lately, latest first (without their content)."""
+    if getattr(actor, "pk", None) is None:
+        return []
+    return list(PreparedReport.objects.filter(requested_by_id=actor.pk).defer("content")[:limit])
+
+
+def report_for(actor: Actor, report_id: int) -> PreparedReport | None:
+    """A prepared report, for the person who asked for it only; None if not theirs or not
+    ready."""
+    return PreparedReport.objects.filter(
+        pk=report_id, requested_by_id=getattr(actor, "pk", None), ready_at__isnull=False
+    ).first()
+
+
+def report_to_prepare(report_id: int) -> PreparedReport | None:
+    """A report still to be prepared (None once it is, or if it is gone)."""
+    return (
+        PreparedReport.objects.select_related("requested_by")
+        .filter(pk=report_id, ready_at__isnull=True)
+        .defer("content")
+        .first()
+    )
+
+
+def store_report(report: PreparedReport, content: bytes, *, ready_at: datetime) -> None:
+    PreparedReport.objects.filter(pk=report.pk).update(content=content, ready_at=ready_at)
+
+
+def forget_reports_before(moment: datetime) -> int:
+    """Forget the reports asked for before ``moment``."""
+    deleted, _ = PreparedReport.objects.filter(requested_at__lt=moment).delete()
+    return deleted

@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("charts/<slug:key>.png", views.chart, name="chart"),
     path("export/<slug:key>.<str:kind>", views.export, name="export"),
+    path("prepare/inspection.pdf", views.prepare_inspection_pack, name="prepare-inspection"),
+    path("reports/<int:report_id>/", views.prepared_report, name="prepared-report"),
 ]

@@ -1,13 +1,16 @@
 from datetime import date
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from vigil.core.asof import AsOfError, is_now, parse_as_of
 
-from . import charts, exports, services
+from . import charts, exports, services, tasks
 
 
 def _request_scope(request):
@@ -45,6 +48,7 @@ def dashboard(request):
             "as_of": as_of,
             "as_of_is_now": is_now(as_of),
             "query": request.GET.urlencode(),
+            "prepared": services.reports_for(request.user),
         },
     )
 
@@ -88,4 +92,33 @@ def export(request, key: str, kind: str):
         raise Http404("no such export")
     response = HttpResponse(body, content_type=media)
     response["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    return response
+
+
+@login_required
+@require_POST
+def prepare_inspection_pack(request):
+    """Ask for the inspection pack to be prepared in the background (a large pack takes a
+    while); it is listed on the dashboard to download when ready."""
+    scope, period, as_of = _request_scope(request)
+    tasks.start_inspection_pack(
+        request.user, scope, period, force_code=request.GET.get("force", ""), as_of=as_of
+    )
+    messages.info(
+        request,
+        "The inspection pack is being prepared; it will be listed below, ready to download, "
+        "in a minute or so.",
+    )
+    query = request.GET.urlencode()
+    return redirect(f"{reverse('insight:dashboard')}?{query}" if query else "insight:dashboard")
+
+
+@login_required
+def prepared_report(request, report_id: int):
+    report = services.report_for(request.user, report_id)
+    if report is None:
+        raise Http404("no such report ready")
+    response = HttpResponse(bytes(report.content), content_type="application/pdf")
+    name = f"vigil-inspection-{report.period_start}-{report.period_end}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

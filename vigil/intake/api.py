@@ -2,7 +2,7 @@
 providers about it."""
 
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import File, Form, Router, Status, UploadedFile
 
 from vigil.core.asof import parse_as_of
 from vigil.core.schemas import Problem
@@ -10,9 +10,9 @@ from vigil.referrals.api import router as referrals_router
 from vigil.referrals.recordings import add_api_routes
 from vigil.referrals.services import find_referral
 
-from . import requests, research, services
+from . import requests, research, services, tasks
 from .native_json import referral_schema
-from .schemas import DataRequestOut, Imported
+from .schemas import DataRequestOut, ImportBatchOut, Imported
 
 router = Router(tags=["intake"])
 add_api_routes(router, research.RECORDINGS)
@@ -54,6 +54,35 @@ def create_referral(request):
             "grade": imported.grade,
         },
     )
+
+
+@router.post(
+    "/imports",
+    response={202: ImportBatchOut, 422: Problem},
+    summary="Upload files to be imported in the background",
+    description=(
+        "multipart/form-data: `files` (one or more: JSON, JSON Lines, CyberTipline XML or a "
+        "zip, as on the upload page) and optionally `source_reference`. 202 with the batch; a "
+        "worker imports it as you, and `GET /imports/{batch_id}` gives its report once done."
+    ),
+)
+def start_import(request, files: File[list[UploadedFile]], source_reference: Form[str] = ""):
+    batch = tasks.start_import(
+        [(upload.name or "upload", upload.read()) for upload in files],
+        actor=request.user,
+        as_of=timezone.now(),
+        source_reference=source_reference[:120],
+    )
+    return Status(202, services.import_batch_answer(batch, None))
+
+
+@router.get(
+    "/imports/{batch_id}",
+    response=ImportBatchOut,
+    summary="A batch imported in the background: waiting (report null), or its report",
+)
+def import_batch(request, batch_id: int):
+    return services.import_batch_answer(*services.import_batch_for(request.user, batch_id))
 
 
 add_api_routes(router, requests.RECORDINGS)

@@ -31,6 +31,12 @@ class ImportForm(forms.Form):
         label="CyberTipline report number (optional)",
         help_text="Only for a single CyberTipline package whose files do not give it.",
     )
+    in_background = forms.BooleanField(
+        required=False,
+        label="Import in the background",
+        help_text="For a large batch: the files are kept and imported by a worker, and a page "
+        "shows what became of each when it is done.",
+    )
 
     def clean_files(self):
         files = self.cleaned_data["files"]

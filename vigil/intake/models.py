@@ -1,6 +1,7 @@
-"""What intake keeps beyond the referral itself: requests to providers for what they hold, and
-the words Vigil met and did not know."""
+"""What intake keeps beyond the referral itself: requests to providers for what they hold, the
+words Vigil met and did not know, and uploads waiting to be imported in the background."""
 
+from django.conf import settings
 from django.db import models
 
 from vigil.referrals.models import Recorded
@@ -88,3 +89,38 @@ class UnknownValue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}: {self.value}"
+
+
+class ImportBatch(models.Model):
+    """Files uploaded to be imported in the background, and, once a worker has imported them,
+    what became of each (the import's report), for the person who uploaded them."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    as_of = models.DateTimeField()
+    source_reference = models.CharField(max_length=120, blank=True)
+    file_count = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import of {self.file_count} files by {self.requested_by_id}"
+
+
+class ImportBatchFile(models.Model):
+    """One uploaded file of a batch, kept until the batch has been imported."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="files")
+    name = models.CharField(max_length=255)
+    content = models.BinaryField()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

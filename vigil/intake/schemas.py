@@ -19,6 +19,17 @@ class Imported(Schema):
     grade: str
 
 
+class ImportBatchOut(Schema):
+    """A batch of files imported in the background: ``report`` is null until a worker has
+    imported it, then ``{"imported": [...], "rejected": [...]}`` as ``vigil import --json``."""
+
+    id: int
+    file_count: int
+    requested_at: datetime
+    finished_at: datetime | None
+    report: dict | None
+
+
 class ResearchIn(ChangeIn):
     """A research record; checked in full against the research format, with JSON paths."""
 

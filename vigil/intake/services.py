@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import Http404
 
@@ -29,6 +30,7 @@ from vigil.referrals.models import Document, Material, Referral
 from vigil.risk import services as risk_services
 
 from . import cybertip, native_json, unknown_values
+from .models import ImportBatch, ImportBatchFile
 from .sources import JsonUnit, Limits, PackageUnit, Refusal, units_from_paths, units_from_uploads
 
 
@@ -125,6 +127,94 @@ def import_uploads(
     """Import uploaded files (name, content): JSON, JSON Lines, CyberTipline XML or zips."""
     require(actor, Action.REFERRAL_IMPORT)
     return _import_units(units_from_uploads(files, limits()), actor, as_of, options, None)
+
+
+def queue_uploads(
+    files: Iterable[tuple[str, bytes]],
+    *,
+    actor: Actor,
+    as_of: datetime,
+    requested_at: datetime,
+    source_reference: str = "",
+) -> ImportBatch:
+    """Keep uploaded files to be imported in the background, as the uploader, as of ``as_of``
+    (``tasks.import_batch`` imports them; the batch's page shows the report)."""
+    require(actor, Action.REFERRAL_IMPORT)
+    files = list(files)
+    if not files:
+        raise ValidationError("Upload at least one file.")
+    limit = settings.VIGIL_MAX_PACKAGE_BYTES
+    for name, content in files:
+        if len(content) > limit:
+            raise ValidationError(
+                f"{name} is {len(content) / 1_048_576:.1f} MB, over the "
+                f"{limit / 1_048_576:.0f} MB limit"
+            )
+    batch = ImportBatch.objects.create(
+        requested_by=actor,
+        requested_at=requested_at,
+        as_of=as_of,
+        source_reference=source_reference,
+        file_count=len(files),
+    )
+    ImportBatchFile.objects.bulk_create(
+        ImportBatchFile(batch=batch, name=name[:255], content=content) for name, content in files
+    )
+    return batch
+
+
+def import_batch(batch_id: int, *, finished_at: datetime) -> ImportReport | None:
+    """Import a waiting batch's files as its uploader would have on the page, keep the report
+    on the batch and let the files go; None if the batch is gone or imported already.
+
+    Tried again after a failure half-way, what was stored the first time is recognised as
+    already held."""
+    batch = (
+        ImportBatch.objects.select_related("requested_by")
+        .filter(pk=batch_id, finished_at__isnull=True)
+        .first()
+    )
+    if batch is None:
+        return None
+    files = [(name, bytes(content)) for name, content in batch.files.values_list("name", "content")]
+    report = import_uploads(
+        files,
+        actor=batch.requested_by,
+        as_of=batch.as_of,
+        options=ImportOptions(source_reference=batch.source_reference),
+    )
+    with transaction.atomic():
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            report=report.as_dict(), finished_at=finished_at
+        )
+        batch.files.all().delete()
+    return report
+
+
+def import_batch_answer(batch: ImportBatch, report: ImportReport | None) -> dict:
+    """A batch as the API answers it."""
+    return {
+        "id": batch.pk,
+        "file_count": batch.file_count,
+        "requested_at": batch.requested_at,
+        "finished_at": batch.finished_at,
+        "report": report.as_dict() if report is not None else None,
+    }
+
+
+def import_batch_for(actor: Actor, batch_id: int) -> tuple[ImportBatch, ImportReport | None]:
+    """A batch and, once imported, its report: for its uploader only (else not found)."""
+    batch = ImportBatch.objects.filter(
+        pk=batch_id, requested_by_id=getattr(actor, "pk", None)
+    ).first()
+    if batch is None:
+        raise Http404("No such import.")
+    if batch.finished_at is None:
+        return batch, None
+    return batch, ImportReport(
+        imported=[Imported(**item) for item in batch.report.get("imported", [])],
+        rejected=[Rejected(**item) for item in batch.report.get("rejected", [])],
+    )
 
 
 def import_json_referral(

@@ -8,7 +8,7 @@ from vigil.core.permissions import require
 from vigil.core.roles import Action
 from vigil.referrals.changes import RecordError
 
-from . import services, unknown_values
+from . import services, tasks, unknown_values
 from .forms import ImportForm
 
 
@@ -20,6 +20,14 @@ def import_referrals(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         files = [(upload.name, upload.read()) for upload in form.cleaned_data["files"]]
+        if form.cleaned_data["in_background"]:
+            batch = tasks.start_import(
+                files,
+                actor=request.user,
+                as_of=timezone.now(),
+                source_reference=form.cleaned_data["source_reference"],
+            )
+            return redirect("intake:import-batch", batch_id=batch.pk)
         report = services.import_uploads(
             files,
             actor=request.user,
@@ -30,6 +38,14 @@ def import_referrals(request):
         )
         form = ImportForm()
     return render(request, "intake/import.html", {"form": form, "report": report})
+
+
+@login_required
+def import_batch(request, batch_id: int):
+    """A batch imported in the background: waiting, or what became of each file."""
+    require(request.user, Action.REFERRAL_IMPORT)
+    batch, report = services.import_batch_for(request.user, batch_id)
+    return render(request, "intake/import_batch.html", {"batch": batch, "report": report})
 
 
 @login_required

@@ -397,6 +397,18 @@ def regrade_all(*, actor: Actor, as_of: datetime, referral_ids=None, progress=No
     return counts
 
 
+def open_referral_batches(*, actor: Actor, size: int) -> list[list[int]]:
+    """The ids of every open referral the actor may re-grade, in id order, in lists of ``size``:
+    the daily re-grade's share-out among the workers (each batch goes to ``regrade_all``)."""
+    ids = list(
+        Referral.objects.restrict(actor, Action.FACTS_RECORD)
+        .exclude(status=ReferralStatus.CLOSED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
 def regrade(actor: Actor, referral, *, as_of: datetime, trigger: str = "scheduled re-grade"):
     """Re-grade one referral as of ``as_of``; None when nothing changed."""
     with changing(

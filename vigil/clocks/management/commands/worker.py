@@ -1,32 +1,46 @@
 import logging
+import os
 import signal
+import socket
 import threading
 import time
 
 from django import db
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 
-from vigil.audit.services import seal_pending
-from vigil.clocks import services
-from vigil.core.commands import system_actor
-from vigil.risk.services import regrade_all
+from vigil.clocks.tasks import queue_periodic_work
+from vigil.core.background import describe_outcome, run_ready_tasks
 
 log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
     help = (
-        "Run Vigil's background work without any broker: the escalation sweep and the audit "
-        "trail's seal every minute, and the daily re-grade (ages move on) once a day. "
-        "Stop with Ctrl+C."
+        "Run Vigil's background work from its task queue (a table in the database, no broker): "
+        "queue the periodic work when its time comes (the escalation sweep and the audit "
+        "trail's seal every minute, the daily re-grade), and run every queued task, those "
+        "started from a page or the API too. Any number may run, on any number of machines: "
+        "each periodic task is queued once and each task runs once. Stop with Ctrl+C."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--interval", type=int, default=60, help="Seconds between sweeps.")
-        parser.add_argument("--once", action="store_true", help="Run once and stop.")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=2,
+            help="Seconds between looks at the queue when it is empty (default 2).",
+        )
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="Queue what is due, run every task that is ready, and stop.",
+        )
 
     def handle(self, *args, **options):
+        self._seen: dict[str, str] = {}
+        self._worker_id = f"{socket.gethostname()[:40]}:{os.getpid()}:{get_random_string(8)}"
         stopping = {"now": False}
         # Only the main thread may set signal handlers; `vigil serve` runs this in a thread and
         # stops it with the process.
@@ -39,8 +53,8 @@ class Command(BaseCommand):
             try:
                 self._tick()
             except Exception:
-                # A failed minute (the database briefly unavailable, say) must not end the
-                # escalations for good: log it loudly and try again next minute.
+                # A failed look (the database briefly unavailable, say) must not end the
+                # escalations for good: log it loudly and try again.
                 log.exception("background work failed; trying again in %s s", options["interval"])
             finally:
                 db.close_old_connections()
@@ -51,29 +65,11 @@ class Command(BaseCommand):
 
     def _tick(self) -> None:
         now = timezone.now()
-        actor = system_actor()
-        today = timezone.localdate(now)
-        ran_today = services.job_done_since("daily re-grade", today)
-        if not ran_today:
-            try:
-                counts = services.run_job(
-                    "daily re-grade",
-                    as_of=now,
-                    work=lambda: regrade_all(actor=actor, as_of=now),
-                )
-                self.stdout.write(f"{now:%Y-%m-%d %H:%M} re-graded: {dict(counts)}")
-            except services.JobBusy:
-                pass
-        try:
-            counts = services.run_job(
-                "escalation sweep", as_of=now, work=lambda: services.sweep(actor=actor, as_of=now)
-            )
-            if any(counts.values()):
-                self.stdout.write(f"{now:%Y-%m-%d %H:%M} escalation: {dict(counts)}")
-        except services.JobBusy:
-            self.stdout.write("another worker is sweeping; skipping this minute")
-        # Last, so it seals this minute's escalations too; another worker sealing at the same
-        # time only makes this one wait.
-        sealed = seal_pending()
-        if sealed:
-            self.stdout.write(f"{now:%Y-%m-%d %H:%M} audit events sealed: {sealed}")
+        for name in queue_periodic_work(now, seen=self._seen):
+            log.info("queued %s", name)
+        run_ready_tasks(worker_id=self._worker_id, report=self._report)
+
+    def _report(self, row) -> None:
+        line = describe_outcome(row)
+        if line:
+            self.stdout.write(f"{timezone.localtime():%Y-%m-%d %H:%M} {line}")
