@@ -42,8 +42,12 @@ class Command(BaseCommand):
                 # A failed minute (the database briefly unavailable, say) must not end the
                 # escalations for good: log it loudly and try again next minute.
                 log.exception("background work failed; trying again in %s s", options["interval"])
-            finally:
+            try:
+                # A connection the database dropped is closed here, so the next minute
+                # connects afresh once the database is back.
                 db.close_old_connections()
+            except Exception:
+                log.exception("could not close a database connection; trying again later")
             try:
                 time.sleep(options["interval"])
             except KeyboardInterrupt:
