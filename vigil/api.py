@@ -4,6 +4,7 @@ Routes stay thin: they call a service and turn its errors into responses here, i
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -16,6 +17,7 @@ from vigil.audit.api import router as audit_router
 from vigil.audit.services import record_refusal
 from vigil.clocks.api import router as clocks_router
 from vigil.core.asof import AsOfError
+from vigil.core.middleware import database_unavailable
 from vigil.insight.api import router as insight_router
 from vigil.intake.api import router as intake_router  # and POST /referrals, data requests
 from vigil.investigations.api import router as investigations_router
@@ -119,6 +121,13 @@ def _forbidden(request, error):
         detail=str(error),
     )
     return api.create_response(request, {"error": str(error) or "not allowed"}, status=403)
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _database_gone(request, error):
+    # The database refused or dropped the connection: 503, nothing was saved, try again.
+    return database_unavailable(request, error)
 
 
 @api.exception_handler(SchemaError)

@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside everything that reads the database: a database gone away is a plain 503.
+    "vigil.core.middleware.DatabaseUnavailable",
     "vigil.audit.middleware.RequestContextMiddleware",
     "vigil.core.middleware.SecurityHeadersMiddleware",
     "vigil.core.middleware.RefuseNulCharacters",
@@ -158,7 +160,13 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # A kept connection is checked before each request reuses it, so a connection the database
+    # dropped (a restart, a failover) is replaced at once instead of failing one request.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True
+        )
+    }
 else:
     DATABASES = {
         "default": {

@@ -1,7 +1,14 @@
-from django.http import HttpResponseBadRequest, JsonResponse
+import logging
+from contextlib import suppress
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from .asof import AsOfError
+
+log = logging.getLogger(__name__)
 
 
 class SecurityHeadersMiddleware:
@@ -88,3 +95,64 @@ class RefuseBadAsOf:
         if not isinstance(exception, AsOfError):
             return None
         return render(request, "core/400.html", {"problem": str(exception)}, status=400)
+
+
+# What a person or a client is told while the database cannot be reached.
+DATABASE_GONE_MESSAGE = (
+    "Vigil cannot reach its database just now; nothing you sent was saved; try again in a minute"
+)
+RETRY_AFTER_SECONDS = 60
+
+
+def database_gone(error: BaseException | None) -> bool:
+    """The database refused the connection, closed it, or dropped it half-way through.
+
+    Whatever was being written then was in a transaction that never committed, so nothing of it
+    is stored.
+    """
+    return isinstance(error, OperationalError | InterfaceError)
+
+
+def database_unavailable(request, error: BaseException) -> HttpResponse:
+    """503 with ``Retry-After``, saying plainly that nothing was saved: JSON on the API, a page
+    elsewhere. The page is drawn without the request (no signed-in user, no menu): each of
+    those would ask the database again."""
+    log.warning("database unavailable for %s %s: %s", request.method, request.path, error)
+    _discard_broken_connections()
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"error": DATABASE_GONE_MESSAGE, "location": ""}, status=503)
+    else:
+        response = HttpResponse(render_to_string("core/503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _discard_broken_connections() -> None:
+    # Django also closes a connection that has failed when the request ends, and checks a kept
+    # connection before reusing it (CONN_HEALTH_CHECKS); closing here makes sure the next
+    # request on this thread connects afresh, once the database is back.
+    for connection in connections.all(initialized_only=True):
+        with suppress(DatabaseError):
+            connection.close_if_unusable_or_obsolete()
+
+
+class DatabaseUnavailable:
+    """While the database cannot be reached, every page and API call answers 503 with a plain
+    message, never an error page with a traceback, and service resumes by itself when the
+    database is back (each request connects afresh; see ``CONN_HEALTH_CHECKS``).
+
+    This catches what a view raises; what a middleware raises (loading the session, say)
+    reaches ``handler500``, which gives the same answer (``vigil.core.views.server_error``).
+    The API's own handler does the same for what its routes raise.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not database_gone(exception):
+            return None
+        return database_unavailable(request, exception)

@@ -1,6 +1,9 @@
+import sys
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from vigil.core.middleware import database_gone, database_unavailable
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
 
@@ -33,5 +36,10 @@ def forbidden(request, exception=None):
 
 
 def server_error(request):
+    # Django calls this while handling the exception: the database going away (found by a
+    # middleware, before any view ran) is a 503 that says so, not a fault of Vigil's.
+    error = sys.exc_info()[1]
+    if database_gone(error):
+        return database_unavailable(request, error)
     # No detail at all: an error page must never show personal data.
     return render(request, "core/500.html", status=500)

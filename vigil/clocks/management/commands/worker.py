@@ -56,8 +56,12 @@ class Command(BaseCommand):
                 # A failed look (the database briefly unavailable, say) must not end the
                 # escalations for good: log it loudly and try again.
                 log.exception("background work failed; trying again in %s s", options["interval"])
-            finally:
+            try:
+                # A connection the database dropped is closed here, so the next minute
+                # connects afresh once the database is back.
                 db.close_old_connections()
+            except Exception:
+                log.exception("could not close a database connection; trying again later")
             try:
                 time.sleep(options["interval"])
             except KeyboardInterrupt:
