@@ -87,7 +87,9 @@ def running_server(data_dir: Path, *, referrals: int = 12):
         log.close()
 
 
-def fuzz(url: str, token: str, *, examples: int, seed: int | None = None) -> tuple[int, str]:
+def fuzz(
+    url: str, token: str, *, examples: int, seed: int | None = None, workdir: Path
+) -> tuple[int, str]:
     """Run Schemathesis over every operation with every check; (exit status, its report)."""
     command = [
         str(BIN / "schemathesis"),
@@ -109,7 +111,8 @@ def fuzz(url: str, token: str, *, examples: int, seed: int | None = None) -> tup
     ]
     if seed is not None:
         command += ["--seed", str(seed)]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=3 * 3600)
+    # In ``workdir``: Schemathesis leaves its cache (.schemathesis/) where it runs.
+    done = subprocess.run(command, capture_output=True, text=True, timeout=3 * 3600, cwd=workdir)
     return done.returncode, done.stdout + done.stderr
 
 
@@ -129,7 +132,9 @@ def main() -> None:
         running_server(Path(where)) as (url, token),
     ):
         started = time.monotonic()
-        status, report = fuzz(url, token, examples=args.examples, seed=args.seed)
+        status, report = fuzz(
+            url, token, examples=args.examples, seed=args.seed, workdir=Path(where)
+        )
         took = time.monotonic() - started
     cases = cases_generated(report)
     print(report)

@@ -14,6 +14,6 @@ AT_LEAST = 1000
 
 def test_every_operation_answers_only_what_the_openapi_document_declares(tmp_path):
     with running_server(tmp_path) as (url, token):
-        status, report = fuzz(url, token, examples=3, seed=2026)
+        status, report = fuzz(url, token, examples=3, seed=2026, workdir=tmp_path)
     assert cases_generated(report) >= AT_LEAST, report[-3000:]
     assert status == 0, report
