@@ -3,11 +3,14 @@
 Routes stay thin: they call a service and turn its errors into responses here, in one place.
 """
 
+import json
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestInvalid
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import ValidationError as SchemaError
 
@@ -51,6 +54,20 @@ class SignedIn(SessionAuth):
         return super()._get_key(request)
 
 
+class NotAnObject(ValueError):
+    """A JSON body that is a number, a string or a list, where every body is an object."""
+
+
+class ObjectsOnly(Parser):
+    # Without this a body of ``-32389`` reached a schema whose fields are all optional as an
+    # object with no attributes, and was taken as an empty change.
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise NotAnObject("a JSON object ({…}) is expected")
+        return data
+
+
 api = NinjaAPI(
     title="Vigil",
     version="1",
@@ -60,6 +77,7 @@ api = NinjaAPI(
         "what that user's role and force allow."
     ),
     auth=[BearerToken(), SignedIn()],
+    parser=ObjectsOnly(),
     urls_namespace="api",
 )
 
@@ -131,6 +149,10 @@ def _forbidden(request, error):
 @api.exception_handler(HttpError)
 def _http_error(request, error: HttpError):
     # Ninja's own refusals (a body that is not JSON, not UTF-8): the same shape as ours.
+    if isinstance(error.__cause__, NotAnObject):
+        return api.create_response(
+            request, {"error": str(error.__cause__), "location": "body"}, status=422
+        )
     location = "body" if error.status_code == 400 else ""
     return api.create_response(
         request, {"error": str(error), "location": location}, status=error.status_code
