@@ -2,7 +2,7 @@
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from ninja import Field, Schema
@@ -52,6 +52,12 @@ AsOf = Annotated[
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 # A page of a list, from 1; past the last page a list is empty.
 Page = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def one_of(choices):
+    """A field that takes one of ``choices``' values (a TextChoices of the app's choices.py),
+    so the OpenAPI document lists them and anything else is refused 422 before a service."""
+    return Literal[tuple(choices.values)]
 
 
 class Problem(Schema):

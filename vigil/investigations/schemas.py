@@ -4,7 +4,9 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from vigil.core.schemas import ChangeIn, When
+from vigil.core.schemas import ChangeIn, When, one_of
+
+from .choices import ActionKind, ReleaseKind, RuiDecision
 
 
 class AllocationIn(ChangeIn):
@@ -14,7 +16,7 @@ class AllocationIn(ChangeIn):
 
 
 class ActionIn(ChangeIn):
-    kind: str
+    kind: one_of(ActionKind)
     occurred_at: When | None = None
     devices: int | None = Field(None, ge=0, description="Devices seized, if any")
     details: dict = {}
@@ -28,7 +30,7 @@ class ReviewIn(ChangeIn):
 
 
 class ReleaseIn(ChangeIn):
-    kind: str
+    kind: one_of(ReleaseKind)
     address: str = Field(min_length=1, max_length=300)
     postcode: str = Field("", max_length=16)
     released_at: When | None = None
@@ -45,7 +47,7 @@ class ReleaseIn(ChangeIn):
 
 class RuiReviewIn(ChangeIn):
     reviewed_at: When | None = None
-    decision: str = Field(description="remains, bail, charge or no_further_action")
+    decision: one_of(RuiDecision)
     notes: str = ""
 
 
