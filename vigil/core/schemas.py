@@ -54,6 +54,10 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Page = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
+# A moment the API answers with, already written in ISO 8601 (``datetime.isoformat()``).
+Moment = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
 def one_of(choices):
     """A field that takes one of ``choices``' values (a TextChoices of the app's choices.py),
     so the OpenAPI document lists them and anything else is refused 422 before a service."""

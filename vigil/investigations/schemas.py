@@ -4,7 +4,8 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from vigil.core.schemas import ChangeIn, When, one_of
+from vigil.core.schemas import ChangeIn, Moment, When, one_of
+from vigil.referrals.choices import Flag, ReferralStatus
 
 from .choices import ActionKind, ReleaseKind, RuiDecision
 
@@ -78,12 +79,12 @@ class StandardIn(ChangeIn):
 
 
 class MoveIn(ChangeIn):
-    status: str
+    status: one_of(ReferralStatus)
     reason: str = ""
 
 
 class FlagsIn(ChangeIn):
-    flags: list[str] = []
+    flags: list[one_of(Flag)] = []
 
 
 ReferralId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -103,7 +104,7 @@ class LeaveIn(Schema):
 class JoinedReferral(Schema):
     referral_id: int
     source_reference: str
-    received_at: str
+    received_at: Moment
     grade: str
     status: str
 
@@ -114,7 +115,7 @@ class JoinedInvestigation(Schema):
     lead_id: int
     is_lead: bool
     reason: str
-    joined_at: str
+    joined_at: Moment
     joined_by: str
     referrals: list[JoinedReferral]
 
@@ -122,7 +123,7 @@ class JoinedInvestigation(Schema):
 class JoinSuggestion(Schema):
     referral_id: int
     source_reference: str
-    received_at: str
+    received_at: Moment
     grade: str
     in_investigation: bool
 
