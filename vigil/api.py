@@ -3,12 +3,15 @@
 Routes stay thin: they call a service and turn its errors into responses here, in one place.
 """
 
+import json
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja import NinjaAPI, Router
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestInvalid
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 from pydantic import ValidationError as SchemaError
 
@@ -18,6 +21,7 @@ from vigil.audit.services import record_refusal
 from vigil.clocks.api import router as clocks_router
 from vigil.core.asof import AsOfError
 from vigil.core.middleware import database_unavailable
+from vigil.core.schemas import Problem
 from vigil.insight.api import router as insight_router
 from vigil.intake.api import router as intake_router  # and POST /referrals, data requests
 from vigil.investigations.api import router as investigations_router
@@ -52,6 +56,20 @@ class SignedIn(SessionAuth):
         return super()._get_key(request)
 
 
+class NotAnObject(ValueError):
+    """A JSON body that is a number, a string or a list, where every body is an object."""
+
+
+class ObjectsOnly(Parser):
+    # Without this a body of ``-32389`` reached a schema whose fields are all optional as an
+    # object with no attributes, and was taken as an empty change.
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        if not isinstance(data, dict):
+            raise NotAnObject("a JSON object ({…}) is expected")
+        return data
+
+
 api = NinjaAPI(
     title="Vigil",
     version="1",
@@ -61,6 +79,7 @@ api = NinjaAPI(
         "what that user's role and force allow."
     ),
     auth=[BearerToken(), SignedIn()],
+    parser=ObjectsOnly(),
     urls_namespace="api",
 )
 
@@ -74,12 +93,14 @@ def _refused(request, error: IntakeError):
 
 @api.exception_handler(Conflict)
 def _conflict(request, error: Conflict):
-    return api.create_response(request, {"error": error.message}, status=409)
+    return api.create_response(request, {"error": error.message, "location": ""}, status=409)
 
 
 @api.exception_handler(ValidationError)
 def _invalid(request, error: ValidationError):
-    return api.create_response(request, {"error": " ".join(error.messages)}, status=422)
+    return api.create_response(
+        request, {"error": " ".join(error.messages), "location": ""}, status=422
+    )
 
 
 @api.exception_handler(AsOfError)
@@ -103,13 +124,15 @@ def _request_invalid(request, error: RequestInvalid):
 @api.exception_handler(AuthenticationError)
 def _not_signed_in(request, error):
     return api.create_response(
-        request, {"error": "sign in, or send an API token (Authorization: Bearer …)"}, status=401
+        request,
+        {"error": "sign in, or send an API token (Authorization: Bearer …)", "location": ""},
+        status=401,
     )
 
 
 @api.exception_handler(Http404)
 def _not_found(request, error):
-    return api.create_response(request, {"error": "not found"}, status=404)
+    return api.create_response(request, {"error": "not found", "location": ""}, status=404)
 
 
 @api.exception_handler(PermissionDenied)
@@ -120,7 +143,22 @@ def _forbidden(request, error):
         getattr(error, "action", "") or request.path[:64],
         detail=str(error),
     )
-    return api.create_response(request, {"error": str(error) or "not allowed"}, status=403)
+    return api.create_response(
+        request, {"error": str(error) or "not allowed", "location": ""}, status=403
+    )
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, error: HttpError):
+    # Ninja's own refusals (a body that is not JSON, not UTF-8): the same shape as ours.
+    if isinstance(error.__cause__, NotAnObject):
+        return api.create_response(
+            request, {"error": str(error.__cause__), "location": "body"}, status=422
+        )
+    location = "body" if error.status_code == 400 else ""
+    return api.create_response(
+        request, {"error": str(error), "location": location}, status=error.status_code
+    )
 
 
 @api.exception_handler(OperationalError)
@@ -140,7 +178,34 @@ def _schema_refused(request, error: SchemaError):
     )
 
 
-for router in (
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def declare_refusals(router: Router) -> None:
+    """Add to every operation of ``router`` the refusals it can answer, each a ``Problem``, so
+    the OpenAPI document says them all in one place rather than on each route:
+
+    - 400: a body that is not JSON, or an ``as_of`` outside 1970–2199 or not a time;
+    - 401: no session and no token; 403: the role or force may not do it;
+    - 404: a record in the path that does not exist or that the caller may not see;
+    - 409: a change to something changed since (writes only);
+    - 422: a parameter or body field of the wrong shape, or a change the rules refuse;
+    - 503: the database cannot be reached just now (nothing was saved; try again).
+    """
+    for path, view in router.path_operations.items():
+        for operation in view.operations:
+            statuses = [400, 401, 403, 422, 503]
+            if "{" in path:
+                statuses.append(404)
+            if WRITES & set(operation.methods):
+                statuses += [404, 409]
+            for status in statuses:
+                operation.response_models.setdefault(
+                    status, operation._create_response_model(Problem)
+                )
+
+
+ROUTERS = (
     referrals_router,
     people_router,
     intake_router,
@@ -150,7 +215,10 @@ for router in (
     investigations_router,
     audit_router,
     insight_router,
-):
+)
+for router in (api.default_router, *ROUTERS):
+    declare_refusals(router)
+for router in ROUTERS:
     api.add_router("", router)
 
 __all__ = ["api"]

@@ -116,7 +116,7 @@ def test_a_person_of_another_forces_referral_is_not_found(held, officer, client)
     assert client.get(f"/people/{theirs}/").status_code == 404
     assert client.get(f"/api/v1/people/{theirs}").status_code == 404
     assert client.get(f"/people/{_person(held['secret']).pk}/").status_code == 404
-    assert client.get("/api/v1/people/999999").json() == {"error": "not found"}
+    assert client.get("/api/v1/people/999999").json() == {"error": "not found", "location": ""}
 
 
 def test_opening_a_person_is_audited_with_what_was_shown(held, officer):

@@ -1,7 +1,10 @@
+from typing import Literal
+
 from django.utils import timezone
 from ninja import Router
 
 from vigil.core.asof import parse_as_of
+from vigil.core.schemas import AsOf, Id, Page
 from vigil.referrals.services import find_referral
 
 from . import schemas, services
@@ -14,7 +17,9 @@ router = Router(tags=["clocks"])
     response=schemas.Worklist,
     summary="Open clocks, most urgent first: scope mine, team or force",
 )
-def worklist(request, scope: str = "mine", as_of: str | None = None, page: int = 1):
+def worklist(
+    request, scope: Literal["mine", "team", "force"] = "mine", as_of: AsOf = "", page: Page = 1
+):
     return services.worklist(
         request.user,
         as_of=parse_as_of(as_of),
@@ -30,7 +35,7 @@ def worklist(request, scope: str = "mine", as_of: str | None = None, page: int =
     response=schemas.Breaches,
     summary="Every overdue clock in your force, highest escalation first",
 )
-def breaches(request, as_of: str | None = None):
+def breaches(request, as_of: AsOf = ""):
     return services.breach_report(request.user, as_of=parse_as_of(as_of))
 
 
@@ -39,7 +44,7 @@ def breaches(request, as_of: str | None = None):
     response=list[schemas.ClockOut],
     summary="Every clock of a referral as of a moment",
 )
-def referral_clocks(request, referral_id: int, as_of: str | None = None):
+def referral_clocks(request, referral_id: Id, as_of: AsOf = ""):
     referral = find_referral(request.user, referral_id)
     return services.referral_clocks(referral, as_of=parse_as_of(as_of))
 
@@ -77,5 +82,5 @@ def mail_failures(request):
     response=schemas.MailFailure,
     summary="Try an e-mail that could not be sent again now (administrators; audited)",
 )
-def retry_email(request, notification_id: int):
+def retry_email(request, notification_id: Id):
     return services.retry_email(request.user, notification_id, as_of=timezone.now())

@@ -5,6 +5,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from vigil.core.asof import EARLIEST, LATEST, parse_as_of
+from vigil.core.schemas import AsOf
 
 from . import services
 
@@ -39,7 +40,7 @@ def dashboard(
     request,
     period_from: date | None = None,
     period_to: date | None = None,
-    as_of: str | None = None,
+    as_of: AsOf = "",
     force: str = "",
 ):
     end = period_to or timezone.localdate()

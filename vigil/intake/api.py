@@ -5,7 +5,7 @@ from django.utils import timezone
 from ninja import File, Form, Router, Status, UploadedFile
 
 from vigil.core.asof import parse_as_of
-from vigil.core.schemas import Problem
+from vigil.core.schemas import Id, Problem
 from vigil.referrals.api import router as referrals_router
 from vigil.referrals.recordings import add_api_routes
 from vigil.referrals.services import find_referral
@@ -93,6 +93,6 @@ add_api_routes(router, requests.RECORDINGS)
     response=list[DataRequestOut],
     summary="A referral's requests to providers, each with its state and clock",
 )
-def data_requests(request, referral_id: int, as_of: str | None = None):
+def data_requests(request, referral_id: Id, as_of: str | None = None):
     referral = find_referral(request.user, referral_id)
     return requests.requests_detail(referral, as_of=parse_as_of(as_of))

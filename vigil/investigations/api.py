@@ -3,6 +3,7 @@
 from django.utils import timezone
 from ninja import Router, Status
 
+from vigil.core.schemas import Id
 from vigil.referrals.recordings import add_api_routes
 from vigil.referrals.services import find_referral
 
@@ -13,7 +14,7 @@ router = Router(tags=["investigation"])
 add_api_routes(router, services.RECORDINGS)
 
 
-def _joined(request, referral_id: int) -> dict:
+def _joined(request, referral_id: Id) -> dict:
     referral = find_referral(request.user, referral_id)
     return {
         "investigation": services.investigation_of(request.user, referral),
@@ -22,7 +23,7 @@ def _joined(request, referral_id: int) -> dict:
 
 
 @router.get("/referrals/{referral_id}/investigation", response=InvestigationOut)
-def joined_investigation(request, referral_id: int):
+def joined_investigation(request, referral_id: Id):
     """The investigation a referral is joined into, and the referrals it could be joined with."""
     return _joined(request, referral_id)
 
@@ -37,7 +38,7 @@ def join_investigation(request, body: JoinIn):
 
 
 @router.post("/referrals/{referral_id}/leave-investigation", response=InvestigationOut)
-def leave_investigation(request, referral_id: int, body: LeaveIn):
+def leave_investigation(request, referral_id: Id, body: LeaveIn):
     """Take a referral out of the investigation it was joined into."""
     services.leave_investigation(
         request.user, referral_id, reason=body.reason, as_of=timezone.now()

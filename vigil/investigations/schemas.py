@@ -4,7 +4,10 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from vigil.core.schemas import ChangeIn, When
+from vigil.core.schemas import ChangeIn, Moment, When, one_of
+from vigil.referrals.choices import Flag, ReferralStatus
+
+from .choices import ActionKind, ReleaseKind, RuiDecision
 
 
 class AllocationIn(ChangeIn):
@@ -14,7 +17,7 @@ class AllocationIn(ChangeIn):
 
 
 class ActionIn(ChangeIn):
-    kind: str
+    kind: one_of(ActionKind)
     occurred_at: When | None = None
     devices: int | None = Field(None, ge=0, description="Devices seized, if any")
     details: dict = {}
@@ -28,7 +31,7 @@ class ReviewIn(ChangeIn):
 
 
 class ReleaseIn(ChangeIn):
-    kind: str
+    kind: one_of(ReleaseKind)
     address: str = Field(min_length=1, max_length=300)
     postcode: str = Field("", max_length=16)
     released_at: When | None = None
@@ -45,7 +48,7 @@ class ReleaseIn(ChangeIn):
 
 class RuiReviewIn(ChangeIn):
     reviewed_at: When | None = None
-    decision: str = Field(description="remains, bail, charge or no_further_action")
+    decision: one_of(RuiDecision)
     notes: str = ""
 
 
@@ -76,12 +79,12 @@ class StandardIn(ChangeIn):
 
 
 class MoveIn(ChangeIn):
-    status: str
+    status: one_of(ReferralStatus)
     reason: str = ""
 
 
 class FlagsIn(ChangeIn):
-    flags: list[str] = []
+    flags: list[one_of(Flag)] = []
 
 
 ReferralId = Annotated[int, Field(ge=1, le=2**63 - 1)]
@@ -101,7 +104,7 @@ class LeaveIn(Schema):
 class JoinedReferral(Schema):
     referral_id: int
     source_reference: str
-    received_at: str
+    received_at: Moment
     grade: str
     status: str
 
@@ -112,7 +115,7 @@ class JoinedInvestigation(Schema):
     lead_id: int
     is_lead: bool
     reason: str
-    joined_at: str
+    joined_at: Moment
     joined_by: str
     referrals: list[JoinedReferral]
 
@@ -120,7 +123,7 @@ class JoinedInvestigation(Schema):
 class JoinSuggestion(Schema):
     referral_id: int
     source_reference: str
-    received_at: str
+    received_at: Moment
     grade: str
     in_investigation: bool
 

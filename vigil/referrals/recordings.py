@@ -35,6 +35,8 @@ from django.views.decorators.http import require_POST
 from ninja import Router, Schema, Status
 from pydantic import ValidationError as SchemaError
 
+from vigil.core.schemas import Id
+
 from .changes import Conflict, RecordError, changing
 from .models import Referral
 
@@ -306,7 +308,7 @@ def _add_api_route(router: Router, entry: Recording) -> None:
     route.__signature__ = inspect.Signature(
         [
             inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD),
-            inspect.Parameter(first, keyword, annotation=int),
+            inspect.Parameter(first, keyword, annotation=Id),
             *[inspect.Parameter(name, keyword, annotation=str) for name in entry.path_args],
             inspect.Parameter("body", keyword, annotation=entry.schema),
         ]

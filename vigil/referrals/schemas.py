@@ -2,7 +2,9 @@
 
 from ninja import Field
 
-from vigil.core.schemas import ChangeIn, When
+from vigil.core.schemas import ChangeIn, When, one_of
+
+from .choices import Indicator
 
 
 class FactIn(ChangeIn):
@@ -17,7 +19,7 @@ class FactIn(ChangeIn):
 
 
 class IndicatorIn(FactIn):
-    indicator: str
+    indicator: one_of(Indicator)
 
 
 class RestrictionIn(ChangeIn):

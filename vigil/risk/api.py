@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 from ninja import Router
 
-from vigil.core.schemas import When
+from vigil.core.schemas import Id, When
 from vigil.referrals.recordings import add_api_routes
 from vigil.referrals.services import find_referral
 
@@ -19,7 +19,7 @@ router = Router(tags=["risk"])
     response=schemas.RiskWithHistory,
     summary="The grade in force, why, and every earlier assessment",
 )
-def get_risk(request, referral_id: int):
+def get_risk(request, referral_id: Id):
     referral = find_referral(request.user, referral_id)
     return {"current": services.risk_summary(referral), "history": services.risk_history(referral)}
 

@@ -4,7 +4,9 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from vigil.core.schemas import ChangeIn
+from vigil.core.schemas import ChangeIn, one_of
+
+from .choices import QualityOutcome
 
 
 class OverrideOut(Schema):
@@ -98,5 +100,5 @@ class Assurance(Schema):
 
 
 class QualityCheckIn(ChangeIn):
-    outcome: str = Field(description="agree or disagree")
+    outcome: one_of(QualityOutcome)
     notes: str = ""

@@ -4,12 +4,14 @@ from datetime import date
 
 from ninja import Field, Schema
 
-from vigil.core.schemas import ChangeIn, When
+from vigil.core.schemas import ChangeIn, When, one_of
+
+from .choices import ShareMethod
 
 
 class SocialCareIn(ChangeIn):
     authority: str = Field(min_length=1, max_length=200)
-    method: str
+    method: one_of(ShareMethod)
     what_was_shared: str = Field(min_length=1)
     shared_at: When | None = None
     children: list[str] = Field([], description="refs of the children it was about (default all)")

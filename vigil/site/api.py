@@ -6,7 +6,7 @@ from django.utils import timezone
 from ninja import Query, Schema
 
 from vigil.core.asof import parse_as_of
-from vigil.core.schemas import Problem
+from vigil.core.schemas import AsOf, Id, Page, Problem
 from vigil.people.api import router as people_router
 from vigil.referrals.api import router
 from vigil.referrals.services import open_referral, referrals_for
@@ -19,7 +19,7 @@ class ListFilters(Schema):
     force: str = ""
     source: str = ""
     status: str = ""
-    page: int = 1
+    page: Page = 1
 
 
 @router.get("/referrals", response=schemas.ReferralPage, summary="Referrals you may see")
@@ -55,7 +55,7 @@ def list_referrals(request, filters: Query[ListFilters]):
     response={200: schemas.Referral, 404: Problem},
     summary="One referral, everything held on it",
 )
-def get_referral(request, referral_id: int, as_of: str | None = None):
+def get_referral(request, referral_id: Id, as_of: AsOf = ""):
     moment = parse_as_of(as_of)
     referral = open_referral(request.user, referral_id, as_of=timezone.now())
     return referral_detail(referral, request.user, as_of=moment)
@@ -66,7 +66,7 @@ def get_referral(request, referral_id: int, as_of: str | None = None):
     response={200: schemas.Person, 404: Problem},
     summary="One person across every referral you may see",
 )
-def get_person(request, person_id: int, as_of: str | None = None):
+def get_person(request, person_id: Id, as_of: AsOf = ""):
     """The person's records in every referral you may see that deconfliction links, with
     each referral's grade, identifiers, addresses over time, households, the children in view
     (ages on ``as_of``), the suspects who can reach them and every open clock. A person of a
