@@ -8,6 +8,7 @@ import json
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestInvalid
@@ -158,6 +159,14 @@ def _http_error(request, error: HttpError):
     location = "body" if error.status_code == 400 else ""
     return api.create_response(
         request, {"error": str(error), "location": location}, status=error.status_code
+    )
+
+
+@api.exception_handler(MultiPartParserError)
+def _form_unreadable(request, error):
+    # A multipart body without its boundary, or cut short: the client's, not ours.
+    return api.create_response(
+        request, {"error": "the form data could not be read", "location": "body"}, status=400
     )
 
 

@@ -70,7 +70,7 @@ def test_a_batch_uploaded_over_the_api_is_imported_by_a_worker(signed_in, make_u
         "/api/v1/imports",
         {"files": [SimpleUploadedFile("one.json", as_bytes(referral_data()))]},
     )
-    assert answer.status_code == 202
+    assert answer.status_code == 202, answer.content
     batch = answer.json()
     assert (batch["file_count"], batch["finished_at"], batch["report"]) == (1, None, None)
     assert signed_in.get(f"/api/v1/imports/{batch['id']}").json()["report"] is None

@@ -44,7 +44,7 @@ def test_a_record_completing_another_takes_its_id(forces, capsys):
 
 def test_a_refusal_is_an_error_that_says_why(forces):
     store(referral_data(source_reference="NCA-CLI-3"))
-    with pytest.raises(CommandError, match="kind must be one of"):
+    with pytest.raises(CommandError, match="kind: input should be 'warrant_applied'"):
         call_command("record", "actions", "NCA-CLI-3", "--kind", "teleport")
     with pytest.raises(CommandError, match="No referral found"):
         call_command("record", "actions", "NCA-NOT-HELD", "--kind", "search")

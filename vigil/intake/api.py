@@ -66,7 +66,12 @@ def create_referral(request):
         "worker imports it as you, and `GET /imports/{batch_id}` gives its report once done."
     ),
 )
-def start_import(request, files: File[list[UploadedFile]], source_reference: Form[str] = ""):
+def start_import(
+    request,
+    files: File[list[UploadedFile]],
+    # A source's reference as sources write them (letters, digits, spaces and . / : # _ -).
+    source_reference: str = Form("", max_length=120, pattern=r"^[\w ./:#-]*$"),
+):
     batch = tasks.start_import(
         [(upload.name or "upload", upload.read()) for upload in files],
         actor=request.user,
@@ -81,7 +86,7 @@ def start_import(request, files: File[list[UploadedFile]], source_reference: For
     response=ImportBatchOut,
     summary="A batch imported in the background: waiting (report null), or its report",
 )
-def import_batch(request, batch_id: int):
+def import_batch(request, batch_id: Id):
     return services.import_batch_answer(*services.import_batch_for(request.user, batch_id))
 
 
