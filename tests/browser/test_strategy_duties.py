@@ -33,7 +33,10 @@ def test_the_duties_after_a_strategy_discussion_and_a_release_on_the_referral_pa
     page.goto(f"{live_server.url}/referrals/{referral.pk}/")
 
     page.locator("summary", has_text="Strategy discussion requested").first.click()
-    page.locator("form[action$='/strategy-discussions/'] button").click()
+    requesting = page.locator("form[action$='/strategy-discussions/']")
+    two_hours_ago = timezone.localtime(timezone.now() - timedelta(hours=2))
+    requesting.locator("[name=requested_at]").fill(f"{two_hours_ago:%Y-%m-%d %H:%M}")
+    requesting.locator("button").click()
     assert "Strategy discussion request recorded." in page.inner_text("main")
 
     held = page.locator("form[action$='/strategy-held/']")

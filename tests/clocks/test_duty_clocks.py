@@ -60,6 +60,29 @@ def held_discussion(officer, referral, held_at, *, conference: bool):
     )
 
 
+def test_a_discussion_is_held_now_unless_told_when_and_never_before_it_was_requested(
+    referral, officer
+):
+    requested = london(2026, 4, 2, 10, 0)
+    discussion = safeguarding.request_strategy_discussion(
+        officer, referral, requested_at=requested, as_of=requested
+    )
+    with pytest.raises(RecordError, match="cannot be held before it was requested"):
+        safeguarding.record_strategy_discussion_held(
+            officer,
+            discussion,
+            held_at=requested - timedelta(hours=1),
+            attendees=ATTENDEES,
+            decisions="Section 47 enquiries.",
+            as_of=requested,
+        )
+    later = requested + timedelta(hours=3)
+    held = safeguarding.record_strategy_discussion_held(
+        officer, discussion, attendees=ATTENDEES, decisions="Section 47 enquiries.", as_of=later
+    )
+    assert held.held_at == later
+
+
 # The initial child protection conference ------------------------------------------------------
 
 
@@ -363,7 +386,9 @@ def test_the_page_records_a_conference_decided_and_an_agreed_action(client, forc
     officer = make_user("safeguarding_officer", "XF")
     client.force_login(officer)
     due_on = timezone.localdate() + timedelta(days=10)
-    discussion = safeguarding.request_strategy_discussion(officer, referral, as_of=now)
+    discussion = safeguarding.request_strategy_discussion(
+        officer, referral, requested_at=now - timedelta(hours=2), as_of=now
+    )
     page = client.get(reverse("site:referral-detail", args=[referral.pk])).content.decode()
     assert "It decided on an initial child protection conference" in page
     client.post(

@@ -37,7 +37,7 @@ class Attendee(Schema):
 
 
 class HeldIn(ChangeIn):
-    held_at: When
+    held_at: When | None = Field(None, description="When it was held (default: now)")
     attendees: list[Attendee] = Field([], description="Who attended, by agency")
     # The page names the usual agencies' attendees one by one.
     police: str = ""

@@ -199,7 +199,7 @@ def record_strategy_discussion_held(
     change: Change,
     item: StrategyDiscussion,
     *,
-    held_at: datetime,
+    held_at: datetime | None = None,
     attendees: list[dict],
     decisions: str,
     record_circulated_at: datetime | None = None,
@@ -213,6 +213,10 @@ def record_strategy_discussion_held(
     if not {"police", "social care"} <= agencies:
         raise RecordError("a strategy discussion has at least police and children's social care")
     when = change.happened_at(held_at)
+    # To the minute: the page takes times to the minute, and a discussion held the minute it
+    # was asked for is not "before" it.
+    if when < item.requested_at.replace(second=0, microsecond=0):
+        raise RecordError("a strategy discussion cannot be held before it was requested")
     if record_circulated_at is not None:
         change.happened_at(record_circulated_at)
     item.held_at = when
