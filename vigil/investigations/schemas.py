@@ -1,10 +1,8 @@
 """The shapes of what is recorded in an investigation."""
 
-from typing import Annotated
-
 from ninja import Field, Schema
 
-from vigil.core.schemas import ChangeIn, Moment, When, one_of
+from vigil.core.schemas import ChangeIn, Id, Moment, When, one_of
 from vigil.referrals.choices import Flag, ReferralStatus
 
 from .choices import ActionKind, ReleaseKind, RuiDecision
@@ -87,11 +85,8 @@ class FlagsIn(ChangeIn):
     flags: list[one_of(Flag)] = []
 
 
-ReferralId = Annotated[int, Field(ge=1, le=2**63 - 1)]
-
-
 class JoinIn(Schema):
-    referrals: list[ReferralId] = Field(
+    referrals: list[Id] = Field(
         description="The ids of the referrals to join (at least two)", max_length=100
     )
     reason: str = Field(description="Why they are one investigation, in words")

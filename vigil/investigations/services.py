@@ -32,7 +32,13 @@ from vigil.people.households import (
     the_home,
 )
 from vigil.people.models import Link
-from vigil.referrals.changes import Change, RecordError, advance, changing_together
+from vigil.referrals.changes import (
+    Change,
+    RecordError,
+    advance,
+    changing_together,
+    could_be_referral_id,
+)
 from vigil.referrals.choices import (
     DERIVED_FLAGS,
     TRANSITIONS,
@@ -658,7 +664,7 @@ def join_suggestions(actor, referral: Referral) -> list[dict]:
 def _members(referral_ids) -> set[int]:
     """The referrals named and every referral already joined with any of them."""
     ids = {int(referral_id) for referral_id in referral_ids}
-    if any(not 0 < referral_id < 2**63 for referral_id in ids):
+    if not all(could_be_referral_id(referral_id) for referral_id in ids):
         raise Http404("No referral found.")
     joined = Referral.objects.filter(pk__in=ids, investigation__isnull=False).values(
         "investigation_id"

@@ -165,8 +165,14 @@ def changing_together(actor, referral_ids, *, permission: str, audit: str, as_of
         _finish(changes)
 
 
+def could_be_referral_id(value: int) -> bool:
+    """Whether a number could be a referral's id at all: the database cannot even compare one
+    outside a signed 64-bit integer, so such a number is simply not found."""
+    return 0 < value < 2**63
+
+
 def _locked(actor, permission: str, ids: list[int]) -> list[Referral]:
-    if any(not 0 < referral_id < 2**63 for referral_id in ids):
+    if not all(could_be_referral_id(referral_id) for referral_id in ids):
         # No referral has such an id (and the database cannot even compare it).
         raise Http404("No referral found.")
     found = list(
