@@ -40,6 +40,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.risk
 	$(BIN)/python -m benchmarks.clocks
 	$(BIN)/python -m benchmarks.search
+	$(BIN)/python -m benchmarks.audit
 	$(BIN)/python -m benchmarks.api_contract
 
 # Needs the network to reach the vulnerability database; not part of `make test`.

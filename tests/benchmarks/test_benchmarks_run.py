@@ -66,3 +66,10 @@ def test_search_benchmark_builds_its_referrals_and_reports_every_kind(tmp_path):
     assert "built 500 referrals" in output
     for line in ("baseline", "name misspelt", "postcode", "MD5", "mix of all kinds"):
         assert line in output
+
+
+@pytest.mark.benchmark
+def test_audit_benchmark_seals_every_event_it_inserted_into_a_chain_that_verifies(tmp_path):
+    output = _run("benchmarks.audit", "--events", "300", tmp_path=tmp_path)
+    assert "sqlite: 300 events" in output
+    assert "chain verified: True" in output
