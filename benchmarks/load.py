@@ -158,14 +158,25 @@ def main() -> None:
         f"{args.users // SUPERVISOR_SHARE} supervisors) for {args.duration}; vigil serve with "
         f"{args.threads} threads, no worker; each user pauses {args.wait} s between requests"
     )
-    print(
+    header = (
         f"  {'request':<22} {'count':>7} {'errors':>6} {'req/s':>7} "
         f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}"
     )
+    print(f"whole run, {figures['seconds']:.0f} s (signing in included):")
+    print(header)
     for name, row in figures["types"].items():
         print(_line(name, row))
     print(_line("all", figures["all"]))
     print(_line("all but signing in", figures["all_but_signing_in"]))
+    steady = figures["steady"]
+    if steady:
+        print(f"steady state, the last {steady['seconds']:.0f} s (everyone signed in):")
+        print(header)
+        for name, row in steady["types"].items():
+            print(_line(name, row))
+        print(_line("all", steady["all"]))
+    else:
+        print("steady state: not reached (not every user had signed in when the run ended)")
     if figures["errors"]:
         print(f"  errors: {json.dumps(figures['errors'])}")
     missing = [name for name in REQUEST_TYPES if name not in figures["types"]]
@@ -224,9 +235,37 @@ def _locust(args, env: dict, port: int, work: Path) -> dict:
 
 
 def summarise(recorded: dict) -> dict:
-    """Requests per second, percentiles and errors per request type, for all requests, and
-    for all but signing in (done once a session, and slow by design: Argon2)."""
-    seconds = max(recorded["last"] - recorded["first"], 1e-9)
+    """Requests per second, percentiles and errors per request type and for all requests:
+    over the whole run (signing in included: once a session, slow by design, Argon2), and in
+    the steady state, from the moment the last user had signed in."""
+    errors: dict[tuple, int] = {}
+    for name, rows in recorded["requests"].items():
+        for row in rows:
+            if row[1]:
+                errors[name, row[1]] = errors.get((name, row[1]), 0) + 1
+    whole = _figures(recorded["requests"], recorded["first"], recorded["last"])
+    steady_from = recorded.get("signed_in")
+    steady = None
+    if steady_from is not None:
+        later = {
+            name: [row for row in rows if row[2] >= steady_from]
+            for name, rows in recorded["requests"].items()
+        }
+        later = {name: rows for name, rows in later.items() if rows}
+        if later:
+            steady = _figures(later, steady_from, recorded["last"])
+    return {
+        **whole,
+        "steady": steady,
+        "errors": [
+            {"name": name, "error": error, "count": count}
+            for (name, error), count in sorted(errors.items())
+        ],
+    }
+
+
+def _figures(requests: dict, first: float, last: float) -> dict:
+    seconds = max(last - first, 1e-9)
 
     def figures(rows: list) -> dict:
         times = sorted(row[0] for row in rows)
@@ -240,24 +279,13 @@ def summarise(recorded: dict) -> dict:
             "max_ms": times[-1] if times else 0.0,
         }
 
-    requests = recorded["requests"]
-    types = {name: figures(rows) for name, rows in sorted(requests.items())}
-    everything = [row for rows in requests.values() for row in rows]
-    working = [row for name, rows in requests.items() if name not in SIGNING_IN for row in rows]
-    errors: dict[tuple, int] = {}
-    for name, rows in requests.items():
-        for row in rows:
-            if row[1]:
-                errors[name, row[1]] = errors.get((name, row[1]), 0) + 1
     return {
         "seconds": seconds,
-        "types": types,
-        "all": figures(everything),
-        "all_but_signing_in": figures(working),
-        "errors": [
-            {"name": name, "error": error, "count": count}
-            for (name, error), count in sorted(errors.items())
-        ],
+        "types": {name: figures(rows) for name, rows in sorted(requests.items())},
+        "all": figures([row for rows in requests.values() for row in rows]),
+        "all_but_signing_in": figures(
+            [row for name, rows in requests.items() if name not in SIGNING_IN for row in rows]
+        ),
     }
 
 

@@ -35,16 +35,24 @@ def _accounts() -> dict:
 
 
 ACCOUNTS = _accounts()
-_RECORDED: dict = {"first": None, "last": None, "requests": {}}
+_RECORDED: dict = {"first": None, "last": None, "signed_in": None, "requests": {}}
+_SIGNED_IN = itertools.count(1)
 
 
 @events.request.add_listener
 def _record(name, response_time, exception, **_) -> None:
     now = time.time()
-    _RECORDED["first"] = _RECORDED["first"] or now - response_time / 1000
+    started = now - response_time / 1000
+    _RECORDED["first"] = _RECORDED["first"] or started
     _RECORDED["last"] = now
     error = "" if exception is None else str(exception)[:300]
-    _RECORDED["requests"].setdefault(name, []).append((response_time, error))
+    _RECORDED["requests"].setdefault(name, []).append((response_time, error, started))
+
+
+def _signed_in(user: HttpUser) -> None:
+    """Note when the last user has signed in: from then on the load is steady."""
+    if next(_SIGNED_IN) == user.environment.runner.target_user_count:
+        _RECORDED["signed_in"] = time.time()
 
 
 @events.quitting.add_listener
@@ -121,6 +129,7 @@ class Investigator(SignedIn):
         self.account = next(_INVESTIGATORS)
         self.sign_in(self.account["username"])
         self.referrals: list[int] = []
+        _signed_in(self)
         self.worklist()
 
     @task(3)
@@ -181,6 +190,7 @@ class Supervisor(SignedIn):
             if "/accounts/" in answer.url:
                 answer.failure("the one-time code was refused")
         self.referrals: list[int] = []
+        _signed_in(self)
         self.team_worklist()
 
     @task(3)

@@ -104,6 +104,7 @@ def _assert_every_request_type_answered_without_error(figures: dict) -> None:
     assert figures["errors"] == []
     exercised = {name for name, row in figures["types"].items() if row["count"]}
     assert exercised == REQUEST_TYPES
+    assert figures["steady"] is not None, "not every user signed in"
 
 
 @pytest.mark.benchmark
