@@ -221,3 +221,26 @@ def test_a_new_referral_s_clock_inputs_are_what_every_registered_reader_would_an
     assert len(clock_services._clock_facts) >= 3
     for referral in Referral.objects.all():
         assert clock_inputs(referral, new=True) == clock_inputs(referral), referral.source_reference
+
+
+def test_an_unexpected_error_while_reading_keeps_the_referrals_read_before_it(
+    tmp_path, monkeypatch
+):
+    _forces()
+    synth = Synthesiser(14, until=date(2026, 11, 1), forces=["XF"])
+    made = sorted(synth.referrals(5), key=lambda data: data["source_reference"])
+    for data in made:
+        (tmp_path / f"{data['source_reference']}.json").write_bytes(json_bytes(data))
+    real_read = services.native_json.read_referral
+
+    def read_or_break(label, content, **options):
+        if made[3]["source_reference"] in label:
+            raise RuntimeError("out of memory")
+        return real_read(label, content, **options)
+
+    monkeypatch.setattr(services.native_json, "read_referral", read_or_break)
+    with pytest.raises(RuntimeError, match="out of memory"):
+        _import([tmp_path], batch_size=50)
+    assert sorted(Referral.objects.values_list("source_reference", flat=True)) == [
+        data["source_reference"] for data in made[:3]
+    ]

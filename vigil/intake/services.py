@@ -251,13 +251,19 @@ def _import_units(units, actor, as_of, options, progress) -> ImportReport:
     # What administrators have said unknown words mean, read once for the whole import.
     options = replace(options, mappings=unknown_values.mappings())
     batch = _Batch(actor, as_of, report, progress, options.batch_size)
-    for unit in units:
-        if isinstance(unit, Refusal):
-            batch.reject(Rejected(unit.name, unit.location, unit.error))
-        elif isinstance(unit, PackageUnit):
-            _import_package(unit, actor, as_of, options, batch)
-        else:
-            _import_json(unit, options, batch)
+    try:
+        for unit in units:
+            if isinstance(unit, Refusal):
+                batch.reject(Rejected(unit.name, unit.location, unit.error))
+            elif isinstance(unit, PackageUnit):
+                _import_package(unit, actor, as_of, options, batch)
+            else:
+                _import_json(unit, options, batch)
+    except Exception:
+        # Reading failed unexpectedly: what was read before it is stored, as it would have
+        # been one referral at a time.
+        batch.flush()
+        raise
     batch.flush()
     return report
 
