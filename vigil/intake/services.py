@@ -1,7 +1,8 @@
 """The intake pipeline: files in, referrals stored, people linked, graded and on the clock.
 
-Each referral is stored in its own transaction with its audit event, so a bad referral stores
-nothing and the good ones beside it in the same batch are kept.
+Each referral is stored whole with its audit event, or not at all: alone in its own transaction
+(``store_referral``), or, in an import, in its own savepoint of a batch's transaction
+(``_Batch``), so a bad referral stores nothing and the good ones beside it are kept.
 """
 
 import hashlib
