@@ -1,16 +1,23 @@
-"""Intake benchmark (``make bench``): how fast referrals import, against a plain bulk insert.
+"""Intake benchmark (``make bench``): one referral per transaction, in batches, and raw inserts.
 
-Imports 10,000 synthetic JSON referrals and 2,000 CyberTipline packages into a fresh SQLite
-database and, when DATABASE_URL is set, a fresh PostgreSQL database; prints referrals per
-second for each, the rate of a plain bulk insert of the same rows through the same database
-(the ceiling) and the ratio. Each measurement runs in its own process with its own database.
+Imports 10,000 synthetic JSON referrals and 2,000 CyberTipline packages into fresh SQLite
+databases and, when DATABASE_URL is set, fresh PostgreSQL databases, three ways side by side:
+one referral per transaction (``--batch-size 1``), in batches (``vigil import``'s default), and
+the raw ceiling: exactly the rows the batched import stored (every table: referrals, documents,
+material, people, identifiers, match keys, links, assessments, clocks, audit events), written
+again into an empty database by ``executemany`` (SQLite) or ``COPY`` (PostgreSQL) with no checks
+at all. Then, on PostgreSQL, a sustained batched import of ``--sustained`` referrals (100,000 by
+default) from one JSON Lines file, with the slowest stretch of 10% of it. Each measurement runs
+in its own process with its own database.
 
-    python -m benchmarks.intake [--json-count N] [--cybertip-count N] [--work DIR]
+    python -m benchmarks.intake [--json-count N] [--cybertip-count N] [--sustained N]
+                                [--batch-size N] [--work DIR]
 """
 
 import argparse
 import json
 import os
+import pickle
 import platform
 import subprocess
 import sys
@@ -21,15 +28,20 @@ from pathlib import Path
 
 UNTIL = date(2026, 11, 1)
 FORCES = ["XF", "YF", "ZF", "WF"]
+# The parts whose rows an import writes (forces are made beforehand, the same way each time).
+WRITTEN = {"audit", "referrals", "people", "risk", "clocks", "intake"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json-count", type=int, default=10_000)
     parser.add_argument("--cybertip-count", type=int, default=2_000)
+    parser.add_argument("--sustained", type=int, default=100_000, help="0: no sustained run.")
+    parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--work", default=None, help="Folder for the synthetic files.")
-    parser.add_argument("--measure", choices=["import", "ceiling"], help=argparse.SUPPRESS)
+    parser.add_argument("--measure", choices=["one", "bulk", "raw"], help=argparse.SUPPRESS)
     parser.add_argument("--database", default="sqlite", help=argparse.SUPPRESS)
+    parser.add_argument("--rows", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         _measure(args)
@@ -42,23 +54,38 @@ def main() -> None:
     print(
         f"Vigil intake benchmark, {date.today()}, {platform.node()}, "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the start"
     )
-    print(f"{args.json_count} JSON referrals, {args.cybertip_count} CyberTipline packages")
+    print(
+        f"{args.json_count} JSON referrals, {args.cybertip_count} CyberTipline packages, "
+        f"batches of {args.batch_size}"
+    )
     print()
     print(
-        f"{'database':<11} {'format':<9} {'referrals':>9} {'import/s':>9} "
-        f"{'bulk insert/s':>14} {'ratio':>6}"
+        f"{'database':<11} {'format':<9} {'referrals':>9} {'one by one/s':>13} {'batched/s':>10} "
+        f"{'raw/s':>8} {'batched÷raw':>12} {'batched÷one':>12}"
     )
     for database in databases:
         for fmt, folder in (("json", json_dir), ("cybertip", cybertip_dir)):
-            imported = _run(database, "import", fmt, folder, work)
-            ceiling = _run(database, "ceiling", fmt, folder, work)
+            one = _run(database, "one", fmt, folder, work, args.batch_size)
+            rows = work / f"rows-{database}-{fmt}.pickle"
+            bulk = _run(database, "bulk", fmt, folder, work, args.batch_size, rows)
+            raw = _run(database, "raw", fmt, folder, work, args.batch_size, rows)
             print(
-                f"{database:<11} {fmt:<9} {imported['referrals']:>9} "
-                f"{imported['rate']:>9.0f} {ceiling['rate']:>14.0f} "
-                f"{imported['rate'] / ceiling['rate']:>6.2f}"
+                f"{database:<11} {fmt:<9} {bulk['referrals']:>9} {one['rate']:>13.0f} "
+                f"{bulk['rate']:>10.0f} {raw['rate']:>8.0f} {bulk['rate'] / raw['rate']:>12.2f} "
+                f"{bulk['rate'] / one['rate']:>12.1f}"
             )
+    if "postgresql" in databases and args.sustained:
+        lines = work / f"sustained-{args.sustained}.jsonl"
+        _synthesise_lines(lines, args.sustained)
+        result = _run("postgresql", "bulk", "sustained", lines, work, args.batch_size)
+        print()
+        print(
+            f"sustained, PostgreSQL, batched: {result['referrals']} referrals in "
+            f"{result['seconds']:.0f} s, {result['rate']:.0f}/s overall, "
+            f"{result['slowest']:.0f}/s over its slowest tenth"
+        )
 
 
 def _synthesise(json_dir: Path, cybertip_dir: Path, json_count: int, cybertip_count: int):
@@ -79,7 +106,25 @@ def _synthesise(json_dir: Path, cybertip_dir: Path, json_count: int, cybertip_co
                 (folder / name).write_bytes(content)
 
 
-def _run(database: str, measure: str, fmt: str, folder: Path, work: Path) -> dict:
+def _synthesise_lines(path: Path, count: int) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.settings")
+    from vigil.intake.synth import Synthesiser
+
+    if not path.exists():
+        with path.open("w") as out:
+            for data in Synthesiser(303, until=UNTIL, forces=FORCES).referrals(count):
+                out.write(json.dumps(data) + "\n")
+
+
+def _run(
+    database: str,
+    measure: str,
+    fmt: str,
+    folder: Path,
+    work: Path,
+    batch_size: int,
+    rows: Path | None = None,
+) -> dict:
     env = dict(os.environ)
     data_dir = Path(tempfile.mkdtemp(prefix=f"db-{measure}-{fmt}-", dir=work))
     env["VIGIL_DATA_DIR"] = str(data_dir)
@@ -88,23 +133,11 @@ def _run(database: str, measure: str, fmt: str, folder: Path, work: Path) -> dic
         env.pop("DATABASE_URL", None)
     else:
         env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], "vigil_bench")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.intake",
-            "--measure",
-            measure,
-            "--database",
-            database,
-            "--work",
-            str(folder),
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    command = [sys.executable, "-m", "benchmarks.intake", "--measure", measure]
+    command += ["--database", database, "--work", str(folder), "--batch-size", str(batch_size)]
+    if rows is not None:
+        command += ["--rows", str(rows)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
         sys.exit(f"benchmark run failed ({database} {measure} {fmt}):\n{result.stderr}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -136,165 +169,112 @@ def _measure(args) -> None:
     for code in FORCES:
         Force.objects.create(code=code, name=f"Force {code}", region="Bench")
     folder = Path(args.work)
-    now = timezone.now()
-    if args.measure == "import":
-        from vigil.intake.services import ImportOptions, import_paths
-
+    if args.measure == "raw":
+        tables = _load_rows(Path(args.rows))
+        count = len(tables["referrals.referral"][1])
         started = time.perf_counter()
-        # CyberTipline packages name no force; JSON referrals carry their own.
-        force = "XF" if folder.name == "cybertip" else ""
-        report = import_paths(
-            [folder], actor=SystemActor("bench"), as_of=now, options=ImportOptions(force_code=force)
-        )
+        _raw_insert(tables)
         elapsed = time.perf_counter() - started
-        if report.rejected:
-            sys.exit(f"{len(report.rejected)} rejected, first: {report.rejected[0]}")
-        count = report.created
-    else:
-        drafts = _drafts(folder, now)
-        started = time.perf_counter()
-        _bulk_insert(drafts, now)
-        elapsed = time.perf_counter() - started
-        count = len(drafts)
-    print(json.dumps({"referrals": count, "seconds": elapsed, "rate": count / elapsed}))
+        print(json.dumps({"referrals": count, "seconds": elapsed, "rate": count / elapsed}))
+        return
+
+    from vigil.intake.services import ImportOptions, import_paths
+
+    stamps = []
+
+    def progress(step: int) -> None:
+        stamps.append(time.perf_counter())
+
+    size = 1 if args.measure == "one" else args.batch_size
+    # CyberTipline packages name no force; JSON referrals carry their own.
+    force = "XF" if folder.name == "cybertip" else ""
+    started = time.perf_counter()
+    report = import_paths(
+        [folder],
+        actor=SystemActor("bench"),
+        as_of=timezone.now(),
+        options=ImportOptions(force_code=force, batch_size=size),
+        progress=progress,
+    )
+    elapsed = time.perf_counter() - started
+    if report.rejected:
+        sys.exit(f"{len(report.rejected)} rejected, first: {report.rejected[0]}")
+    count = report.created
+    tenth = max(1, len(stamps) // 10)
+    slowest = max(
+        (
+            stamps[i + tenth - 1] - (stamps[i - 1] if i else started)
+            for i in range(0, len(stamps) - tenth + 1, tenth)
+        ),
+        default=elapsed,
+    )
+    if args.rows:
+        _dump_rows(Path(args.rows))
+    result = {"referrals": count, "seconds": elapsed, "rate": count / elapsed}
+    print(json.dumps({**result, "slowest": tenth / slowest}))
 
 
-def _drafts(folder: Path, now) -> list:
-    """Parse everything first: the ceiling times only the database writes."""
-    from vigil.intake import cybertip, native_json
-    from vigil.intake.sources import JsonUnit, Limits, PackageUnit, units_from_paths
+def _written_models():
+    from django.apps import apps
 
-    limits = Limits(10 * 2**20, 50 * 2**20, 500)
-    drafts = []
-    for unit in units_from_paths([folder], "auto", limits):
-        if isinstance(unit, PackageUnit):
-            drafts.append(
-                cybertip.read_package(unit.name, unit.documents, force_code="XF", received_at=now)
+    return [
+        model
+        for model in apps.get_models()
+        if model._meta.app_label in WRITTEN and not model._meta.proxy and model._meta.managed
+    ]
+
+
+def _dump_rows(path: Path) -> None:
+    """Every row the import wrote, by table, column by column as stored (untimed)."""
+    tables = {}
+    for model in _written_models():
+        fields = [f for f in model._meta.concrete_fields if not f.generated]
+        rows = list(model._base_manager.order_by("pk").values_list(*(f.attname for f in fields)))
+        if rows:
+            tables[model._meta.label_lower] = ([f.attname for f in fields], rows)
+    with path.open("wb") as out:
+        pickle.dump(tables, out)
+
+
+def _load_rows(path: Path) -> dict:
+    """The rows, with rows the empty database already holds (made by ``init``) left out."""
+    with path.open("rb") as handle:
+        tables = pickle.load(handle)  # noqa: S301 - our own file, written a moment ago
+    for model in _written_models():
+        label = model._meta.label_lower
+        if label in tables and model._base_manager.exists():
+            held = set(model._base_manager.values_list("pk", flat=True))
+            names, rows = tables[label]
+            tables[label] = (names, [row for row in rows if row[0] not in held])
+    return tables
+
+
+def _raw_insert(tables: dict) -> None:
+    """The same rows, in one transaction: COPY (PostgreSQL) or executemany (SQLite), with the
+    values prepared for the database as Django would (JSON, times)."""
+    from django.apps import apps
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        for label, (names, rows) in tables.items():
+            model = apps.get_model(label)
+            fields = [model._meta.get_field(name) for name in names]
+            table = model._meta.db_table
+            columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+            prepared = (
+                [
+                    f.get_db_prep_save(value, connection)
+                    for f, value in zip(fields, row, strict=True)
+                ]
+                for row in rows
             )
-        elif isinstance(unit, JsonUnit):
-            for label, content in native_json.split_document(unit.name, unit.content):
-                drafts.append(native_json.read_referral(label, content, as_of=now))
-    return drafts
-
-
-def _bulk_insert(drafts: list, now) -> None:
-    """The same rows, inserted with bulk_create in large batches: no checks, links or audit."""
-    import hashlib
-    from dataclasses import asdict
-
-    from django.db import transaction
-
-    from vigil.accounts.models import Force
-    from vigil.people.models import Address, History, Identifier, MatchKey, Person
-    from vigil.people.normalise import match_keys, normalise
-    from vigil.referrals.models import Document, Material, Referral
-
-    forces = {force.code: force for force in Force.objects.all()}
-    with transaction.atomic():
-        referrals = Referral.objects.bulk_create(
-            [
-                Referral(
-                    force=forces[d.force_code],
-                    source=d.source,
-                    source_reference=d.source_reference,
-                    received_at=d.received_at,
-                    summary=d.summary,
-                    incident_type=d.incident_type,
-                    incident_type_text=d.incident_type_text,
-                    incident_occurred_at=d.incident_occurred_at,
-                    platform=d.platform,
-                    escalated=d.escalated,
-                    escalation_reason=d.escalation_reason,
-                    annotations=d.annotations,
-                    indicators=d.indicators,
-                    incident_details=d.incident_details,
-                    source_details=d.source_details,
-                    unmapped=d.unmapped,
-                    content_digest=d.content_digest,
-                    imported_at=now,
-                    imported_by_name="bench",
-                )
-                for d in drafts
-            ],
-            batch_size=1000,
-        )
-        Document.objects.bulk_create(
-            [
-                Document(
-                    referral=r,
-                    name=doc.name,
-                    media_type=doc.media_type,
-                    content=doc.content,
-                    size=len(doc.content),
-                    sha256=hashlib.sha256(doc.content).hexdigest(),
-                )
-                for r, d in zip(referrals, drafts, strict=True)
-                for doc in d.documents
-            ],
-            batch_size=1000,
-        )
-        Material.objects.bulk_create(
-            [
-                Material(referral=r, **asdict(m))
-                for r, d in zip(referrals, drafts, strict=True)
-                for m in d.material
-            ],
-            batch_size=1000,
-        )
-        pairs = [(r, p) for r, d in zip(referrals, drafts, strict=True) for p in d.people]
-        people = Person.objects.bulk_create(
-            [
-                Person(
-                    referral=r,
-                    ref=p.ref,
-                    role=p.role,
-                    first_name=p.first_name,
-                    last_name=p.last_name,
-                    date_of_birth=p.date_of_birth,
-                    stated_age=p.stated_age,
-                    gender=p.gender,
-                    occupation=p.occupation,
-                    works_with_children=p.works_with_children,
-                    notes=p.notes,
-                )
-                for r, p in pairs
-            ],
-            batch_size=1000,
-        )
-        identifiers, addresses, history, keys = [], [], [], []
-        for person, (referral, draft) in zip(people, pairs, strict=True):
-            found = []
-            for item in draft.identifiers:
-                value = normalise(item.kind, item.value)
-                found.append((item.kind, value, item.service))
-                identifiers.append(
-                    Identifier(
-                        person=person,
-                        kind=item.kind,
-                        value=item.value,
-                        normalised=value,
-                        service=item.service,
-                        seen_at=item.seen_at,
-                    )
-                )
-            addresses.extend(Address(person=person, **asdict(a)) for a in draft.addresses)
-            history.extend(History(person=person, **asdict(h)) for h in draft.history)
-            for reason, key, _ in match_keys(
-                found, person.first_name, person.last_name, person.date_of_birth
-            ):
-                keys.append(
-                    MatchKey(
-                        person=person,
-                        referral=referral,
-                        is_suspect=person.role == "suspect",
-                        reason=reason,
-                        key=key,
-                    )
-                )
-        Identifier.objects.bulk_create(identifiers, batch_size=1000)
-        Address.objects.bulk_create(addresses, batch_size=1000)
-        History.objects.bulk_create(history, batch_size=1000)
-        MatchKey.objects.bulk_create(keys, batch_size=1000)
+            if connection.vendor == "postgresql":
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in prepared:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(fields))
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", prepared)
 
 
 if __name__ == "__main__":

@@ -40,18 +40,23 @@ def test_worklist_benchmark_builds_its_referrals_and_reports_every_query(tmp_pat
 
 
 @pytest.mark.benchmark
-def test_intake_benchmark_imports_both_formats(tmp_path):
+def test_intake_benchmark_imports_both_formats_three_ways(tmp_path):
     output = _run(
         "benchmarks.intake",
         "--json-count",
         "20",
         "--cybertip-count",
         "5",
+        "--sustained",
+        "30",
         "--work",
         str(tmp_path / "work"),
         tmp_path=tmp_path,
     )
     assert "JSON" in output and "CyberTip" in output
+    # One by one, batched and the raw ceiling side by side, on each format.
+    assert "batched÷raw" in output
+    assert "sqlite      json" in output and "sqlite      cybertip" in output
 
 
 @pytest.mark.benchmark

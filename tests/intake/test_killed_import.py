@@ -2,8 +2,9 @@
 
 Synthetic referrals are imported by the real console script, against the test database (an
 SQLite file, or PostgreSQL when DATABASE_URL is set), and the import is killed with SIGKILL
-after a random (seeded) delay, several times. After each kill every referral that is stored is
-whole, exactly as `store_referral` writes it in its one transaction, and `vigil audit verify`
+after a random (seeded) delay, several times, in the middle of a batch or between batches. After
+each kill every referral that is stored is whole, exactly as `store_referral` writes it in its
+one transaction (a batch's commit holds several whole referrals), and `vigil audit verify`
 passes. Then the import runs to the end: each referral is stored exactly once, those stored
 before are reported as duplicates, and the audit trail still verifies.
 """
@@ -37,6 +38,7 @@ REPO = Path(__file__).resolve().parents[2]
 REFERRALS = 60
 KILLS = 6
 SEED = 14
+BATCH = 7
 
 
 @pytest.fixture
@@ -141,7 +143,8 @@ def test_a_killed_import_leaves_only_whole_referrals_and_the_rerun_finishes_it(f
     stored_before = 0
     for _ in range(KILLS):
         importing = subprocess.Popen(
-            [VIGIL, "import", str(folder), "--json"],
+            # Small batches, so a kill falls inside a batch's transaction as well as between.
+            [VIGIL, "import", str(folder), "--json", "--batch-size", str(BATCH)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -78,10 +78,16 @@ def clock_facts(read: ClockFacts) -> ClockFacts:
     return read
 
 
-def clock_inputs(referral: Referral) -> rules.ClockInputs:
+def clock_inputs(referral: Referral, *, new: bool = False) -> rules.ClockInputs:
     """What has happened to the referral, as the pure clock rules read it; for a referral joined
-    into an investigation, with what its other referrals hold (``rules.joined``)."""
-    own = _own_inputs(referral)
+    into an investigation, with what its other referrals hold (``rules.joined``).
+
+    ``new``: the referral was stored in this transaction and nothing has been recorded on it
+    but its grading (an import), so nothing the registered readers read exists yet: they are
+    not asked, and ``rules.ClockInputs``' empty values stand (a test holds that every reader
+    answers those for a new referral).
+    """
+    own = _own_inputs(referral, new=new)
     if referral.investigation_id is None:
         return own
     members = Referral.objects.filter(investigation_id=referral.investigation_id).exclude(
@@ -96,7 +102,7 @@ def clock_inputs(referral: Referral) -> rules.ClockInputs:
     )
 
 
-def _own_inputs(referral: Referral) -> rules.ClockInputs:
+def _own_inputs(referral: Referral, *, new: bool = False) -> rules.ClockInputs:
     assessments = list(
         Assessment.objects.filter(referral=referral)
         .order_by("assessed_at", "id")
@@ -119,12 +125,16 @@ def _own_inputs(referral: Referral) -> rules.ClockInputs:
                 at = fact.get("at")
                 yes_since[code] = datetime.fromisoformat(at) if at else current["assessed_at"]
     facts = {}
-    for read in _clock_facts:
+    for read in () if new else _clock_facts:
         facts.update(read(referral))
-    transfers = list(
-        Transfer.objects.filter(referral=referral)
-        .order_by("transferred_at", "id")
-        .values_list("pk", "transferred_at", "answered_at", "to_force_id", "status")
+    transfers = (
+        []
+        if new
+        else list(
+            Transfer.objects.filter(referral=referral)
+            .order_by("transferred_at", "id")
+            .values_list("pk", "transferred_at", "answered_at", "to_force_id", "status")
+        )
     )
     return rules.ClockInputs(
         transfers=tuple(item[:4] for item in transfers),
@@ -142,18 +152,20 @@ def _own_inputs(referral: Referral) -> rules.ClockInputs:
     )
 
 
-def sync_clocks(referral: Referral, *, as_of: datetime) -> list[Clock]:
+def sync_clocks(referral: Referral, *, as_of: datetime, new: bool = False) -> list[Clock]:
     """Bring the referral's clocks in line with its grade, facts and actions.
 
     Runs in the caller's transaction. A clock already overdue never gets a later due time; a
     clock no longer called for (a fact corrected away) is cancelled, with the reason, not deleted.
+    ``new``: the referral was stored in this transaction, with no clocks and nothing recorded on
+    it but its grading (see ``clock_inputs``).
     """
     table, escalation = clock_tables()
-    planned = rules.plan(clock_inputs(referral), table, risk_services.active_policy().key)
+    planned = rules.plan(clock_inputs(referral, new=new), table, risk_services.active_policy().key)
     existing = {
         (clock.kind, clock.cycle): clock
         # No lock of their own: every writer of a referral's clocks holds the referral's row.
-        for clock in Clock.objects.filter(referral=referral)
+        for clock in ([] if new else Clock.objects.filter(referral=referral))
     }
     kept, new = [], []
     for item in planned:

@@ -1,7 +1,8 @@
 """The intake pipeline: files in, referrals stored, people linked, graded and on the clock.
 
-Each referral is stored in its own transaction with its audit event, so a bad referral stores
-nothing and the good ones beside it in the same batch are kept.
+Each referral is stored whole with its audit event, or not at all: alone in its own transaction
+(``store_referral``), or, in an import, in its own savepoint of a batch's transaction
+(``_Batch``), so a bad referral stores nothing and the good ones beside it are kept.
 """
 
 import hashlib
@@ -87,6 +88,8 @@ class ImportOptions:
     received_at: datetime | None = None
     fmt: str = "auto"
     mappings: dict = field(default_factory=dict)
+    # Referrals stored per transaction (each in its own savepoint); 1: one transaction each.
+    batch_size: int = 500
 
 
 Progress = Callable[[int], None]
@@ -248,20 +251,25 @@ def _import_units(units, actor, as_of, options, progress) -> ImportReport:
     report = ImportReport()
     # What administrators have said unknown words mean, read once for the whole import.
     options = replace(options, mappings=unknown_values.mappings())
-    for unit in units:
-        if isinstance(unit, Refusal):
-            report.rejected.append(Rejected(unit.name, unit.location, unit.error))
-        elif isinstance(unit, PackageUnit):
-            _import_package(unit, actor, as_of, options, report)
-        else:
-            _import_json(unit, actor, as_of, options, report, progress)
-            continue
-        if progress:
-            progress(1)
+    batch = _Batch(actor, as_of, report, progress, options.batch_size)
+    try:
+        for unit in units:
+            if isinstance(unit, Refusal):
+                batch.reject(Rejected(unit.name, unit.location, unit.error))
+            elif isinstance(unit, PackageUnit):
+                _import_package(unit, actor, as_of, options, batch)
+            else:
+                _import_json(unit, options, batch)
+    except Exception:
+        # Reading failed unexpectedly: what was read before it is stored, as it would have
+        # been one referral at a time.
+        batch.flush()
+        raise
+    batch.flush()
     return report
 
 
-def _import_package(unit: PackageUnit, actor, as_of, options, report: ImportReport) -> None:
+def _import_package(unit: PackageUnit, actor, as_of, options, batch: "_Batch") -> None:
     try:
         draft = cybertip.read_package(
             unit.name,
@@ -272,20 +280,22 @@ def _import_package(unit: PackageUnit, actor, as_of, options, report: ImportRepo
             notes=unit.notes,
             mappings=options.mappings,
         )
-        _store_and_report(draft, unit.origin or unit.name, actor, as_of, report)
     except IntakeError as error:
-        report.rejected.append(Rejected(unit.origin or unit.name, error.location, error.message))
+        batch.reject(Rejected(unit.origin or unit.name, error.location, error.message))
+    else:
+        batch.add(draft, unit.origin or unit.name)
 
 
-def _import_json(unit: JsonUnit, actor, as_of, options, report: ImportReport, progress) -> None:
+def _import_json(unit: JsonUnit, options, batch: "_Batch") -> None:
     if options.source_reference:
-        report.rejected.append(
+        batch.reject(
             Rejected(
                 unit.name,
                 "",
                 "--source-reference applies to CyberTipline packages; a JSON referral carries "
                 "its own source_reference",
-            )
+            ),
+            counted=False,
         )
         return
     try:
@@ -297,19 +307,16 @@ def _import_json(unit: JsonUnit, actor, as_of, options, report: ImportReport, pr
                 draft = native_json.read_referral(
                     label,
                     content,
-                    as_of=as_of,
+                    as_of=batch.as_of,
                     default_force=options.force_code,
                     mappings=options.mappings,
                 )
-                _store_and_report(draft, label, actor, as_of, report)
             except IntakeError as error:
-                report.rejected.append(Rejected(label, error.location, error.message))
-            if progress:
-                progress(1)
+                batch.reject(Rejected(label, error.location, error.message))
+            else:
+                batch.add(draft, label)
     except IntakeError as error:
-        report.rejected.append(Rejected(unit.name, error.location, error.message))
-        if progress:
-            progress(1)
+        batch.reject(Rejected(unit.name, error.location, error.message))
 
 
 def _json_parts(unit: JsonUnit):
@@ -327,11 +334,6 @@ def _stream_lines(path: Path):
                 yield f"{path} line {number}", line.rstrip(b"\r\n")
 
 
-def _store_and_report(draft: ReferralDraft, label: str, actor, as_of, report) -> None:
-    referral, status = store_referral(draft, actor=actor, as_of=as_of)
-    report.imported.append(_imported(label, referral, status, draft))
-
-
 def _actor_force_code(actor: Actor) -> str:
     if isinstance(actor, SystemActor) or actor.force is None:
         return ""
@@ -340,6 +342,96 @@ def _actor_force_code(actor: Actor) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Storing one referral
+
+
+class _Batch:
+    """What an import has read and not yet stored, in the order it was read.
+
+    Up to ``size`` referrals are stored in one transaction (``_store_waiting``), each inside
+    its own savepoint: a referral that is refused rolls back to its savepoint and stores
+    nothing, its neighbours are kept, and everything happens exactly as it would one referral
+    per transaction (the same code, in the same order), with one commit per batch. Refusals
+    met while reading wait their turn, so the report lists everything in the order read.
+    """
+
+    def __init__(self, actor, as_of, report: ImportReport, progress, size: int):
+        self.actor, self.as_of, self.report, self.progress = actor, as_of, report, progress
+        self.size = max(1, size)
+        self.waiting: list[tuple] = []
+        self.drafts = 0
+
+    def add(self, draft: ReferralDraft, label: str) -> None:
+        self.waiting.append((draft, label))
+        self.drafts += 1
+        if self.drafts >= self.size:
+            self.flush()
+
+    def reject(self, rejected: Rejected, *, counted: bool = True) -> None:
+        self.waiting.append((rejected, counted))
+
+    def flush(self) -> None:
+        waiting, self.waiting, self.drafts = self.waiting, [], 0
+        if waiting:
+            _store_waiting(waiting, self.actor, self.as_of, self.report, self.progress)
+
+
+def _store_waiting(waiting: list[tuple], actor, as_of, report: ImportReport, progress) -> None:
+    drafts = [item for item, _ in waiting if isinstance(item, ReferralDraft)]
+    failure = None
+    with transaction.atomic():
+        lookups = _Lookups(drafts)
+        for item, extra in waiting:
+            if isinstance(item, Rejected):
+                report.rejected.append(item)
+                if progress and extra:
+                    progress(1)
+                continue
+            try:
+                referral, status = _store_atomically(item, actor, as_of, lookups)
+            except IntakeError as error:
+                report.rejected.append(Rejected(extra, error.location, error.message))
+            except BaseException as error:
+                # As one referral per transaction would: those before it stay stored.
+                failure = error
+                break
+            else:
+                report.imported.append(_imported(extra, referral, status, item))
+            if progress:
+                progress(1)
+    if failure is not None:
+        raise failure
+
+
+class _Lookups:
+    """What storing a referral looks up that a whole batch can answer at once: the forces,
+    and which references were not held when the batch began (one query for the batch)."""
+
+    def __init__(self, drafts: Iterable[ReferralDraft] = ()):
+        self.forces: dict[str, Force | None] = {}
+        wanted = {(draft.source, draft.supplements or draft.source_reference) for draft in drafts}
+        held = set()
+        if wanted:
+            held = set(
+                Referral.objects.filter(
+                    source__in={source for source, _ in wanted},
+                    source_reference__in={reference for _, reference in wanted},
+                ).values_list("source", "source_reference")
+            )
+        self.absent = wanted - held
+
+    def force(self, code: str) -> Force | None:
+        if code not in self.forces:
+            self.forces[code] = Force.objects.filter(code=code).first()
+        return self.forces[code]
+
+    def held(self, draft: ReferralDraft) -> Referral | None:
+        reference = draft.supplements or draft.source_reference
+        key = (draft.source, reference)
+        if key in self.absent:
+            # Not held before the batch; once a referral of the batch may have stored it, ask.
+            self.absent.discard(key)
+            return None
+        return Referral.objects.filter(source=draft.source, source_reference=reference).first()
 
 
 def store_referral(draft: ReferralDraft, *, actor: Actor, as_of: datetime) -> tuple[Referral, str]:
@@ -352,18 +444,25 @@ def store_referral(draft: ReferralDraft, *, actor: Actor, as_of: datetime) -> tu
     research. Nothing the force was sent before is ever changed.
     """
     require(actor, Action.REFERRAL_IMPORT)
+    return _store_atomically(draft, actor, as_of, _Lookups())
+
+
+def _store_atomically(draft: ReferralDraft, actor, as_of, lookups: _Lookups):
+    """One referral in its own transaction (or savepoint, inside a batch's)."""
     try:
         with transaction.atomic():
-            return _store(draft, actor, as_of)
+            return _store(draft, actor, as_of, lookups)
     except IntegrityError:
         # Another import of the same reference committed between our check and our insert:
         # this document is now the same again, or a supplement to it.
         with transaction.atomic():
-            return _store(draft, actor, as_of)
+            return _store(draft, actor, as_of, lookups)
 
 
-def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referral, str]:
-    force = Force.objects.filter(code=draft.force_code).first()
+def _store(
+    draft: ReferralDraft, actor: Actor, as_of: datetime, lookups: _Lookups
+) -> tuple[Referral, str]:
+    force = lookups.force(draft.force_code)
     if force is None:
         raise IntakeError(
             f"force {draft.force_code!r} is not known to Vigil; an administrator adds it with "
@@ -374,7 +473,7 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
         raise IntakeError(
             f"you can import referrals for your own force only, not {force.code}", "$.force"
         )
-    existing = _held(draft)
+    existing = _held(draft, lookups)
     if existing is not None:
         if _is_held_document(existing, draft):
             return existing, "duplicate"
@@ -415,7 +514,7 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
     # Graded as of its receipt (ages on that day), then carried forward to today, in the same
     # transaction: a referral imported late keeps the grade it had when it arrived.
     risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of)
-    sync_clocks(referral, as_of=as_of)
+    sync_clocks(referral, as_of=as_of, new=True)
     record(
         actor,
         AuditAction.REFERRAL_IMPORTED,
@@ -438,9 +537,8 @@ def _store(draft: ReferralDraft, actor: Actor, as_of: datetime) -> tuple[Referra
     return referral, "created"
 
 
-def _held(draft: ReferralDraft) -> Referral | None:
-    reference = draft.supplements or draft.source_reference
-    existing = Referral.objects.filter(source=draft.source, source_reference=reference).first()
+def _held(draft: ReferralDraft, lookups: _Lookups) -> Referral | None:
+    existing = lookups.held(draft)
     if existing is None and draft.supplements:
         raise IntakeError(
             f"no {draft.source} referral {draft.supplements!r} is held to add this to; import "

@@ -33,6 +33,13 @@ class Command(BaseCommand):
             help="When the force received CyberTipline packages (default: now).",
         )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=500,
+            help="Referrals stored per transaction, each whole or not at all (default 500; "
+            "1: one transaction per referral).",
+        )
         add_as_of(parser)
 
     def handle(self, *args, **options):
@@ -50,7 +57,10 @@ class Command(BaseCommand):
             source_reference=options["source_reference"],
             received_at=received_at,
             fmt=options["format"],
+            batch_size=options["batch_size"],
         )
+        if options["batch_size"] < 1:
+            raise CommandError("--batch-size must be 1 or more", returncode=2)
         show_progress = on_terminal()
         total = estimate_count(options["paths"]) if show_progress else None
         with tqdm(
