@@ -312,12 +312,19 @@ def age_thresholds(policy: Policy) -> frozenset[int]:
     """Every age on which the policy's answers turn: the ``under_age`` of each question whose
     derivation reads ages, as the policy sets it or as the derivation defaults it. A derivation
     reads ages exactly when it takes ``under_age``."""
+    known = _THRESHOLDS.get(policy.sha256)
+    if known is not None:
+        return known
     found = set()
     for question in policy.questions:
         parameter = inspect.signature(DERIVATIONS[question.derive]).parameters.get("under_age")
         if parameter is not None:
             found.add(int(question.params.get("under_age", parameter.default)))
-    return frozenset(found)
+    return _THRESHOLDS.setdefault(policy.sha256, frozenset(found))
+
+
+# Each policy text's ages, worked out once (a policy is read for every assessment).
+_THRESHOLDS: dict[str, frozenset[int]] = {}
 
 
 def next_change(record: ReferralRecord, policy: Policy, as_of: datetime) -> date | None:

@@ -48,6 +48,8 @@ from .schemas import DecisionIn, OverrideIn, QualityCheckIn
 step = partial(recording, section="risk")
 
 GRADES = Grade.values
+# How many referrals one query of a long re-grade names (SQLite takes at most 32,766 values).
+REGRADE_SLICE = 1000
 
 
 def rank(grade: str) -> int:
@@ -442,13 +444,26 @@ def reproduce(assessment: Assessment) -> engine.Assessment:
 
 def regrade_due(*, actor: Actor, as_of: datetime, progress=None) -> Counter:
     """The daily re-grade: re-run the engine on the open referrals ``due_referral_ids`` names,
-    each moving its day in the index on."""
-    return regrade_all(
-        actor=actor,
-        as_of=as_of,
-        referral_ids=due_referral_ids(actor=actor, as_of=as_of),
-        progress=progress,
-    )
+    each moving its day in the index on (in slices, as many as there are)."""
+    ids = due_referral_ids(actor=actor, as_of=as_of)
+    if progress:
+        progress(len(ids))
+
+    def each(total):
+        if total is None:
+            progress(None)
+
+    counts: Counter = Counter()
+    for start in range(0, len(ids), REGRADE_SLICE):
+        counts.update(
+            regrade_all(
+                actor=actor,
+                as_of=as_of,
+                referral_ids=ids[start : start + REGRADE_SLICE],
+                progress=each if progress else None,
+            )
+        )
+    return counts
 
 
 def regrade_all(*, actor: Actor, as_of: datetime, referral_ids=None, progress=None) -> Counter:
