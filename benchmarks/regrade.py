@@ -271,16 +271,24 @@ def _build_people_and_index(args, connection) -> dict:
 
 def _stored_answers_agree(sample: int = 50) -> str:
     """Whether the assessments written straight into the table are what the engine makes of the
-    stored referrals (else the timed run would store new ones for the wrong reason)."""
+    stored referrals now, for those not due (else the timed run would take referrals it should
+    leave, or store new assessments for the wrong reason)."""
+    from django.db.models import Q
+
     from vigil.risk.derive import derive_facts
-    from vigil.risk.models import Assessment
+    from vigil.risk.models import Assessment, RegradeDue
     from vigil.risk.services import active_policy, referral_record
 
     policy = active_policy()
-    current = Assessment.objects.filter(is_current=True).select_related("referral")
+    not_due = RegradeDue.objects.filter(Q(due_on__isnull=True) | Q(due_on__gt=NOW.date())).values(
+        "referral_id"
+    )
+    current = Assessment.objects.filter(is_current=True, referral_id__in=not_due).select_related(
+        "referral"
+    )
     agreeing = total = 0
     for assessment in current.order_by("referral_id")[:: max(1, current.count() // sample)]:
-        facts = derive_facts(referral_record(assessment.referral), policy, YESTERDAY)
+        facts = derive_facts(referral_record(assessment.referral), policy, NOW)
         answers = {code: fact.answer.value for code, fact in facts.items()}
         stored = {code: fact["answer"] for code, fact in assessment.answers.items()}
         agreeing += answers == stored

@@ -3,6 +3,7 @@ tiny size keep the benchmarks working as the schema changes under them (their bu
 write tables directly). They check that each benchmark completes and reports, never how fast."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,5 +76,7 @@ def test_regrade_benchmark_builds_the_index_and_runs_the_daily_re_grade(tmp_path
     )
     assert "built 2000 referrals" in output
     assert "10 due today" in output
+    agreeing, sampled = re.search(r"engine agrees with \(a sample\): (\d+)/(\d+)", output).groups()
+    assert agreeing == sampled != "0"
     assert "10 referrals re-graded (10 new assessments)" in output
     assert "a second daily run the same day" in output and ", 0 re-graded" in output
