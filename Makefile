@@ -41,7 +41,9 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.clocks
 	$(BIN)/python -m benchmarks.regrade
 	$(BIN)/python -m benchmarks.search
+	$(BIN)/python -m benchmarks.audit
 	$(BIN)/python -m benchmarks.api_contract
+	$(BIN)/python -m benchmarks.load
 
 # Needs the network to reach the vulnerability database; not part of `make test`.
 audit: $(TEST_STAMP)

@@ -174,9 +174,10 @@ def _build_people_and_index(args, connection) -> dict:
     version = _stored_version(policy, YESTERDAY)
     chooser = random.Random(13)  # noqa: S311 - synthetic benchmark data
     today = NOW.date()
-    open_ids = list(
-        Referral.objects.exclude(status="closed").order_by("pk").values_list("pk", flat=True)
+    forces = dict(
+        Referral.objects.exclude(status="closed").order_by("pk").values_list("pk", "force_id")
     )
+    open_ids = list(forces)
     due_today = set(chooser.sample(open_ids, min(args.due_today, len(open_ids))))
     people, ties, assessments, index = [], [], [], []
     graded: dict[tuple, tuple] = {}
@@ -196,7 +197,9 @@ def _build_people_and_index(args, connection) -> dict:
             source=source,
         )
         suspect_id = len(people) + 1
-        people.append(_person_row(suspect_id, referral_id, suspect, search_name))
+        people.append(
+            _person_row(suspect_id, referral_id, suspect, search_name, forces[referral_id])
+        )
         record_people, lives = [suspect], []
         if referral_id in due_today:
             child_born = _years_before(today, ADULT)  # 18 today
@@ -217,7 +220,9 @@ def _build_people_and_index(args, connection) -> dict:
                 source=source,
             )
             child_id = len(people) + 1
-            people.append(_person_row(child_id, referral_id, child, search_name))
+            people.append(
+                _person_row(child_id, referral_id, child, search_name, forces[referral_id])
+            )
             ties.append((len(ties) + 1, child_id, suspect_id, "", None))
             record_people.append(child)
             lives.append(LivesWithRecord("h1", "s1", source))
@@ -241,7 +246,7 @@ def _build_people_and_index(args, connection) -> dict:
         "id, referral_id, ref, role, role_text, relation, first_name, last_name, date_of_birth, "
         "stated_age, stated_age_on, gender, occupation, works_with_children, school_name, "
         "household_established, access_established, history_established, notes, source, "
-        "learned_at, search_name"
+        "learned_at, search_name, force_id"
     )
     tie_columns = "id, person_id, other_id, source, learned_at"
     assessment_columns = (
@@ -303,7 +308,7 @@ def _years_before(day: date, years: int) -> date:
         return date(day.year - years, 2, 28)
 
 
-def _person_row(pk, referral_id, person, search_name) -> tuple:
+def _person_row(pk, referral_id, person, search_name, force_id) -> tuple:
     return (
         pk,
         referral_id,
@@ -327,6 +332,7 @@ def _person_row(pk, referral_id, person, search_name) -> tuple:
         "",
         None,
         search_name(person.first_name, person.last_name),
+        force_id,
     )
 
 

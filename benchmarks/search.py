@@ -45,6 +45,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="Queries of each kind.")
     parser.add_argument("--measure", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="One database only.")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="With --measure: time the searches on a database built before (same --referrals), "
+        "without building it again.",
+    )
     args = parser.parse_args()
     if args.measure:
         _measure(args)
@@ -108,9 +114,10 @@ def _measure(args) -> None:
 
     call_command("init", verbosity=0)
     started = time.perf_counter()
-    searcher, samples, people = _build(args.referrals)
+    searcher, samples, people = _build(args.referrals, write=not args.reuse)
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+        if not args.reuse:
+            cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
         if connection.vendor == "postgresql":
             cursor.execute("SHOW server_version")
         else:
@@ -195,19 +202,26 @@ def _name_pools():
     return firsts, lasts
 
 
-def _build(count: int):
-    """N referrals, each with a suspect, identifiers, an address and material, in batches."""
+def _build(count: int, write: bool = True):
+    """N referrals, each with a suspect, identifiers, an address and material, in batches.
+
+    Without ``write``, the same samples of a database built before (the data is drawn from a
+    fixed seed), and nothing written."""
     from vigil.accounts.models import Force, User
     from vigil.people.models import Address, Identifier, Person
     from vigil.referrals.models import Material, Referral
 
-    forces = [
-        Force.objects.create(code=f"F{number:02d}", name=f"Force {number}", region="Bench")
-        for number in range(FORCES)
-    ]
-    searcher = User.objects.create(
-        username="bench-investigator", role="investigator", force=forces[0]
-    )
+    if not write:
+        forces = list(Force.objects.filter(region="Bench").order_by("code"))
+        searcher = User.objects.get(username="bench-investigator")
+    else:
+        forces = [
+            Force.objects.create(code=f"F{number:02d}", name=f"Force {number}", region="Bench")
+            for number in range(FORCES)
+        ]
+        searcher = User.objects.create(
+            username="bench-investigator", role="investigator", force=forces[0]
+        )
     firsts, lasts = _name_pools()
     chooser = random.Random(7)  # noqa: S311 - synthetic benchmark data
     span = timedelta(days=3 * 365).total_seconds()
@@ -286,11 +300,12 @@ def _build(count: int):
                     sha1=hashlib.sha1(digest.encode(), usedforsecurity=False).hexdigest(),
                 )
             )
-        Referral.objects.bulk_create(referrals)
-        Person.objects.bulk_create(suspects)
-        Identifier.objects.bulk_create(identifiers)
-        Address.objects.bulk_create(addresses)
-        Material.objects.bulk_create(material)
+        if write:
+            Referral.objects.bulk_create(referrals)
+            Person.objects.bulk_create(suspects)
+            Identifier.objects.bulk_create(identifiers)
+            Address.objects.bulk_create(addresses)
+            Material.objects.bulk_create(material)
         people += len(suspects)
         # Samples from the searcher's force, and as many from others' that must not be found.
         own = [row for row in rows if row["referral_id"] % FORCES == 0]

@@ -2,6 +2,7 @@
 tiny size keep the benchmarks working as the schema changes under them (their bulk loaders
 write tables directly). They check that each benchmark completes and reports, never how fast."""
 
+import json
 import os
 import re
 import subprocess
@@ -80,3 +81,62 @@ def test_regrade_benchmark_builds_the_index_and_runs_the_daily_re_grade(tmp_path
     assert agreeing == sampled != "0"
     assert "10 referrals re-graded (10 new assessments)" in output
     assert "a second daily run the same day" in output and ", 0 re-graded" in output
+
+
+@pytest.mark.benchmark
+def test_audit_benchmark_seals_every_event_it_inserted_into_a_chain_that_verifies(tmp_path):
+    output = _run("benchmarks.audit", "--events", "300", tmp_path=tmp_path)
+    assert "sqlite: 300 events" in output
+    assert "chain verified: True" in output
+
+
+def _load_run(tmp_path: Path, env: dict) -> dict:
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "benchmarks.load", "--referrals", "1000", "--users", "5"),
+            *("--spawn-rate", "5", "--duration", "20s", "--wait", "0.1-0.4"),
+            *("--work", str(tmp_path), "--database", "vigil_load_bench_test"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# What the scenario does; every one must be exercised in the tiny run.
+REQUEST_TYPES = {
+    "sign in",
+    "second factor",
+    "worklist (mine)",
+    "worklist (team)",
+    "breach view",
+    "referral page",
+    "search by name",
+    "record action",
+}
+
+
+def _assert_every_request_type_answered_without_error(figures: dict) -> None:
+    assert figures["all"]["errors"] == 0, figures["errors"]
+    assert figures["errors"] == []
+    exercised = {name for name, row in figures["types"].items() if row["count"]}
+    assert exercised == REQUEST_TYPES
+    assert figures["steady"] is not None, "not every user signed in"
+
+
+@pytest.mark.benchmark
+def test_load_scenario_signs_everyone_in_and_answers_every_request_on_sqlite(tmp_path):
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    _assert_every_request_type_answered_without_error(_load_run(tmp_path, env))
+
+
+@pytest.mark.benchmark
+def test_load_scenario_signs_everyone_in_and_answers_every_request_on_postgresql(tmp_path):
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        pytest.skip("DATABASE_URL names no PostgreSQL database (the issue measures PostgreSQL)")
+    _assert_every_request_type_answered_without_error(_load_run(tmp_path, dict(os.environ)))

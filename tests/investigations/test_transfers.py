@@ -15,6 +15,7 @@ from vigil.clocks import rules
 from vigil.clocks import services as clocks
 from vigil.clocks.models import Clock, Notification
 from vigil.investigations import services as investigations
+from vigil.people.search import search
 from vigil.referrals.changes import Conflict, RecordError
 from vigil.referrals.services import find_referral
 from vigil.safeguarding import services as safeguarding
@@ -247,3 +248,31 @@ def test_the_receiving_force_accepts_from_the_page_and_over_the_api(people, clie
         content_type="application/json",
     )
     assert empty.status_code == 404
+
+
+def _found_by_name(actor, name: str) -> list[int]:
+    return [
+        item["referral_id"]
+        for item in search(actor, name, as_of=ACCEPTED)
+        if item["kind"] == "name"
+    ]
+
+
+def test_a_transferred_referrals_people_are_searched_by_whichever_forces_see_it(people):
+    referral, _ = store(low_risk(RECEIVED), as_of=RECEIVED)
+    suspect = referral.people.get(role="suspect")
+    name = suspect.display_name
+    assert suspect.force.code == "XF"
+    assert _found_by_name(people["yf_investigator"], name) == []
+    offer(people, referral)
+    # Offered: the receiving force sees it to decide, so finds it; the sender still holds it.
+    assert _found_by_name(people["yf"], name) == [referral.pk]
+    assert _found_by_name(people["xf_investigator"], name) == [referral.pk]
+    investigations.accept_transfer(people["yf"], referral, as_of=ACCEPTED)
+    suspect.refresh_from_db()
+    # The person's copy of the holding force moved with the referral (each force's name index
+    # covers its own people), and the sender still finds what it transferred away.
+    assert suspect.force.code == "YF"
+    assert _found_by_name(people["yf_investigator"], name) == [referral.pk]
+    assert _found_by_name(people["xf_investigator"], name) == [referral.pk]
+    assert _found_by_name(people["xf"], "Nobody Atall") == []

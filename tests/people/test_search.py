@@ -10,6 +10,7 @@ from django.db import connection
 from django.urls import reverse
 
 from tests.conftest import AS_OF, EXAMPLE_REFERRAL, referral_data, store
+from vigil.accounts.models import Force
 from vigil.audit.models import AuditEvent
 from vigil.people import fulltext
 from vigil.people.models import Person
@@ -259,3 +260,33 @@ def test_name_similarity_ignores_order_accents_and_case():
     assert name_similarity(search_name("Seán", "O'Brien"), "sean obrien") == 1
     assert 0.3 <= name_similarity("jon smiht", "john smith") < 1
     assert name_similarity("jane doe", "john smith") < 0.3
+
+
+def test_each_person_carries_the_force_holding_their_referral_however_they_are_saved(held):
+    people = list(Person.objects.select_related("referral"))
+    assert people and all(person.force_id == person.referral.force_id for person in people)
+    one = people[0]
+    made = Person.objects.bulk_create(
+        [Person(referral_id=one.referral_id, ref="bulk1", role="suspect", first_name="Ann")]
+    )
+    saved = Person(referral_id=one.referral_id, ref="saved1", role="suspect", first_name="Bo")
+    saved.save()
+    assert made[0].force_id == saved.force_id == one.referral.force_id
+    assert (
+        Person.objects.filter(force_id=one.referral.force_id, ref__in=["bulk1", "saved1"]).count()
+        == 2
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's trigram indexes")
+@pytest.mark.django_db(transaction=True)
+def test_a_new_force_gets_a_name_index_of_its_own_people_once_it_is_added():
+    force = Force.objects.create(code="NF", name="Newforce Police", region="South")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'people_person' AND indexname = %s",
+            [fulltext.force_index(force.pk)],
+        )
+        definition = cursor.fetchone()
+    assert definition is not None
+    assert f"WHERE (force_id = {force.pk})" in definition[0]

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -162,10 +162,19 @@ def _seal_batch(size: int) -> int:
         head.last_hash = event.hash
     if not pending:
         return 0
-    # Only the seal's three columns: the database refuses an update touching any other.
-    AuditEvent.objects.bulk_update(
-        pending, ["previous_hash", "hash", "chain_position"], batch_size=250
-    )
+    # Only the seal's three columns: the database refuses an update touching any other. One
+    # statement run for every event (pipelined by psycopg) rather than ``bulk_update``, whose
+    # CASE over a batch made sealing the slowest writer in the system (700 events a second).
+    table = connection.ops.quote_name(AuditEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET previous_hash = %s, hash = %s, chain_position = %s "  # noqa: S608 - the table's own name
+            "WHERE id = %s",
+            [
+                (event.previous_hash, event.hash, event.chain_position, event.pk)
+                for event in pending
+            ],
+        )
     head.count += len(pending)
     head.save(update_fields=["last_hash", "count", "last_position"])
     return len(pending)

@@ -31,7 +31,7 @@ from vigil.people.households import (
     suspect_household_established,
     the_home,
 )
-from vigil.people.models import Link
+from vigil.people.models import Link, Person
 from vigil.referrals.changes import (
     Change,
     RecordError,
@@ -575,6 +575,7 @@ def accept_transfer(change: Change, *, reason: str = "") -> Transfer:
     referral.owner = None
     referral.team = ""
     referral.save(update_fields=["force", "owner", "team"])
+    Person.objects.filter(referral=referral).update(force=transfer.to_force)
     change.describe(
         transfer,
         before={"force": from_force.code, "status": TransferStatus.PENDING},

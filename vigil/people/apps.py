@@ -1,6 +1,6 @@
 from django.apps import AppConfig
-from django.db import connections
-from django.db.models.signals import post_migrate
+from django.db import connections, transaction
+from django.db.models.signals import post_migrate, post_save
 
 from . import fulltext
 
@@ -12,6 +12,9 @@ class PeopleConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_keep_name_index, sender=self)
+        post_save.connect(
+            _index_new_force, sender="accounts.Force", dispatch_uid="people.force_index"
+        )
 
 
 def _keep_name_index(sender, using, **kwargs):
@@ -27,3 +30,14 @@ def _keep_name_index(sender, using, **kwargs):
         }
     if "search_name" in columns:
         fulltext.ensure(connection)
+
+
+def _index_new_force(sender, instance, created, using, raw=False, **kwargs):
+    """A new force's people get their own name index, built once the force is committed and
+    without holding up writers to the people table (``CONCURRENTLY``); until then the force
+    searches through the index of every name."""
+    if created and not raw:
+        connection = connections[using]
+        transaction.on_commit(
+            lambda: fulltext.ensure_force(connection, instance.pk, concurrently=True), using=using
+        )

@@ -4,7 +4,16 @@ from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Replace, Upper
 
-from vigil.referrals.models import Recorded, ReferralOwned, RestrictedQuerySet
+from vigil.core.actors import is_system
+from vigil.core.roles import Action
+from vigil.referrals.models import (
+    Recorded,
+    Referral,
+    ReferralOwned,
+    RestrictedQuerySet,
+    Transfer,
+    transfer_seen_by,
+)
 
 from .ages import Aged
 from .choices import (
@@ -27,7 +36,40 @@ class PersonQuerySet(RestrictedQuerySet):
         objs = list(objs)
         for person in objs:
             person.search_name = search_name(person.first_name, person.last_name)
+        _copy_holding_force(objs)
         return super().bulk_create(objs, *args, **kwargs)
+
+    def restrict_in_parts(self, actor, action: str = Action.REFERRAL_VIEW) -> list:
+        """``restrict()``, as the querysets whose rows together are its rows: the people of
+        referrals the actor's force holds, read from the force copied onto each person (so
+        that the force's own name index serves a search: ``fulltext``), and the people of
+        referrals it sees without holding them (transferred away, or offered to it).
+
+        Each part is still ``restrict()``: the copy only narrows, so a copy that was wrong
+        could hide a person but never show one."""
+        visible = self.restrict(actor, action)
+        if is_system(actor) or getattr(actor, "force_id", None) is None:
+            return [visible]
+        seen = Transfer.objects.filter(transfer_seen_by(actor)).values("referral_id")
+        return [
+            visible.filter(force_id=actor.force_id),
+            visible.exclude(force_id=actor.force_id).filter(referral_id__in=seen),
+        ]
+
+
+def _copy_holding_force(people) -> None:
+    missing = {p.referral_id for p in people if p.force_id is None and p.referral_id}
+    cached = {
+        p.referral_id: p.referral.force_id
+        for p in people
+        if p.referral_id in missing and Person.referral.is_cached(p)
+    }
+    missing -= set(cached)
+    if missing:
+        cached.update(Referral.objects.filter(pk__in=missing).values_list("pk", "force_id"))
+    for person in people:
+        if person.force_id is None and person.referral_id in cached:
+            person.force_id = cached[person.referral_id]
 
 
 class Person(Aged, ReferralOwned):
@@ -69,6 +111,17 @@ class Person(Aged, ReferralOwned):
     # The name as search compares it (accents, case and punctuation gone), kept on every save;
     # PostgreSQL indexes its trigrams, SQLite a full-text (FTS5 trigram) table kept by triggers.
     search_name = models.CharField(max_length=250, blank=True, default="", editable=False)
+    # The force holding the person's referral, copied on every save and moved with the referral
+    # when a transfer is accepted: each force's name index covers its own people only.
+    force = models.ForeignKey(
+        "accounts.Force",
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     objects = models.Manager.from_queryset(PersonQuerySet)()
 
@@ -85,6 +138,10 @@ class Person(Aged, ReferralOwned):
     def save(self, *args, **kwargs):
         self.search_name = search_name(self.first_name, self.last_name)
         fields = kwargs.get("update_fields")
+        if self.force_id is None:
+            _copy_holding_force([self])
+            if fields is not None and self.force_id is not None:
+                fields = kwargs["update_fields"] = {*fields, "force"}
         if fields is not None and {"first_name", "last_name"} & set(fields):
             kwargs["update_fields"] = {*fields, "search_name"}
         super().save(*args, **kwargs)

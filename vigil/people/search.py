@@ -25,7 +25,7 @@ from vigil.referrals.models import Material, Referral
 from .fulltext import padded
 from .models import Address, Identifier, Person
 from .normalise import (
-    name_similarity,
+    name_scorer,
     normalise_email,
     normalise_ip,
     normalise_phone,
@@ -180,33 +180,50 @@ def _hashes(kind: str):
 
 
 def _names(actor, value: str) -> list[dict]:
-    people = Person.objects.restrict(actor).select_related("referral__force")
+    # The candidates are read lean (id, referral, folded name) and scored; only the best are
+    # read whole, so a common name costs its scoring, not hundreds of referrals read in full.
     if connection.vendor == "postgresql":
         folded = Value(value)
-        # Unordered: ordering by similarity in SQL leads the planner to a sequential scan of
-        # every person; the rule below orders what the trigram index finds.
-        people = people.filter(
-            Q(TrigramSimilar(F("search_name"), folded))
-            | Q(TrigramWordSimilar(F("search_name"), folded))
-        ).order_by()
-        limit = PG_NAME_CANDIDATES
-    else:
-        people = people.extra(
-            tables=["people_person_search"],
-            where=[
-                "people_person_search.rowid = people_person.id",
-                "people_person_search MATCH %s",
-            ],
-            params=[_fts_query(value)],
-            order_by=["people_person_search.rank"],
+        similar = Q(TrigramSimilar(F("search_name"), folded)) | Q(
+            TrigramWordSimilar(F("search_name"), folded)
         )
-        limit = NAME_CANDIDATES
-    found = []
-    for person in people[:limit]:
-        score = name_similarity(value, person.search_name)
-        if score >= NAME_THRESHOLD:
-            found.append(_item("name", person.referral, person, person.display_name, score))
-    return found
+        # Each part its own query, so the actor's force's own trigram index serves the first
+        # (``fulltext.ensure_force``). Unordered: ordering by similarity in SQL leads the
+        # planner to a sequential scan of every person; the rule below orders what is found.
+        candidates = set()
+        for part in Person.objects.restrict_in_parts(actor):
+            rows = part.filter(similar).order_by().values_list("pk", "referral_id", "search_name")
+            candidates.update(rows[:PG_NAME_CANDIDATES])
+    else:
+        candidates = (
+            Person.objects.restrict(actor)
+            .extra(
+                tables=["people_person_search"],
+                where=[
+                    "people_person_search.rowid = people_person.id",
+                    "people_person_search MATCH %s",
+                ],
+                params=[_fts_query(value)],
+                order_by=["people_person_search.rank"],
+            )
+            .values_list("pk", "referral_id", "search_name")[:NAME_CANDIDATES]
+        )
+    score = name_scorer(value)
+    scored = [(score(name), referral_id, pk) for pk, referral_id, name in candidates]
+    # Best first as ``search`` orders its items, so the ones kept are the ones it would show.
+    best = sorted(
+        (row for row in scored if row[0] >= NAME_THRESHOLD), key=lambda row: (-row[0], -row[1])
+    )[:LIMIT]
+    people = (
+        Person.objects.restrict(actor)
+        .select_related("referral__force")
+        .in_bulk([pk for _, _, pk in best])
+    )
+    return [
+        _item("name", people[pk].referral, people[pk], people[pk].display_name, points)
+        for points, _, pk in best
+        if pk in people
+    ]
 
 
 def _fts_query(value: str) -> str:
