@@ -39,6 +39,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.intake
 	$(BIN)/python -m benchmarks.risk
 	$(BIN)/python -m benchmarks.clocks
+	$(BIN)/python -m benchmarks.regrade
 	$(BIN)/python -m benchmarks.search
 	$(BIN)/python -m benchmarks.audit
 	$(BIN)/python -m benchmarks.api_contract

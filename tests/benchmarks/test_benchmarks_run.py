@@ -4,6 +4,7 @@ write tables directly). They check that each benchmark completes and reports, ne
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,19 @@ def test_search_benchmark_builds_its_referrals_and_reports_every_kind(tmp_path):
     assert "built 500 referrals" in output
     for line in ("baseline", "name misspelt", "postcode", "MD5", "mix of all kinds"):
         assert line in output
+
+
+@pytest.mark.benchmark
+def test_regrade_benchmark_builds_the_index_and_runs_the_daily_re_grade(tmp_path):
+    output = _run(
+        "benchmarks.regrade", "--referrals", "2000", "--due-today", "10", tmp_path=tmp_path
+    )
+    assert "built 2000 referrals" in output
+    assert "10 due today" in output
+    agreeing, sampled = re.search(r"engine agrees with \(a sample\): (\d+)/(\d+)", output).groups()
+    assert agreeing == sampled != "0"
+    assert "10 referrals re-graded (10 new assessments)" in output
+    assert "a second daily run the same day" in output and ", 0 re-graded" in output
 
 
 @pytest.mark.benchmark

@@ -1,8 +1,9 @@
 """The clocks' background work, and the schedule of everything periodic.
 
 The escalation sweep (which also sends the escalations' e-mails and tries again those that
-failed) runs every minute, the audit trail's seal every minute, and the re-grade of every open
-referral once a day, shared out in batches. Every worker runs ``queue_periodic_work`` every few
+failed) runs every minute, the audit trail's seal every minute, and the re-grade of the open
+referrals due that day (the re-grade index: ages reached, a policy changed) once a day, shared
+out in batches. Every worker runs ``queue_periodic_work`` every few
 seconds; a period's task is queued by the first worker to get there (``services.queue_once``),
 so each runs once however many workers there are.
 """
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from vigil.audit.tasks import seal_audit_trail
 from vigil.core.background import background, forget_finished_tasks, task_actor, task_as_of
-from vigil.risk.services import open_referral_batches
+from vigil.risk.services import due_referral_batches
 from vigil.risk.tasks import regrade_referrals
 
 from . import services
@@ -44,11 +45,15 @@ def escalation_sweep(as_of: str) -> dict:
 
 @background(attempts=3)
 def daily_regrade(as_of: str) -> dict:
-    """Queue the re-grade of every open referral as of ``as_of``, in batches any worker takes."""
+    """Queue the re-grade of the open referrals due as of ``as_of`` (someone on them reached an
+    age the policy asks about, or they were graded under another policy), in batches any worker
+    takes."""
     moment = task_as_of(as_of)
 
     def share_out() -> dict:
-        batches = open_referral_batches(actor=task_actor("daily re-grade"), size=REGRADE_BATCH)
+        batches = due_referral_batches(
+            actor=task_actor("daily re-grade"), as_of=moment, size=REGRADE_BATCH
+        )
         for referral_ids in batches:
             regrade_referrals.enqueue(referral_ids, as_of)
         return {"batches": len(batches), "referrals": sum(len(ids) for ids in batches)}

@@ -1,5 +1,6 @@
 """Ages on a given day. Pure: used by the models and by the risk engine's derivation."""
 
+from collections.abc import Iterable
 from datetime import date
 
 
@@ -52,6 +53,33 @@ def turns(
     return None
 
 
+def next_crossing(
+    thresholds: Iterable[int],
+    after: date,
+    *,
+    date_of_birth: date | None = None,
+    stated_age: int | None = None,
+    stated_age_on: date | None = None,
+) -> date | None:
+    """The first day after ``after`` on which the person reaches one of the ``thresholds`` (so
+    that ``age_on(day) < threshold`` is no longer what it was the day before); None when no
+    threshold is still ahead, or the age is not known."""
+    ahead = []
+    for years in thresholds:
+        try:
+            day = turns(
+                years,
+                date_of_birth=date_of_birth,
+                stated_age=stated_age,
+                stated_age_on=stated_age_on,
+            )
+        except (ValueError, OverflowError):
+            continue  # beyond the calendar: never
+        if day is not None and day > after:
+            ahead.append(day)
+    return min(ahead, default=None)
+
+
 class Aged:
     """Someone whose age follows from a date of birth, or from an age the source stated and the
     day it was true on (``date_of_birth``, ``stated_age``, ``stated_age_on``): a person as
@@ -69,6 +97,10 @@ class Aged:
     def turns(self, years: int) -> date | None:
         """The first day they are at least ``years`` old (None: their age is not known)."""
         return turns(years, **self._age_facts())
+
+    def next_crossing(self, thresholds: Iterable[int], after: date) -> date | None:
+        """The first day after ``after`` they reach one of the ``thresholds`` (None: never)."""
+        return next_crossing(thresholds, after, **self._age_facts())
 
     @property
     def age_is_estimated(self) -> bool:

@@ -7,17 +7,20 @@ evidence that decided it: the record, where it came from and when it was learned
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from vigil.people.children import (
+    ADULT,
     NO_SOURCE,
     AccessRecord,
     LivesWithRecord,
     PersonRecord,
     Source,
     children_in_view,
+    routes,
 )
 
 from .engine import UNKNOWN, Answer, Fact
@@ -171,11 +174,11 @@ def lives_with_child(record: ReferralRecord, today: date, under_age: int = 18) -
     return UNKNOWN
 
 
-def access(record: ReferralRecord, today: date, kinds=()) -> Fact:
+def access(record: ReferralRecord, today: date, kinds=(), under_age: int = ADULT) -> Fact:
     suspects = record.suspects
     if not suspects:
         return UNKNOWN
-    for child in _children(record, today, 18):
+    for child in _children(record, today, under_age):
         kind = next((kind for kind in child.access_kinds if kind in kinds), None)
         if kind is not None:
             words = kind.replace("_", " ")
@@ -299,3 +302,47 @@ DERIVATIONS: dict[str, Callable[..., Fact]] = {
     "suspect_is_child": suspect_is_child,
     "words_known": words_known,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# When the answers can next change with nothing recorded
+
+
+def age_thresholds(policy: Policy) -> frozenset[int]:
+    """Every age on which the policy's answers turn: the ``under_age`` of each question whose
+    derivation reads ages, as the policy sets it or as the derivation defaults it. A derivation
+    reads ages exactly when it takes ``under_age``."""
+    known = _THRESHOLDS.get(policy.sha256)
+    if known is not None:
+        return known
+    found = set()
+    for question in policy.questions:
+        parameter = inspect.signature(DERIVATIONS[question.derive]).parameters.get("under_age")
+        if parameter is not None:
+            found.add(int(question.params.get("under_age", parameter.default)))
+    return _THRESHOLDS.setdefault(policy.sha256, frozenset(found))
+
+
+# Each policy text's ages, worked out once (a policy is read for every assessment).
+_THRESHOLDS: dict[str, frozenset[int]] = {}
+
+
+def next_change(record: ReferralRecord, policy: Policy, as_of: datetime) -> date | None:
+    """The first day after ``as_of`` on which the answers to the policy may differ from those
+    derived as of ``as_of`` with nothing newly recorded: the day someone on the record reaches an
+    age the policy asks about, or the day a fact recorded as learned later than ``as_of`` comes
+    into view. None when neither will ever happen (the answers stand until something is
+    recorded).
+
+    Between ``as_of`` and that day, ``derive_facts`` gives the same answers every day.
+    """
+    today = as_of.date()
+    thresholds = age_thresholds(policy)
+    days = [person.next_crossing(thresholds, today) for person in record.people]
+    later = [
+        route.known_since
+        for route in routes(record.people, record.lives_with, record.access)
+        if route.known_since is not None and route.known_since > as_of
+    ]
+    days.extend(max(moment.date(), today + timedelta(days=1)) for moment in later)
+    return min((day for day in days if day is not None), default=None)

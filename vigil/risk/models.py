@@ -144,3 +144,29 @@ class QualityCheck(ReferralOwned):
 
     def __str__(self) -> str:
         return f"check of {self.assessment_id}: {self.outcome or 'waiting'}"
+
+
+class RegradeDue(models.Model):
+    """The re-grade index: for each open referral, the next day its answers can change with
+    nothing newly recorded (someone on it reaches an age the policy asks about), and the policy
+    that day was worked out under. The daily re-grade takes only the referrals due by its day
+    (and any graded under another policy); ``due_on`` is empty when no such day lies ahead.
+    Written with every assessment; a closed referral has none."""
+
+    referral = models.OneToOneField(
+        "referrals.Referral", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    # Empty for a referral put in the index by the migration that made it (due at once).
+    policy = models.ForeignKey(
+        PolicyVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["due_on"], name="regrade_due_on"),
+            models.Index(fields=["policy"], name="regrade_due_policy"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral_id}: due {self.due_on or 'never'}"

@@ -13,7 +13,7 @@ from functools import cache, partial
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import User
@@ -23,7 +23,7 @@ from vigil.core.actors import actor_name, is_system
 from vigil.core.permissions import require
 from vigil.core.roles import Action
 from vigil.people.children import Source
-from vigil.people.models import History, Person
+from vigil.people.models import History, Link, Person
 from vigil.people.services import people_records
 from vigil.referrals.changes import Change, RecordError, advance, after_every_change, changing
 from vigil.referrals.choices import DERIVED_FLAGS, Flag, ReferralStatus
@@ -32,8 +32,15 @@ from vigil.referrals.recordings import recording
 
 from . import engine
 from .choices import Grade, OverrideStatus
-from .derive import HistoryRecord, MaterialRecord, ReferralRecord, SignalRecord, derive_facts
-from .models import Assessment, Override, PolicyVersion, QualityCheck
+from .derive import (
+    HistoryRecord,
+    MaterialRecord,
+    ReferralRecord,
+    SignalRecord,
+    derive_facts,
+    next_change,
+)
+from .models import Assessment, Override, PolicyVersion, QualityCheck, RegradeDue
 from .policy import DEFAULT_POLICY, Policy, load_policy, parse_policy
 from .schemas import DecisionIn, OverrideIn, QualityCheckIn
 
@@ -41,6 +48,8 @@ from .schemas import DecisionIn, OverrideIn, QualityCheckIn
 step = partial(recording, section="risk")
 
 GRADES = Grade.values
+# How many referrals one query of a long re-grade names (SQLite takes at most 32,766 values).
+REGRADE_SLICE = 1000
 
 
 def rank(grade: str) -> int:
@@ -201,6 +210,7 @@ def assess(
     version = _stored_version(policy, recorded_at)
     facts = facts if facts is not None else referral_record(referral)
     result = engine.grade(derive_facts(facts, policy, as_of), policy, as_of)
+    _index(referral, version, next_change(facts, policy, as_of))
     answers = {code: fact.as_dict() for code, fact in result.answers.items()}
     previous = (
         # Assessments are written only under the referral's lock (or in the import that made it).
@@ -317,7 +327,78 @@ def assess_at_receipt(referral: Referral, *, actor: Actor, as_of: datetime) -> A
             trigger="carried forward to the day of import",
             facts=facts,
         )
+    mark_linked_due(referral, as_of=as_of)
     return first
+
+
+# ---------------------------------------------------------------------------------------------
+# The re-grade index: which open referrals the daily re-grade takes
+
+
+def _index(referral: Referral, version: PolicyVersion, due_on) -> None:
+    """Keep the referral's row of the re-grade index (written with every assessment, under the
+    referral's lock or in the import that made it)."""
+    if referral.status == ReferralStatus.CLOSED:
+        RegradeDue.objects.filter(referral_id=referral.pk).delete()
+        return
+    RegradeDue.objects.bulk_create(
+        [RegradeDue(referral_id=referral.pk, due_on=due_on, policy=version)],
+        update_conflicts=True,
+        unique_fields=["referral"],
+        update_fields=["due_on", "policy"],
+    )
+
+
+def mark_linked_due(referral: Referral, *, as_of: datetime) -> int:
+    """Make the referrals deconfliction links to this one due for the next daily re-grade: what
+    is recorded here (a child in the suspect's home) is read by their grades too. Returns how
+    many were brought forward."""
+    linked = set(
+        Link.objects.filter(referral_id=referral.pk).values_list("linked_referral_id", flat=True)
+    ) | set(
+        Link.objects.filter(linked_referral_id=referral.pk).values_list("referral_id", flat=True)
+    )
+    linked.discard(referral.pk)
+    if not linked:
+        return 0
+    today = as_of.date()
+    return (
+        RegradeDue.objects.filter(referral_id__in=linked)
+        .filter(Q(due_on__isnull=True) | Q(due_on__gt=today))
+        .update(due_on=today)
+    )
+
+
+def due_referral_ids(*, actor: Actor, as_of: datetime) -> list[int]:
+    """The open referrals the daily re-grade as of ``as_of`` takes, in id order: those due by its
+    day (someone on them has reached an age the policy asks about, or a linked referral learned
+    something), those last graded under another policy than the one in force (each is re-graded
+    once after a policy changes), and any open referral not yet in the index. Closed referrals
+    never."""
+    version = _stored_version(active_policy(), as_of)
+    open_referrals = Referral.objects.restrict(actor, Action.FACTS_RECORD).exclude(
+        status=ReferralStatus.CLOSED
+    )
+    due = RegradeDue.objects.filter(due_on__lte=as_of.date()).values("referral_id")
+    other_policy = RegradeDue.objects.filter(
+        Q(policy__isnull=True) | Q(policy_id__lt=version.pk) | Q(policy_id__gt=version.pk)
+    ).values("referral_id")
+    unindexed = ~Exists(RegradeDue.objects.filter(referral_id=OuterRef("pk")))
+    found: set[int] = set()
+    for chosen in (
+        open_referrals.filter(pk__in=due),
+        open_referrals.filter(pk__in=other_policy),
+        open_referrals.filter(unindexed),
+    ):
+        found.update(chosen.values_list("pk", flat=True))
+    return sorted(found)
+
+
+def due_referral_batches(*, actor: Actor, as_of: datetime, size: int) -> list[list[int]]:
+    """``due_referral_ids`` in lists of ``size``: the daily re-grade's share-out among the
+    workers (each batch goes to ``regrade_all``)."""
+    ids = due_referral_ids(actor=actor, as_of=as_of)
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def _changes(previous: Assessment | None, answers: dict, policy: Policy) -> list[dict]:
@@ -361,9 +442,34 @@ def reproduce(assessment: Assessment) -> engine.Assessment:
     return engine.grade(facts, policy, assessment.assessed_at)
 
 
+def regrade_due(*, actor: Actor, as_of: datetime, progress=None) -> Counter:
+    """The daily re-grade: re-run the engine on the open referrals ``due_referral_ids`` names,
+    each moving its day in the index on (in slices, as many as there are)."""
+    ids = due_referral_ids(actor=actor, as_of=as_of)
+    if progress:
+        progress(len(ids))
+
+    def each(total):
+        if total is None:
+            progress(None)
+
+    counts: Counter = Counter()
+    for start in range(0, len(ids), REGRADE_SLICE):
+        counts.update(
+            regrade_all(
+                actor=actor,
+                as_of=as_of,
+                referral_ids=ids[start : start + REGRADE_SLICE],
+                progress=each if progress else None,
+            )
+        )
+    return counts
+
+
 def regrade_all(*, actor: Actor, as_of: datetime, referral_ids=None, progress=None) -> Counter:
-    """Re-run the engine on every open referral (ages move on, policies change), or on those
-    named. ``progress(total)`` is told how many there are, then called once per referral.
+    """Re-run the engine on every open referral (after a policy change, or to be sure), or on
+    the open ones named. ``progress(total)`` is told how many there are, then called once per
+    referral.
 
     Each referral is its own change: it stores a new assessment, raises the version and moves
     the clocks only where an answer, the policy or the grade changed. A referral whose grade in
@@ -397,18 +503,6 @@ def regrade_all(*, actor: Actor, as_of: datetime, referral_ids=None, progress=No
     return counts
 
 
-def open_referral_batches(*, actor: Actor, size: int) -> list[list[int]]:
-    """The ids of every open referral the actor may re-grade, in id order, in lists of ``size``:
-    the daily re-grade's share-out among the workers (each batch goes to ``regrade_all``)."""
-    ids = list(
-        Referral.objects.restrict(actor, Action.FACTS_RECORD)
-        .exclude(status=ReferralStatus.CLOSED)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-    return [ids[start : start + size] for start in range(0, len(ids), size)]
-
-
 def regrade(actor: Actor, referral, *, as_of: datetime, trigger: str = "scheduled re-grade"):
     """Re-grade one referral as of ``as_of``; None when nothing changed."""
     with changing(
@@ -428,9 +522,20 @@ def regrade(actor: Actor, referral, *, as_of: datetime, trigger: str = "schedule
 
 @after_every_change(order=10)
 def regrade_after_facts(change: Change) -> None:
-    """A change that touched a fact the grade reads re-grades the referral at once."""
+    """A change that touched a fact the grade reads re-grades the referral at once (and makes
+    the referrals linked to it due the next day); reopening re-grades it too, since ages moved
+    on while it was closed. Closing takes it out of the re-grade index."""
+    referral = change.referral
+    if referral.status == ReferralStatus.CLOSED:
+        RegradeDue.objects.filter(referral_id=referral.pk).delete()
+        return
+    trigger = change.regrade or (
+        "reopened" if change.audit_action == Audit.REFERRAL_REOPENED else ""
+    )
+    if trigger:
+        assess(referral, actor=change.actor, as_of=change.as_of, trigger=trigger)
     if change.regrade:
-        assess(change.referral, actor=change.actor, as_of=change.as_of, trigger=change.regrade)
+        mark_linked_due(referral, as_of=change.as_of)
 
 
 # ---------------------------------------------------------------------------------------------

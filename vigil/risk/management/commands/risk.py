@@ -15,12 +15,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         regrade, sample, report = add_actions(
             parser,
-            regrade="Re-run the engine on every referral (run daily: ages move on). Stores a new "
-            "assessment only where something changed.",
+            regrade="Re-run the engine on the open referrals due (someone on them reached an age "
+            "the policy asks about, or they were graded under another policy), as the daily "
+            "run does; --all for every open referral. Stores a new assessment only where "
+            "something changed.",
             sample="Queue assessments for quality checks.",
             assurance="Overrides and disagreement per assessor.",
         )
-        regrade.add_argument("--referral", type=int, help="Only this referral id.")
+        which = regrade.add_mutually_exclusive_group()
+        which.add_argument("--referral", type=int, help="Only this referral id.")
+        which.add_argument(
+            "--all",
+            action="store_true",
+            dest="every_open",
+            help="Every open referral, due or not (after a policy change, or to be sure).",
+        )
         add_as_of(regrade)
         sample.add_argument("--size", type=int, default=None, help="Per assessor.")
         sample.add_argument("--days", type=int, default=30)
@@ -40,12 +49,17 @@ class Command(BaseCommand):
                     else:
                         bar.total = total
 
-                counts = services.regrade_all(
-                    actor=system_actor(),
-                    as_of=as_of,
-                    referral_ids=[options["referral"]] if options["referral"] else None,
-                    progress=progress,
-                )
+                if options["referral"] or options["every_open"]:
+                    counts = services.regrade_all(
+                        actor=system_actor(),
+                        as_of=as_of,
+                        referral_ids=[options["referral"]] if options["referral"] else None,
+                        progress=progress,
+                    )
+                else:
+                    counts = services.regrade_due(
+                        actor=system_actor(), as_of=as_of, progress=progress
+                    )
             self.stdout.write(
                 f"{counts['re-graded']} re-graded, {counts['unchanged']} unchanged "
                 f"(as of {as_of:%Y-%m-%d %H:%M})."
