@@ -16,7 +16,12 @@ from vigil.referrals.services import restrict_referral
 from vigil.risk.services import propose_override
 
 pytestmark = pytest.mark.django_db
-QUERY = {"from": "2025-01-01", "to": timezone.localdate().isoformat()}
+
+
+def period() -> dict:
+    """From 2025 to today, read when the test runs (a module loaded before midnight and run after
+    would otherwise ask for a period ending yesterday)."""
+    return {"from": "2025-01-01", "to": timezone.localdate().isoformat()}
 
 
 @pytest.fixture
@@ -34,7 +39,7 @@ def data(make_user, forces):
 
 def test_a_table_downloads_as_csv_with_formulas_neutralised_and_is_audited(client, make_user, data):
     client.force_login(make_user("unit_head", "XF"))
-    response = client.get("/insight/export/grading_by_assessor.csv", QUERY)
+    response = client.get("/insight/export/grading_by_assessor.csv", period())
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:2] == ["Team", "Assessor"]
@@ -45,7 +50,7 @@ def test_a_table_downloads_as_csv_with_formulas_neutralised_and_is_audited(clien
 
 def test_all_tables_download_as_one_workbook(client, make_user, data):
     client.force_login(make_user("analyst", "XF"))
-    response = client.get("/insight/export/all.xlsx", QUERY)
+    response = client.get("/insight/export/all.xlsx", period())
     book = load_workbook(io.BytesIO(response.content))
     assert {"demand_monthly", "timeliness", "outcomes", "grading_by_assessor"} <= set(
         book.sheetnames
@@ -56,21 +61,21 @@ def test_all_tables_download_as_one_workbook(client, make_user, data):
 
 def test_analysts_get_pseudonymised_rows_with_no_reference(client, make_user, data):
     client.force_login(make_user("analyst", "XF"))
-    response = client.get("/insight/export/rows.csv", QUERY)
+    response = client.get("/insight/export/rows.csv", period())
     text = response.content.decode("utf-8-sig")
     assert data.source_reference not in text and "Lee" not in text
     [header, row] = list(csv.reader(io.StringIO(text)))
     assert header[0] == "Referral (pseudonym)" and len(row[0]) == 16
     client.force_login(make_user("supervisor", "XF"))
-    assert client.get("/insight/export/rows.csv", QUERY).status_code == 403
+    assert client.get("/insight/export/rows.csv", period()).status_code == 403
 
 
 def test_a_restricted_referral_is_counted_but_given_no_row(client, make_user, data):
     restrict_referral(make_user("unit_head", "XF"), data, usernames=[], as_of=timezone.now())
     client.force_login(make_user("analyst", "XF"))
-    text = client.get("/insight/export/rows.csv", QUERY).content.decode("utf-8-sig")
+    text = client.get("/insight/export/rows.csv", period()).content.decode("utf-8-sig")
     assert list(csv.reader(io.StringIO(text)))[1:] == []
-    tables = client.get("/api/v1/insight", {"period_from": QUERY["from"]}).json()["tables"]
+    tables = client.get("/api/v1/insight", {"period_from": period()["from"]}).json()["tables"]
     monthly = next(table for table in tables if table["key"] == "demand_monthly")
     assert sum(row[1] for row in monthly["rows"]) == 1
 
@@ -104,9 +109,9 @@ def test_the_inspection_pack_is_one_pdf_whose_pages_render(tmp_path, data):
 
 def test_the_dashboard_page_and_the_api(client, make_user, data):
     client.force_login(make_user("unit_head", "XF"))
-    page = client.get("/insight/", QUERY)
+    page = client.get("/insight/", period())
     assert page.status_code == 200 and b'data-testid="table-timeliness"' in page.content
-    chart = client.get("/insight/charts/demand_monthly.png", QUERY)
+    chart = client.get("/insight/charts/demand_monthly.png", period())
     assert chart["Content-Type"] == "image/png" and chart.content[:4] == b"\x89PNG"
     api = client.get("/api/v1/insight", {"period_from": "2025-01-01"}).json()
     assert "timeliness" in [t["key"] for t in api["tables"]]
@@ -114,14 +119,14 @@ def test_the_dashboard_page_and_the_api(client, make_user, data):
 
 def test_roles_without_insight_are_refused(client, make_user, data):
     client.force_login(make_user("investigator", "XF"))
-    assert client.get("/insight/", QUERY).status_code == 403
-    assert client.get("/insight/export/all.xlsx", QUERY).status_code == 403
+    assert client.get("/insight/", period()).status_code == 403
+    assert client.get("/insight/export/all.xlsx", period()).status_code == 403
 
 
 def test_a_regional_overseer_sees_forces_side_by_side_and_no_rows(client, make_user, data):
     client.force_login(make_user("regional_oversight", "North"))
-    page = client.get("/insight/", QUERY)
+    page = client.get("/insight/", period())
     assert b"Forces of region North, side by side" in page.content
     assert data.source_reference.encode() not in page.content
-    assert client.get("/insight/export/rows.csv", QUERY).status_code == 403
+    assert client.get("/insight/export/rows.csv", period()).status_code == 403
     assert client.get(f"/referrals/{data.pk}/").status_code == 403
