@@ -70,7 +70,7 @@ def add_exhibit(
         raise RecordError("An exhibit needs its reference.")
     if kind not in ExhibitKind.values:
         raise RecordError(f"{kind!r} is not a kind of exhibit ({', '.join(ExhibitKind.values)}).")
-    if not isinstance(referral, int):
+    if isinstance(referral, str):
         referral = find_referral(actor, referral, Action.EXHIBIT_RECORD).pk
     with changing(
         actor, referral, permission=Action.EXHIBIT_RECORD, audit=Audit.EXHIBIT_ADDED, as_of=as_of
