@@ -42,6 +42,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.search
 	$(BIN)/python -m benchmarks.audit
 	$(BIN)/python -m benchmarks.api_contract
+	$(BIN)/python -m benchmarks.hashsets
 
 # Needs the network to reach the vulnerability database; not part of `make test`.
 audit: $(TEST_STAMP)

@@ -73,3 +73,10 @@ def test_audit_benchmark_seals_every_event_it_inserted_into_a_chain_that_verifie
     output = _run("benchmarks.audit", "--events", "300", tmp_path=tmp_path)
     assert "sqlite: 300 events" in output
     assert "chain verified: True" in output
+
+
+@pytest.mark.benchmark
+def test_hash_set_benchmark_imports_and_looks_up(tmp_path):
+    output = _run("benchmarks.hashsets", "--hashes", "3000", tmp_path=tmp_path)
+    assert "sqlite: imported 3000 hashes" in output
+    assert "(500 found)" in output
