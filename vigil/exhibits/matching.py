@@ -24,12 +24,17 @@ def codes(hexes) -> np.ndarray:
 class PdqIndex:
     """Known PDQ hashes, searched for those near a query."""
 
-    def __init__(self, known_hexes):
+    def __init__(self, known_hexes=()):
         self.index = faiss.IndexBinaryFlat(256)
+        self.size = 0
+        self.add(known_hexes)
+
+    def add(self, known_hexes) -> None:
+        """Add hashes; the first added is number 0, and so on in order."""
         known = codes(known_hexes)
         if len(known):
             self.index.add(known)
-        self.size = len(known)
+            self.size += len(known)
 
     def near(self, query_hexes, distance: int = NEAR_DISTANCE) -> list[tuple[int, int, int]]:
         """``(query number, known number, distance)`` for every known hash within ``distance``."""

@@ -7,6 +7,7 @@ keeps paths, sizes, hashes, matches and counts: never a pixel.
 """
 
 import functools
+from array import array
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
@@ -39,9 +40,12 @@ from .models import (
 
 # Rows written per statement when importing a hash set (SQLite; PostgreSQL streams one COPY).
 IMPORT_BATCH = 20_000
+SQLITE_IMPORT_CACHE_KIB = 256 * 1024
 # Files hashed between two saves of a triage's progress.
 TRIAGE_BATCH = 50
 LOOKUP_BATCH = 500
+# Known PDQ hashes read at a time into the near-match index.
+PDQ_CHUNK = 50_000
 
 Progress = Callable[[int], None]
 
@@ -222,6 +226,20 @@ def _write_hashes(version_id: int, rows: Iterable, category_of, progress: Progre
         progress(count % IMPORT_BATCH)
         return count
     sql = f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
+    with connection.cursor() as cursor:
+        # A larger page cache while importing: the hash indexes take random keys.
+        cursor.execute("PRAGMA cache_size")
+        cache_size = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        return _insert_batches(sql, version_id, rows, category_of, progress)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
+
+
+def _insert_batches(sql, version_id, rows, category_of, progress) -> int:
+    count = 0
     batch = []
     for md5, sha1, pdq, raw in rows:
         batch.append((version_id, md5, sha1, pdq, category_of(raw)[:40]))
@@ -431,12 +449,15 @@ def _exact_matches(files, versions) -> dict[str, list[dict]]:
                 by_hash.setdefault(row[column], []).append(row[0])
         values = list(by_hash)
         for start in range(0, len(values), LOOKUP_BATCH):
+            # By the hash's index alone: the current versions are picked out here, as a filter
+            # on the version in SQL can lead the planner to scan the whole version instead.
             known = KnownHash.objects.filter(
-                version_id__in=list(versions),
-                **{f"{kind}__in": values[start : start + LOOKUP_BATCH]},
+                **{f"{kind}__in": values[start : start + LOOKUP_BATCH]}
             ).values_list(kind, "version_id", "category")
             for value, version_id, category in known:
-                version = versions[version_id]
+                version = versions.get(version_id)
+                if version is None:
+                    continue
                 for path in by_hash[value]:
                     matches = found.setdefault(path, [])
                     if any(
@@ -466,29 +487,53 @@ def _near_matches(files, versions, exclude: set[str]) -> dict[str, list[dict]]:
     ]
     if not queries or not versions:
         return {}
-    known = list(
+    # Only the packed codes and the rows' ids are held (32 + 8 bytes a hash); the few rows
+    # matched are read afterwards.
+    index = PdqIndex()
+    ids = array("q")
+    chunk: list[tuple[int, str]] = []
+    known = (
         KnownHash.objects.filter(version_id__in=list(versions))
         .exclude(pdq="")
-        .values_list("pdq", "version_id", "category")
+        .values_list("pk", "pdq")
+        .iterator(chunk_size=PDQ_CHUNK)
     )
-    index = PdqIndex(pdq for pdq, _, _ in known)
+    for row in known:
+        chunk.append(row)
+        if len(chunk) >= PDQ_CHUNK:
+            _add_chunk(index, ids, chunk)
+            chunk = []
+    _add_chunk(index, ids, chunk)
+    hits = index.near(row[4] for row in queries)
+    rows = {
+        row["pk"]: row
+        for row in KnownHash.objects.filter(
+            pk__in={ids[position] for _, position, _ in hits}
+        ).values("pk", "pdq", "version_id", "category")
+    }
     found: dict[str, list[dict]] = {}
-    for query, position, distance in index.near(row[4] for row in queries):
+    for query, position, distance in hits:
         path = queries[query][0]
-        pdq, version_id, category = known[position]
-        version = versions[version_id]
+        known_row = rows[ids[position]]
+        version = versions[known_row["version_id"]]
         found.setdefault(path, []).append(
             {
                 "path": path,
                 "kind": "pdq",
-                "hash": pdq,
+                "hash": known_row["pdq"],
                 "hash_set": version.hash_set.name,
                 "hash_set_version": version.number,
-                "category": category,
+                "category": known_row["category"],
                 "distance": distance,
             }
         )
     return found
+
+
+def _add_chunk(index: PdqIndex, ids: array, chunk: list[tuple[int, str]]) -> None:
+    if chunk:
+        ids.extend(pk for pk, _ in chunk)
+        index.add(pdq for _, pdq in chunk)
 
 
 def _answer(files, exact: dict, near: dict) -> dict:
