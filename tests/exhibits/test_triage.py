@@ -7,6 +7,7 @@ import shutil
 import pytest
 from django.core.management import call_command
 from django.http import Http404
+from PIL import Image
 
 from vigil.audit.models import AuditEvent
 from vigil.core.permissions import Refused
@@ -203,3 +204,24 @@ def test_the_devices_command_records_an_exhibit(forces, capsys):
     )
     assert "exhibit JS/2 (computer)" in capsys.readouterr().out
     assert AuditEvent.objects.filter(action="exhibit.added", referral_id=referral.pk).exists()
+
+
+def test_a_low_quality_pdq_hash_is_kept_but_never_matched(exhibit, tmp_path):
+    flat = tmp_path / "flat.png"
+    Image.new("RGB", (300, 200), (128, 128, 128)).save(flat)
+    entry = known(flat, 1)
+    import_hashset(
+        SYSTEM,
+        vics(tmp_path / "set.json", [{"PDQ": entry["PDQ"], "Category": 1}]),
+        name="Own",
+        as_of=AS_OF,
+    )
+    device = tmp_path / "device"
+    device.mkdir()
+    Image.new("RGB", (150, 100), (128, 128, 128)).save(device / "flat-small.png")
+
+    result = triage(SYSTEM, "JS/1", device, as_of=AS_OF)
+
+    assert (result["near"], result["unknown_images"]) == (0, 1)
+    kept = TriageFile.objects.get(path="flat-small.png")
+    assert kept.pdq == entry["PDQ"] and kept.pdq_quality < 50
