@@ -2,6 +2,7 @@
 answer, resuming a stopped run, permission and audit. Every picture is drawn here by Pillow."""
 
 import json
+import os
 import shutil
 
 import pytest
@@ -225,3 +226,15 @@ def test_a_low_quality_pdq_hash_is_kept_but_never_matched(exhibit, tmp_path):
     assert (result["near"], result["unknown_images"]) == (0, 1)
     kept = TriageFile.objects.get(path="flat-small.png")
     assert kept.pdq == entry["PDQ"] and kept.pdq_quality < 50
+
+
+def test_a_file_listed_twice_and_a_name_that_is_not_utf8_are_each_read_once(exhibit, tmp_path):
+    listing = tmp_path / "list.csv"
+    listing.write_text(f"path,md5,sha1\n/a.png,{'1' * 32},\n/a.png,{'1' * 32},\n")
+    assert triage(SYSTEM, "JS/1", listing, as_of=AS_OF)["files"] == 1
+
+    device = tmp_path / "device"
+    device.mkdir()
+    (device / os.fsdecode(b"caf\xe9.bin")).write_bytes(b"x")
+    assert triage(SYSTEM, "JS/1", device, as_of=AS_OF)["files"] == 1
+    assert TriageFile.objects.filter(path="caf\\udce9.bin").exists()

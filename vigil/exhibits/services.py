@@ -336,6 +336,8 @@ def read_files(run: TriageRun, progress: Progress = _no_progress) -> int:
         for item in _items(run):
             if item.path in done:
                 continue
+            # A list may name a file twice: it is read once.
+            done.add(item.path)
             pending.append(item)
             count += 1
             progress(1)
@@ -352,10 +354,10 @@ def _items(run: TriageRun):
     root = Path(run.source)
     if run.source_kind == "list":
         for path, size, md5, sha1 in hashlists.read(root):
-            yield TriageFile(run=run, path=path[:1000], size=size, md5=md5, sha1=sha1)
+            yield TriageFile(run=run, path=_storable(path), size=size, md5=md5, sha1=sha1)
         return
     for path in hashing.walk(root):
-        relative = str(path.relative_to(root))[:1000]
+        relative = _storable(str(path.relative_to(root)))
         try:
             size, md5, sha1 = hashing.file_digests(path)
         except OSError:
@@ -373,6 +375,11 @@ def _items(run: TriageRun):
             pdq=pdq[0] if pdq else "",
             pdq_quality=pdq[1] if pdq else None,
         )
+
+
+def _storable(path: str) -> str:
+    """A path as text the database takes: a name that is not UTF-8 keeps its bytes as escapes."""
+    return path.encode("utf-8", "backslashreplace").decode("utf-8")[:1000]
 
 
 def finish_triage(actor, run: TriageRun, *, as_of: datetime) -> dict:
