@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from vigil.audit.models import AuditEvent
 from vigil.core.permissions import Refused
@@ -101,3 +102,12 @@ def test_the_commands_import_and_list_sets(tmp_path, capsys):
     (row,) = json.loads(capsys.readouterr().out)
     assert (row["name"], row["size"], row["format"]) == ("CAID", 1, "vics")
     assert row["source"] == str(path.resolve())
+
+
+def test_the_command_refuses_a_malformed_file_naming_where_and_keeps_nothing(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("md5,sha1,pdq,category\nzz,,,A\n")
+    with pytest.raises(CommandError, match="line 2: MD5 'zz'") as raised:
+        call_command("hashsets", "import", str(bad), "--name", "Own")
+    assert raised.value.returncode == 2
+    assert not HashSetVersion.objects.exists()

@@ -7,6 +7,7 @@ import shutil
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.http import Http404
 from PIL import Image
 
@@ -238,3 +239,9 @@ def test_a_file_listed_twice_and_a_name_that_is_not_utf8_are_each_read_once(exhi
     (device / os.fsdecode(b"caf\xe9.bin")).write_bytes(b"x")
     assert triage(SYSTEM, "JS/1", device, as_of=AS_OF)["files"] == 1
     assert TriageFile.objects.filter(path="caf\\udce9.bin").exists()
+
+
+def test_the_command_says_when_the_exhibit_is_not_found(forces, tmp_path):
+    with pytest.raises(CommandError, match="No exhibit JS/9 found") as raised:
+        call_command("triage", "JS/9", str(tmp_path))
+    assert raised.value.returncode == 1
