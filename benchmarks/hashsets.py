@@ -106,8 +106,8 @@ def main() -> None:
         print(
             f"{database}: imported {figures['hashes']} hashes in {figures['import_seconds']:.0f} s "
             f"({figures['hashes'] / figures['import_seconds']:.0f}/s); "
-            f"{LOOKUPS} exact MD5 lookups in {figures['lookup_ms']:.0f} ms "
-            f"({figures['found']} found)"
+            f"{LOOKUPS} exact MD5 lookups in {figures['lookup_ms']:.0f} ms, "
+            f"{figures['lookup_warm_ms']:.0f} ms again ({figures['found']} found)"
         )
 
 
@@ -129,24 +129,27 @@ def _measure(path: Path, sample: list[str]) -> None:
     imported = time.perf_counter() - started
     rng = random.Random(7)  # noqa: S311 (synthetic hashes, not secrets)
     queries = sample + [f"{rng.getrandbits(128):032x}" for _ in range(LOOKUPS - len(sample))]
-    started = time.perf_counter()
-    found = 0
-    for start in range(0, len(queries), LOOKUP_BATCH):
-        # As triage looks up: by the hash's index, the version picked out afterwards.
-        found += sum(
-            1
-            for version_id in KnownHash.objects.filter(
-                md5__in=queries[start : start + LOOKUP_BATCH]
-            ).values_list("version_id", flat=True)
-            if version_id == version.pk
-        )
-    lookups = time.perf_counter() - started
+    timings = []
+    for _ in range(3):
+        started = time.perf_counter()
+        found = 0
+        for start in range(0, len(queries), LOOKUP_BATCH):
+            # As triage looks up: by the hash's index, the version picked out afterwards.
+            found += sum(
+                1
+                for version_id in KnownHash.objects.filter(
+                    md5__in=queries[start : start + LOOKUP_BATCH]
+                ).values_list("version_id", flat=True)
+                if version_id == version.pk
+            )
+        timings.append(time.perf_counter() - started)
     print(
         json.dumps(
             {
                 "hashes": version.size,
                 "import_seconds": imported,
-                "lookup_ms": lookups * 1000,
+                "lookup_ms": timings[0] * 1000,
+                "lookup_warm_ms": min(timings[1:]) * 1000,
                 "found": found,
             }
         )
