@@ -26,7 +26,7 @@ from vigil.referrals.changes import RecordError, changing
 from vigil.referrals.services import find_referral
 
 from . import categories, hashing, hashlists, hashsets
-from .choices import ExaminationPath, ExhibitKind
+from .choices import ExaminationPath, ExhibitKind, HashSetFormat
 from .matching import PdqIndex
 from .models import (
     Exhibit,
@@ -148,6 +148,8 @@ def import_hashset(
     if not name:
         raise hashsets.HashSetError("a hash set needs a name")
     format = format or hashsets.guess_format(path)
+    if format not in HashSetFormat.values:
+        raise hashsets.HashSetError(f"unknown hash set format {format!r} (vics or csv)")
     format_version = "csv" if format == "csv" else hashsets.inspect_vics(path).version
     rows = hashsets.read(path, format)
     table = category_table()
