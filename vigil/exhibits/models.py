@@ -92,10 +92,18 @@ class KnownHash(models.Model):
     none) and its category (A, B, C or a named class, after the category table)."""
 
     version = models.ForeignKey(HashSetVersion, on_delete=models.CASCADE, related_name="+")
-    md5 = models.CharField(max_length=32, blank=True, db_index=True)
-    sha1 = models.CharField(max_length=40, blank=True, db_index=True)
+    md5 = models.CharField(max_length=32, blank=True)
+    sha1 = models.CharField(max_length=40, blank=True)
     pdq = models.CharField(max_length=64, blank=True)
     category = models.CharField(max_length=40, blank=True)
+
+    class Meta:
+        # Declared here rather than with db_index, which on PostgreSQL adds a second
+        # (pattern-matching) index to each: a hash is only ever looked up whole.
+        indexes = [
+            models.Index(fields=["md5"], name="knownhash_md5"),
+            models.Index(fields=["sha1"], name="knownhash_sha1"),
+        ]
 
     def __str__(self):
         return self.md5 or self.sha1 or self.pdq
