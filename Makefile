@@ -44,6 +44,8 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.audit
 	$(BIN)/python -m benchmarks.api_contract
 	$(BIN)/python -m benchmarks.load
+	$(BIN)/python -m benchmarks.hashsets
+	$(BIN)/python -m benchmarks.triage
 
 # Needs the network to reach the vulnerability database; not part of `make test`.
 audit: $(TEST_STAMP)

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "vigil.investigations",
     "vigil.insight",
     "vigil.intake",
+    "vigil.exhibits",
     "vigil.site",
 ]
 

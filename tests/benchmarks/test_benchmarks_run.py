@@ -145,3 +145,18 @@ def test_load_scenario_signs_everyone_in_and_answers_every_request_on_postgresql
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         pytest.skip("DATABASE_URL names no PostgreSQL database (the issue measures PostgreSQL)")
     _assert_every_request_type_answered_without_error(_load_run(tmp_path, dict(os.environ)))
+
+
+@pytest.mark.benchmark
+def test_hash_set_benchmark_imports_and_looks_up(tmp_path):
+    output = _run("benchmarks.hashsets", "--hashes", "3000", tmp_path=tmp_path)
+    assert "sqlite: imported 3000 hashes" in output
+    assert "(500 found)" in output
+
+
+@pytest.mark.benchmark
+def test_triage_benchmark_triages_its_pictures_beside_hashing_alone(tmp_path):
+    output = _run("benchmarks.triage", "--files", "60", tmp_path=tmp_path)
+    assert "hashing alone (the ceiling): 60 files" in output
+    assert "sqlite: triaged 60 files" in output
+    assert "exact 6, near 0, unknown 54" in output

@@ -10,6 +10,7 @@ on a closed referral, and the audit event written in the same transaction.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -22,6 +23,8 @@ from tests.conftest import referral_data, store
 from vigil.accounts.models import Force
 from vigil.audit.models import AuditEvent
 from vigil.core.actors import SystemActor
+from vigil.exhibits import services as exhibits
+from vigil.exhibits.models import Exhibit
 from vigil.intake import requests as data_requests
 from vigil.intake import research
 from vigil.investigations import retention
@@ -62,6 +65,20 @@ class Row:
     # Sets the referral up for the change (by hand, not as a change: the version stays).
     prepare: object = None  # prepare(referral, world)
     notes: dict = field(default_factory=dict)
+
+
+# A folder to triage: what is in it does not matter here.
+TRIAGED = Path(__file__).parent
+
+
+def _exhibit(referral, world):
+    return Exhibit.objects.create(
+        referral=referral,
+        reference="EX/2",
+        kind="storage",
+        recorded_by_name="test",
+        recorded_at=world["now"],
+    )
 
 
 def _now(world):
@@ -427,6 +444,19 @@ ROWS = [
         ),
         refused_role="supervisor",
         on_closed=True,
+    ),
+    Row(
+        "exhibit-added",
+        "investigator",
+        lambda a, r, w: exhibits.add_exhibit(a, r, "EX/1", kind="phone", as_of=w["now"]),
+        refused_role="assessor",
+    ),
+    Row(
+        "triage-started",
+        "investigator",
+        lambda a, r, w: exhibits.start_triage(a, f"#{w['exhibit'].pk}", TRIAGED, as_of=w["now"]),
+        refused_role="assessor",
+        prepare=lambda r, w: w.update(exhibit=_exhibit(r, w)),
     ),
 ]
 

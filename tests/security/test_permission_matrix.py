@@ -55,6 +55,9 @@ force.manage              .  .  .  .  .  .  .  .  .  .  Y
 user.manage               .  .  .  .  .  .  .  .  .  .  Y
 mail.view                 .  .  .  .  .  .  .  .  .  .  Y
 unknown_values.map        .  .  .  .  .  .  .  .  .  .  Y
+exhibit.record            .  .  Y  .  Y  Y  .  .  .  .  .
+triage.run                .  .  Y  .  Y  Y  .  .  .  .  .
+hashset.manage            .  .  .  .  .  .  .  .  .  .  Y
 """
 
 

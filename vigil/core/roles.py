@@ -50,6 +50,9 @@ class Action(models.TextChoices):
     AUDIT_VIEW = "audit.view", "Search the audit trail"
     MAIL_VIEW = "mail.view", "See e-mails that could not be sent, and try one again"
     UNKNOWN_VALUES_MAP = "unknown_values.map", "Say what a word Vigil did not know means"
+    EXHIBIT_RECORD = "exhibit.record", "Record devices seized or produced"
+    TRIAGE_RUN = "triage.run", "Triage a device against the known-image hash sets"
+    HASHSET_MANAGE = "hashset.manage", "Import and replace known-image hash sets"
 
 
 # Each role's actions, written out in full so the table can be read (and is tested) as it is.
@@ -68,6 +71,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.ACTION_RECORD,
             Action.SAFEGUARDING_RECORD,
             Action.OUTCOME_CLOSE,
+            Action.EXHIBIT_RECORD,
+            Action.TRIAGE_RUN,
         }
     ),
     Role.SAFEGUARDING_OFFICER: frozenset(
@@ -94,6 +99,8 @@ ROLE_ACTIONS: dict[str, frozenset[str]] = {
             Action.OUTCOME_APPROVE,
             Action.REFERRAL_RESTRICT,
             Action.INSIGHT_FORCE,
+            Action.EXHIBIT_RECORD,
+            Action.TRIAGE_RUN,
         }
     ),
 }
@@ -108,5 +115,11 @@ ROLE_ACTIONS[Role.ANALYST] = frozenset({Action.INSIGHT_FORCE, Action.INSIGHT_ROW
 ROLE_ACTIONS[Role.REGIONAL_OVERSIGHT] = frozenset({Action.INSIGHT_REGION})
 ROLE_ACTIONS[Role.AUDITOR] = frozenset({Action.AUDIT_VIEW})
 ROLE_ACTIONS[Role.ADMINISTRATOR] = frozenset(
-    {Action.FORCE_MANAGE, Action.USER_MANAGE, Action.MAIL_VIEW, Action.UNKNOWN_VALUES_MAP}
+    {
+        Action.FORCE_MANAGE,
+        Action.USER_MANAGE,
+        Action.MAIL_VIEW,
+        Action.UNKNOWN_VALUES_MAP,
+        Action.HASHSET_MANAGE,
+    }
 )
