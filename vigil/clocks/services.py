@@ -167,7 +167,7 @@ def sync_clocks(referral: Referral, *, as_of: datetime, new: bool = False) -> li
         # No lock of their own: every writer of a referral's clocks holds the referral's row.
         for clock in ([] if new else Clock.objects.filter(referral=referral))
     }
-    kept, new = [], []
+    kept, added = [], []
     for item in planned:
         clock = existing.pop((item.kind, item.cycle), None)
         previous_due = clock.due_at if clock and clock.met_at is None else None
@@ -196,14 +196,14 @@ def sync_clocks(referral: Referral, *, as_of: datetime, new: bool = False) -> li
             # Another force's duty (answering a transfer): its people, not the holder's.
             fields.update(force_id=item.force, owner_id=None, team="")
         if clock is None:
-            new.append(Clock(referral=referral, kind=item.kind, cycle=item.cycle, **fields))
+            added.append(Clock(referral=referral, kind=item.kind, cycle=item.cycle, **fields))
             continue
         if any(getattr(clock, name) != value for name, value in fields.items()):
             for name, value in fields.items():
                 setattr(clock, name, value)
             clock.save()
         kept.append(clock)
-    kept.extend(Clock.objects.bulk_create(new))
+    kept.extend(Clock.objects.bulk_create(added))
     reason = (
         "the referral was closed"
         if referral.status == ReferralStatus.CLOSED
