@@ -309,6 +309,7 @@ def assess_at_receipt(referral: Referral, *, actor: Actor, as_of: datetime) -> A
     import stores what changed exactly as the daily re-grade would: a higher grade at once, a
     lower one held for a supervisor. Runs in the caller's transaction.
     """
+    lock_index_rows(referral)
     facts = referral_record(referral)
     received = min(referral.received_at, as_of)
     first = assess(
@@ -349,16 +350,35 @@ def _index(referral: Referral, version: PolicyVersion, due_on) -> None:
     )
 
 
-def mark_linked_due(referral: Referral, *, as_of: datetime) -> int:
-    """Make the referrals deconfliction links to this one due for the next daily re-grade: what
-    is recorded here (a child in the suspect's home) is read by their grades too. Returns how
-    many were brought forward."""
+def _linked_ids(referral: Referral) -> set[int]:
     linked = set(
         Link.objects.filter(referral_id=referral.pk).values_list("linked_referral_id", flat=True)
     ) | set(
         Link.objects.filter(linked_referral_id=referral.pk).values_list("referral_id", flat=True)
     )
     linked.discard(referral.pk)
+    return linked
+
+
+def lock_index_rows(referral: Referral) -> None:
+    """Lock the re-grade index rows of this referral and of those linked to it, in id order,
+    before writing them: a change that writes its own row and its links' rows takes them all
+    this way, so two linked referrals changed at once wait for each other rather than each
+    holding its own row and waiting for the other's (a deadlock, seen with concurrent writers)."""
+    wanted = _linked_ids(referral) | {referral.pk}
+    list(
+        RegradeDue.objects.select_for_update()
+        .filter(referral_id__in=wanted)
+        .order_by("referral_id")
+        .only("pk")
+    )
+
+
+def mark_linked_due(referral: Referral, *, as_of: datetime) -> int:
+    """Make the referrals deconfliction links to this one due for the next daily re-grade: what
+    is recorded here (a child in the suspect's home) is read by their grades too. Returns how
+    many were brought forward. The rows are locked first by ``lock_index_rows``."""
+    linked = _linked_ids(referral)
     if not linked:
         return 0
     today = as_of.date()
@@ -532,6 +552,8 @@ def regrade_after_facts(change: Change) -> None:
     trigger = change.regrade or (
         "reopened" if change.audit_action == Audit.REFERRAL_REOPENED else ""
     )
+    if change.regrade:
+        lock_index_rows(referral)
     if trigger:
         assess(referral, actor=change.actor, as_of=change.as_of, trigger=trigger)
     if change.regrade:
