@@ -7,8 +7,9 @@ import pytest
 
 from tests.conftest import london, low_risk, store
 from vigil.core.actors import SystemActor
+from vigil.core.spreadsheets import spreadsheet_safe
 from vigil.insight import services
-from vigil.insight.figures import forecast_monthly, median, percentile, share, spreadsheet_safe
+from vigil.insight.figures import forecast_monthly, median, percentile, share
 from vigil.investigations import services as investigations
 from vigil.people import services as people
 from vigil.safeguarding import services as safeguarding

@@ -38,5 +38,16 @@ def colleagues(force_id: int | None, *, roles=None):
     return found.order_by("username")
 
 
+def teams(force_id: int | None) -> list[str]:
+    """The teams a force's active people belong to, by name."""
+    return sorted(
+        set(
+            User.objects.filter(force_id=force_id, is_active=True)
+            .exclude(team="")
+            .values_list("team", flat=True)
+        )
+    )
+
+
 def token_with_prefix(prefix: str) -> ApiToken | None:
     return ApiToken.objects.filter(prefix=prefix).first()

@@ -1,11 +1,12 @@
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.utils import timezone
-from ninja import Router
+from ninja import Field, Router
 
 from vigil.core.asof import parse_as_of
 from vigil.core.schemas import AsOf, Id, Page
 from vigil.referrals.services import find_referral
+from vigil.risk.choices import Grade
 
 from . import schemas, services
 
@@ -15,15 +16,27 @@ router = Router(tags=["clocks"])
 @router.get(
     "/worklist",
     response=schemas.Worklist,
-    summary="Open clocks, most urgent first: scope mine, team or force",
+    summary="Open clocks, most urgent first: scope mine, team or force; filtered and sorted",
 )
 def worklist(
-    request, scope: Literal["mine", "team", "force"] = "mine", as_of: AsOf = "", page: Page = 1
+    request,
+    scope: Literal["mine", "team", "force"] = "mine",
+    as_of: AsOf = "",
+    page: Page = 1,
+    grade: Literal[tuple(["", *Grade.values])] = "",
+    duty: Literal[tuple(["", *services.WORKLIST_DUTIES])] = "",
+    state: Literal["", "overdue", "due_soon", "due"] = "",
+    owner: Annotated[str, Field(max_length=150)] = "",
+    team: Annotated[str, Field(max_length=100)] = "",
+    sort: Literal[tuple(services.WORKLIST_SORTS)] = "urgency",
 ):
+    """``owner`` is a username, or ``-`` for clocks nobody holds yet; ``team`` a team's name."""
     return services.worklist(
         request.user,
         as_of=parse_as_of(as_of),
         scope=scope,
+        narrow=services.WorklistFilter(grade=grade, duty=duty, state=state, owner=owner, team=team),
+        sort=sort,
         limit=200,
         # Past any real list a page is just empty; an offset over 64 bits is a database error.
         offset=(min(max(page, 1), 1_000_000) - 1) * 200,

@@ -49,6 +49,7 @@ class Counts(Schema):
 class Worklist(Schema):
     as_of: datetime
     scope: str
+    sort: str = "urgency"
     counts: Counts
     items: list[WorkItem]
 

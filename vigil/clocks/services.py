@@ -8,6 +8,7 @@ import smtplib
 import socket
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -26,6 +27,7 @@ from vigil.audit.services import record
 from vigil.core.actors import is_system
 from vigil.core.permissions import require
 from vigil.core.roles import Action, Role
+from vigil.core.spreadsheets import csv_bytes
 from vigil.people.services import children_counts
 from vigil.referrals.changes import Change, after_every_change
 from vigil.referrals.choices import ReferralStatus, TransferStatus
@@ -38,6 +40,7 @@ from . import rules
 from .models import (
     EMAIL_NOT_SENT,
     Clock,
+    ClockKind,
     EmailState,
     EscalationReach,
     JobLock,
@@ -325,6 +328,52 @@ def _scoped(actor: Actor, scope: str, force_code: str = ""):
     return clocks
 
 
+@dataclass(frozen=True)
+class WorklistFilter:
+    """What a worklist is narrowed to; an empty field narrows nothing. ``owner`` is a username
+    (``"-"``: nobody yet); ``team`` a team's name as users carry it."""
+
+    grade: str = ""
+    duty: str = ""
+    state: str = ""
+    owner: str = ""
+    team: str = ""
+
+    def apply(self, clocks, as_of: datetime):
+        if self.grade:
+            clocks = clocks.filter(grade=self.grade)
+        if self.duty:
+            clocks = clocks.filter(kind=self.duty)
+        if self.state:
+            clocks = clocks.filter(_STATE_AT[self.state](as_of))
+        if self.owner == "-":
+            clocks = clocks.filter(owner__isnull=True)
+        elif self.owner:
+            clocks = clocks.filter(owner__username=self.owner)
+        if self.team:
+            clocks = clocks.filter(team=self.team)
+        return clocks
+
+
+_STATE_AT = {
+    "overdue": lambda as_of: Q(due_at__lte=as_of),
+    "due_soon": lambda as_of: Q(due_at__gt=as_of, due_soon_at__lte=as_of),
+    "due": lambda as_of: Q(due_soon_at__gt=as_of),
+}
+
+# The duties a worklist may be narrowed to: every kind of clock.
+WORKLIST_DUTIES = tuple(ClockKind.values)
+
+# How a worklist may be sorted; "urgency" is the default order every list starts in.
+WORKLIST_SORTS = {
+    "urgency": "Most urgent first",
+    "due": "Due soonest first",
+    "grade": "Highest grade first",
+    "received": "Oldest referral first",
+    "referral": "Referral reference",
+}
+
+
 def worklist(
     actor: Actor,
     *,
@@ -333,28 +382,121 @@ def worklist(
     force_code: str = "",
     limit: int = 200,
     offset: int = 0,
+    narrow: WorklistFilter = WorklistFilter(),
+    sort: str = "urgency",
 ) -> dict:
-    """Open clocks for ``mine``, ``team`` or ``force``, most urgent first, with counts."""
+    """Open clocks for ``mine``, ``team`` or ``force``, most urgent first (or in ``sort``'s
+    order), narrowed by ``narrow``, with counts of what is shown."""
     require(actor, Action.WORKLIST_VIEW)
     if scope == "force" and not is_system(actor):
         require(actor, Action.BREACHES_VIEW)
+    if sort not in WORKLIST_SORTS:
+        raise ValidationError(f"Sort by one of {', '.join(WORKLIST_SORTS)}, not {sort!r}.")
+    if narrow.state and narrow.state not in _STATE_AT:
+        raise ValidationError(f"A state is one of {', '.join(_STATE_AT)}, not {narrow.state!r}.")
     _, escalation = clock_tables()
-    open_clocks = _open(_scoped(actor, scope, force_code), as_of)
+    open_clocks = narrow.apply(_open(_scoped(actor, scope, force_code), as_of), as_of)
     counts = open_clocks.aggregate(
         total=Count("id"),
         overdue=Count("id", filter=Q(due_at__lte=as_of)),
         due_soon=Count("id", filter=Q(due_at__gt=as_of, due_soon_at__lte=as_of)),
     )
     counts["due"] = counts["total"] - counts["overdue"] - counts["due_soon"]
-    page = _ordered(open_clocks, as_of).prefetch_related("referral", "force", "owner")[
+    page = _sorted(open_clocks, as_of, sort).prefetch_related("referral", "force", "owner")[
         offset : offset + limit
     ]
     return {
         "as_of": as_of.isoformat(),
         "scope": scope,
+        "sort": sort,
         "counts": counts,
         "items": _once_per_investigation(_items(list(page), as_of, escalation)),
     }
+
+
+# An export is a working list, not a data extract: the most a spreadsheet of duties should hold.
+EXPORT_LIMIT = 10_000
+EXPORT_COLUMNS = [
+    "State",
+    "Grade",
+    "Referral",
+    "Force",
+    "Children in view",
+    "Duty",
+    "Owner",
+    "Started",
+    "Due",
+    "Overdue by (hours)",
+    "Escalation level",
+]
+
+
+def worklist_csv(
+    actor: Actor,
+    *,
+    as_of: datetime,
+    scope: str = "mine",
+    force_code: str = "",
+    narrow: WorklistFilter = WorklistFilter(),
+    sort: str = "urgency",
+) -> bytes:
+    """The worklist as shown (same scope, filters and order), every row up to
+    ``EXPORT_LIMIT``, as CSV that a spreadsheet will not run; the export is audited."""
+    shown = worklist(
+        actor,
+        as_of=as_of,
+        scope=scope,
+        force_code=force_code,
+        narrow=narrow,
+        sort=sort,
+        limit=EXPORT_LIMIT,
+    )
+    rows = [
+        [
+            item["state"],
+            item["grade"],
+            item["source_reference"],
+            item["force"],
+            item["children"],
+            item["clock_text"],
+            item["owner"] or "",
+            item["started_at"],
+            item["due_at"],
+            round(item["overdue_by_seconds"] / 3600, 1),
+            item["escalation_level"],
+        ]
+        for item in shown["items"]
+    ]
+    record(
+        actor,
+        AuditAction.EXPORTED,
+        object_type="worklist",
+        object_id=scope,
+        after={
+            "export": "worklist",
+            "scope": scope,
+            "filters": {k: v for k, v in vars(narrow).items() if v},
+            "sort": sort,
+            "rows": len(rows),
+            "as_of": as_of,
+        },
+    )
+    return csv_bytes(EXPORT_COLUMNS, rows)
+
+
+def _sorted(clocks, as_of: datetime, sort: str):
+    if sort == "urgency":
+        return _ordered(clocks, as_of)
+    # Every order ends on the id, so a page never shows a clock twice or skips one.
+    return clocks.order_by(
+        *{
+            "due": ("due_at",),
+            "grade": ("-grade_rank", "due_at"),
+            "received": ("referral__received_at", "due_at"),
+            "referral": ("referral__source_reference", "due_at"),
+        }[sort],
+        "id",
+    )
 
 
 def _once_per_investigation(items: list[dict]) -> list[dict]:

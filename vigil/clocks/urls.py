@@ -6,6 +6,7 @@ app_name = "clocks"
 
 urlpatterns = [
     path("", views.worklist, name="worklist"),
+    path("worklist.csv", views.worklist_csv, name="worklist-csv"),
     path("breaches/", views.breaches, name="breaches"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/mail/", views.mail_failures, name="mail-failures"),

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from vigil.accounts.selectors import colleagues
+from vigil.accounts.selectors import colleagues, teams
 from vigil.core.asof import is_now, parse_as_of
 from vigil.core.background import failed_tasks
 from vigil.core.permissions import has_permission
@@ -13,31 +14,60 @@ from vigil.core.roles import Action, Role
 from vigil.risk import services as risk_services
 
 from . import services
+from .forms import WorklistFilterForm
 
 TABS = [
     ("mine", "My clocks"),
     ("team", "My team's clocks"),
+    ("force", "Every clock in the force"),
     ("unallocated", "Unallocated"),
     ("provisional", "Provisional grades"),
     ("overrides", "Overrides waiting for me"),
 ]
+CLOCK_TABS = {"mine", "team", "force"}
+
+
+def _tabs(user):
+    can_see_force = has_permission(user, Action.BREACHES_VIEW)
+    return [(key, label) for key, label in TABS if key != "force" or can_see_force]
+
+
+def _filter_form(request):
+    form = WorklistFilterForm(request.GET or None)
+    form.fields["owner"].choices += [
+        (officer.username, officer.get_full_name() or officer.username)
+        for officer in colleagues(request.user.force_id)
+    ]
+    form.fields["team"].choices += [(team, team) for team in teams(request.user.force_id)]
+    return form
 
 
 @login_required
 def worklist(request):
     as_of = parse_as_of(request.GET.get("as_of"))
+    tabs = _tabs(request.user)
     tab = request.GET.get("tab", "mine")
-    if tab not in dict(TABS):
+    if tab not in dict(tabs):
         tab = "mine"
     context = {
-        "tabs": TABS,
+        "tabs": tabs,
         "tab": tab,
         "as_of": as_of,
         "as_of_is_now": is_now(as_of),
         "can_see_breaches": has_permission(request.user, Action.BREACHES_VIEW),
     }
-    if tab in {"mine", "team"}:
-        context["worklist"] = services.worklist(request.user, as_of=as_of, scope=tab)
+    if tab in CLOCK_TABS:
+        form = _filter_form(request)
+        narrow, sort = form.chosen()
+        query = request.GET.copy()
+        query.pop("page", None)
+        context |= {
+            "form": form,
+            "query": query.urlencode(),
+            "worklist": services.worklist(
+                request.user, as_of=as_of, scope=tab, narrow=narrow, sort=sort
+            ),
+        }
     elif tab == "unallocated":
         context["referrals"] = services.unallocated(request.user)
         context["can_allocate"] = has_permission(request.user, Action.REFERRAL_ALLOCATE)
@@ -49,6 +79,22 @@ def worklist(request):
     else:
         context["overrides"] = risk_services.overrides_waiting(request.user)
     return render(request, "clocks/worklist.html", context)
+
+
+@login_required
+def worklist_csv(request):
+    """What the worklist shows, with the same tab, filters and order, as a spreadsheet."""
+    as_of = parse_as_of(request.GET.get("as_of"))
+    tab = request.GET.get("tab", "mine")
+    if tab not in CLOCK_TABS or tab not in dict(_tabs(request.user)):
+        tab = "mine"
+    narrow, sort = _filter_form(request).chosen()
+    body = services.worklist_csv(request.user, as_of=as_of, scope=tab, narrow=narrow, sort=sort)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="worklist-{tab}-{as_of:%Y%m%d-%H%M}.csv"'
+    )
+    return response
 
 
 @login_required

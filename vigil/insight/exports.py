@@ -1,28 +1,22 @@
 """Tables as CSV and XLSX (safe against spreadsheet formulas), and the inspection pack as PDF."""
 
-import csv
 import io
 from datetime import datetime
 
 from openpyxl import Workbook
 
+from vigil.core.spreadsheets import csv_bytes, safe_rows, spreadsheet_safe
+
 from .charts import render
-from .figures import spreadsheet_safe
 from .services import Period, Scope, Table
 
 
 def _cells(table: Table):
-    yield [spreadsheet_safe(column) for column in table.columns]
-    for row in table.rows:
-        yield [spreadsheet_safe("" if value is None else value) for value in row]
+    return safe_rows(table.columns, table.rows)
 
 
 def as_csv(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for row in _cells(table):
-        writer.writerow(row)
-    return buffer.getvalue().encode("utf-8-sig")
+    return csv_bytes(table.columns, table.rows)
 
 
 def as_xlsx(tables: list[Table]) -> bytes:

@@ -72,14 +72,3 @@ def forecast_monthly(counts: Sequence[tuple[date, int]], months: int = 6) -> lis
 def _add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     return date(day.year + index // 12, index % 12 + 1, 1)
-
-
-DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """A cell a spreadsheet will not run as a formula: text starting =, +, -, @ (or a tab or
-    carriage return) gets a leading apostrophe. Numbers stay numbers."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_STARTS):
-        return "'" + value
-    return value

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand
 
 from vigil.clocks import services
 from vigil.core.commands import add_as_of, as_of_option, system_actor
+from vigil.risk.choices import Grade
 
 
 class Command(BaseCommand):
@@ -12,18 +13,35 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--force", default="", help="One force's clocks (default: all).")
         parser.add_argument("--limit", type=int, default=1000)
-        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--grade", default="", choices=["", *Grade.values])
+        parser.add_argument("--duty", default="", choices=["", *services.WORKLIST_DUTIES])
+        parser.add_argument("--state", default="", choices=["", "overdue", "due_soon", "due"])
+        parser.add_argument("--owner", default="", help="A username, or - for nobody yet.")
+        parser.add_argument("--team", default="", help="A team's name.")
+        parser.add_argument("--sort", default="urgency", choices=list(services.WORKLIST_SORTS))
+        output = parser.add_mutually_exclusive_group()
+        output.add_argument("--json", action="store_true")
+        output.add_argument(
+            "--csv", action="store_true", help="As a spreadsheet (safe against formulas)."
+        )
         add_as_of(parser)
 
     def handle(self, *args, **options):
         as_of = as_of_option(options)
-        result = services.worklist(
-            system_actor(),
-            as_of=as_of,
-            scope="force",
-            force_code=options["force"].upper(),
-            limit=options["limit"],
-        )
+        chosen = {
+            "as_of": as_of,
+            "scope": "force",
+            "force_code": options["force"].upper(),
+            "narrow": services.WorklistFilter(
+                **{key: options[key] for key in ("grade", "duty", "state", "owner", "team")}
+            ),
+            "sort": options["sort"],
+        }
+        if options["csv"]:
+            csv = services.worklist_csv(system_actor(), **chosen)
+            self.stdout.write(csv.decode("utf-8-sig"), ending="")
+            return
+        result = services.worklist(system_actor(), limit=options["limit"], **chosen)
         if options["json"]:
             self.stdout.write(
                 json.dumps(
