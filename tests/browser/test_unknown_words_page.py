@@ -36,7 +36,7 @@ def test_an_unknown_word_is_shown_on_the_referral_and_mapped_by_an_administrator
     sign_in(page, live_server, "ivy")
     page.goto(f"{live_server.url}/referrals/{referral.pk}/")
     assert "Livestreamed abuse" in page.locator("[data-testid=intake-warnings-table]").inner_text()
-    assert "(provisional)" in page.locator("h1 + p").inner_text()
+    assert "Provisional" in page.locator("[data-testid=glance-grade]").inner_text()
     page.click("text=Sign out")
 
     sign_in(page, live_server, "ada")

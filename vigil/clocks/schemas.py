@@ -15,6 +15,8 @@ class ClockOut(Schema):
     overdue_by_seconds: int
     escalation_level: int
     cancel_reason: str
+    # Who holds the duty: the referral's owner, or the owner a strategy action was given to.
+    owner: str | None = None
 
 
 class WorkItem(Schema):

@@ -281,10 +281,16 @@ def clock_view(clock: Clock, as_of: datetime, escalation: rules.Escalation) -> d
 def referral_clocks(referral: Referral, *, as_of: datetime) -> list[dict]:
     """Every clock of a referral as of a moment (for the timeline, the API and the CLI)."""
     _, escalation = clock_tables()
-    clocks = Clock.objects.filter(referral=referral, started_at__lte=as_of).order_by(
-        "started_at", "kind", "cycle"
+    clocks = (
+        Clock.objects.filter(referral=referral, started_at__lte=as_of)
+        .select_related("owner")
+        .order_by("started_at", "kind", "cycle")
     )
-    return [clock_view(clock, as_of, escalation) for clock in clocks]
+    return [
+        clock_view(clock, as_of, escalation)
+        | {"owner": clock.owner.username if clock.owner else None}
+        for clock in clocks
+    ]
 
 
 def _ordered(clocks, as_of: datetime):

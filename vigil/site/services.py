@@ -88,10 +88,29 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
     }
 
 
+OPEN_CLOCK_STATES = {"due", "due_soon", "overdue"}
+_URGENCY = {"overdue": 0, "due_soon": 1, "due": 2}
+
+
+def at_a_glance(detail: dict) -> dict:
+    """What an investigator needs before anything else, from a referral's detail: the next
+    duty (the most urgent open clock: overdue first, then due soon, then by due time) and who
+    holds it, how many duties are open and overdue, and the children in view."""
+    duties = sorted(
+        (clock for clock in detail["clocks"] if clock["state"] in OPEN_CLOCK_STATES),
+        key=lambda clock: (_URGENCY[clock["state"]], datetime.fromisoformat(clock["due_at"])),
+    )
+    return {
+        "next_duty": duties[0] if duties else None,
+        "open_duties": len(duties),
+        "overdue_duties": sum(1 for clock in duties if clock["state"] == "overdue"),
+        # A suspect who is a child is in view too (their own safeguarding), as on the panel.
+        "children": detail.get("children", []),
+    }
+
+
 # ---------------------------------------------------------------------------------------------
 # One person across referrals
-
-OPEN_CLOCK_STATES = {"due", "due_soon", "overdue"}
 
 
 def person_detail(

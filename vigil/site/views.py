@@ -32,8 +32,29 @@ from vigil.risk.choices import Grade
 from vigil.safeguarding.choices import ShareMethod
 
 from .forms import ReferralFilterForm
+from .services import at_a_glance
 from .services import person_detail as person_detail_of
 from .services import referral_detail as detail_of
+
+# The longest lists on a referral page are paged, each on its own, so one CyberTipline
+# report's thousand files does not push every duty off the screen.
+SECTION_PAGE_SIZES = {"clocks": 25, "linked": 25, "material": 50, "documents": 25}
+
+
+def _section_pages(request, detail: dict) -> dict:
+    pages = {}
+    for section, size in SECTION_PAGE_SIZES.items():
+        param = f"{section}_page"
+        query = request.GET.copy()
+        query.pop(param, None)
+        items = detail["linked_referrals" if section == "linked" else section]
+        pages[section] = {
+            "page": Paginator(items, size).get_page(request.GET.get(param)),
+            "param": param,
+            "query": query.urlencode(),
+            "anchor": section,
+        }
+    return pages
 
 
 @login_required
@@ -90,6 +111,8 @@ def referral_detail(request, referral_id: int):
         {
             "referral": referral,
             "detail": detail,
+            "glance": at_a_glance(detail),
+            "pages": _section_pages(request, detail),
             "as_of": as_of,
             "as_of_is_now": is_now(as_of),
             # The risk panel.
