@@ -3,11 +3,14 @@
 import copy
 import json
 import os
+import socket
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from vigil.accounts.models import Force, User
 from vigil.core.actors import SystemActor
@@ -208,3 +211,38 @@ def require_or_skip(condition: bool, reason: str, env: str) -> None:
     if os.environ.get(env):
         pytest.fail(f"{reason} (required because {env} is set)")
     pytest.skip(reason)
+
+
+class MailDrop:
+    """A real SMTP server's record of what it was sent (aiosmtpd), and the recipients it
+    refuses as a mail server does (550)."""
+
+    def __init__(self):
+        self.messages = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such mailbox here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on a free local port, and Vigil set to send through it."""
+    drop = MailDrop()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(drop, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS, settings.EMAIL_HOST_USER = False, ""
+    yield drop
+    controller.stop()

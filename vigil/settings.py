@@ -155,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vigil.core.context_processors.navigation",
+                "vigil.clocks.context_processors.unread_notifications",
             ],
         },
     },

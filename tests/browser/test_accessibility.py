@@ -90,6 +90,7 @@ def pages_to_check(demo) -> list[tuple[str, str, str]]:
         ("dashboard", "regional_oversight", "/insight/"),
         ("second-factor-setup", "supervisor", "/accounts/two-factor/setup/"),
         ("second-factor", "supervisor", "/accounts/two-factor/"),
+        ("preferences", "investigator", "/accounts/settings/"),
     ]
 
 

@@ -35,6 +35,9 @@ class User(AbstractUser):
         max_length=100, blank=True, help_text="For regional oversight users, who have no force."
     )
     team = models.CharField(max_length=100, blank=True)
+    # One e-mail a day listing their notifications, instead of one e-mail each as it happens
+    # (the app shows each at once either way; escalations to supervisors and above never wait).
+    email_digest = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

@@ -135,6 +135,28 @@ def add_user(
     return user
 
 
+def set_email_digest(actor: Actor, user: User, daily: bool, *, as_of: datetime) -> User:
+    """Whether ``user`` gets one e-mail a day (``daily``) or one per notification: their own
+    choice, or an administrator's."""
+    if not (isinstance(actor, User) and actor.pk == user.pk):
+        require(actor, Action.USER_MANAGE)
+    with transaction.atomic():
+        before = User.objects.select_for_update().get(pk=user.pk).email_digest
+        if before != daily:
+            User.objects.filter(pk=user.pk).update(email_digest=daily)
+            record(
+                actor,
+                AuditAction.USER_CHANGED,
+                user,
+                at=as_of,
+                force_code=user.force.code if user.force_id else "",
+                before={"email_digest": before},
+                after={"email_digest": daily},
+            )
+    user.email_digest = daily
+    return user
+
+
 def issue_token(actor: Actor, user: User, name: str, *, as_of: datetime):
     """Create an API token for ``user`` (themselves, or by an administrator); key shown once."""
     if not (isinstance(actor, User) and actor.pk == user.pk):

@@ -15,6 +15,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("two-factor/", views.verify, name="second-factor"),
     path("two-factor/setup/", views.setup, name="second-factor-setup"),
+    path("settings/", views.preferences, name="preferences"),
 ]
 
 if settings.VIGIL_OIDC:

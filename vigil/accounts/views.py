@@ -1,8 +1,11 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from . import second_factor
+from .services import set_email_digest
 
 
 def _next(request) -> str:
@@ -44,3 +47,21 @@ def verify(request):
             return redirect(_next(request))
         error = "That code is not right. Enter the 6-digit code your app shows now."
     return render(request, "accounts/second_factor.html", {"error": error, "next": _next(request)})
+
+
+@login_required
+def preferences(request):
+    """The signed-in person's own settings: how they are told by e-mail."""
+    if request.method == "POST":
+        choice = request.POST.get("email_digest")
+        if choice in {"each", "daily"}:
+            set_email_digest(request.user, request.user, choice == "daily", as_of=timezone.now())
+            messages.info(
+                request,
+                "You will get one e-mail a day listing your notifications."
+                if choice == "daily"
+                else "You will get an e-mail for each notification as it happens.",
+            )
+            return redirect("accounts:preferences")
+        messages.error(request, "Choose how you want to be told.")
+    return render(request, "accounts/preferences.html", {"user": request.user})

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -841,6 +841,8 @@ def _send_pending_emails(as_of: datetime) -> Counter:
             email_state__in=(EmailState.WAITING, EmailState.RETRYING),
             email_next_try_at__lte=as_of,
         )
+        # Those waiting for their recipient's daily digest go with it (``send_digests``).
+        .exclude(_held_for_digest())
         .order_by("email_next_try_at", "id")
         .values_list("pk", flat=True)
     )
@@ -868,6 +870,94 @@ def _send_pending_emails(as_of: datetime) -> Counter:
             counts["email_postponed"] = len(pending) - tried
             break
     return counts
+
+
+# Escalations at this level and above (to supervisors, unit heads and the force's lead) are
+# e-mailed at once even to someone who asked for a daily digest: a breach that has reached them
+# must not wait a day to be read.
+DIGEST_HOLDS_BELOW_LEVEL = 2
+
+
+def _held_for_digest() -> Q:
+    return Q(
+        email_state=EmailState.WAITING,
+        recipient__email_digest=True,
+        level__lt=DIGEST_HOLDS_BELOW_LEVEL,
+    )
+
+
+def send_digests(as_of: datetime) -> Counter:
+    """One e-mail to each person who asked for a daily digest, listing every notification
+    held for it; a digest the mail server fails is not kept for tomorrow: its notifications
+    are tried again one by one, as any failed e-mail is."""
+    counts: Counter = Counter()
+    held = Notification.objects.filter(_held_for_digest(), email_next_try_at__lte=as_of)
+    for recipient_id in sorted(set(held.values_list("recipient_id", flat=True))):
+        with transaction.atomic():
+            notes = list(
+                held.filter(recipient_id=recipient_id)
+                .select_for_update(of=("self",))
+                .select_related("recipient")
+                .order_by("created_at", "id")
+            )
+            if not notes:
+                continue
+            state = _email_digest(notes, as_of)
+        counts["digests_" + _EMAIL_COUNTS[state]] += 1
+        counts["digest_notifications"] += len(notes)
+    return counts
+
+
+def _email_digest(notes: list[Notification], as_of: datetime) -> str:
+    recipient = notes[0].recipient
+    subject = f"Vigil: your daily digest, {len(notes)} notification{'s' if len(notes) > 1 else ''}"
+    body = (
+        f"Since your last digest, {len(notes)} notification"
+        f"{'s' if len(notes) > 1 else ''} (each is also in Vigil under Notifications):\n\n"
+        + "\n".join(
+            f"{n}. {note.subject}\n\n" + "\n".join(f"   {line}" for line in note.body.splitlines())
+            for n, note in enumerate(notes, start=1)
+        )
+        + f"\n\nChange how you are told: {settings.VIGIL_BASE_URL}/accounts/settings/\n"
+    )
+    fields = {"email_tried_at": as_of, "email_attempts": F("email_attempts") + 1}
+    if not recipient.email:
+        fields = {
+            "email_state": EmailState.NO_ADDRESS,
+            "email_error": "the recipient has no e-mail address",
+            "email_next_try_at": None,
+        }
+    else:
+        try:
+            send_mail(subject, body, None, [recipient.email])
+        except ValueError as error:
+            fields |= {
+                "email_state": EmailState.FAILED,
+                "email_error": _short_error(error),
+                "email_next_try_at": None,
+            }
+        except OSError as error:
+            fields |= {
+                "email_state": EmailState.RETRYING,
+                "email_error": _short_error(error),
+                "email_next_try_at": rules.email_retry_at(1, as_of),
+            }
+        else:
+            fields |= {
+                "email_state": EmailState.SENT,
+                "emailed_at": as_of,
+                "email_error": "",
+                "email_next_try_at": None,
+            }
+    Notification.objects.filter(pk__in=[note.pk for note in notes]).update(**fields)
+    return fields["email_state"]
+
+
+def unread_count(user) -> int:
+    """How many of a person's notifications they have not read (the header's count)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return notifications_for(user).filter(read_at__isnull=True).count()
 
 
 _EMAIL_COUNTS = {

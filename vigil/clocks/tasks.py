@@ -65,6 +65,20 @@ def daily_regrade(as_of: str) -> dict:
 
 
 @background(attempts=3)
+def send_email_digests(as_of: str) -> dict:
+    """The daily digests: one e-mail to each person who asked for one."""
+    moment = task_as_of(as_of)
+    try:
+        return dict(
+            services.run_job(
+                "e-mail digests", as_of=moment, work=lambda: services.send_digests(moment)
+            )
+        )
+    except services.JobBusy:
+        return {"skipped": "the digests are being sent"}
+
+
+@background(attempts=3)
 def forget_old_task_records(as_of: str) -> dict:
     """Forget the queue's records past their keeping (and the periods long queued)."""
     moment = task_as_of(as_of)
@@ -82,11 +96,15 @@ class Periodic:
     task: object
     every: str  # "minute" or "day"
     takes_as_of: bool = True
+    # For a daily task: the local hour its day begins (the digests go at 7 in the morning,
+    # read at the start of the working day, not at midnight).
+    from_hour: int = 0
 
     def period(self, now: datetime) -> str:
         if self.every == "minute":
             return now.astimezone(UTC).strftime("%Y-%m-%dT%H:%MZ")
-        return timezone.localdate(now).isoformat()
+        local = timezone.localtime(now) - timedelta(hours=self.from_hour)
+        return local.date().isoformat()
 
 
 SCHEDULE = (
@@ -94,6 +112,7 @@ SCHEDULE = (
     Periodic("audit seal", seal_audit_trail, "minute", takes_as_of=False),
     Periodic("daily re-grade", daily_regrade, "day"),
     Periodic("forget old task records", forget_old_task_records, "day"),
+    Periodic("e-mail digests", send_email_digests, "day", from_hour=7),
 )
 
 

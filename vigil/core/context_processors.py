@@ -28,7 +28,7 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"navigation": [], "can_search": False}
     places = [
-        {"url": reverse(name), "label": label}
+        {"url": reverse(name), "label": label, "name": name}
         for name, label, actions in PLACES
         if any(has_permission(user, action) for action in actions)
     ]
