@@ -27,6 +27,8 @@ NOT_PAGES = {
     "export",
     "prepared-report",
     "worklist-csv",
+    # A part of the dashboard it asks for again while a pack is prepared (checked there).
+    "prepared-reports",
 }
 
 

@@ -18,6 +18,8 @@ class PreparedReport(models.Model):
     period_end = models.DateField()
     as_of = models.DateTimeField()
     requested_at = models.DateTimeField()
+    # When a worker took it up: until then it waits; the page says which.
+    started_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     content = models.BinaryField(blank=True, default=b"")
 

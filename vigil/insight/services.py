@@ -839,6 +839,10 @@ def report_to_prepare(report_id: int) -> PreparedReport | None:
     )
 
 
+def start_report(report: PreparedReport, *, started_at: datetime) -> None:
+    PreparedReport.objects.filter(pk=report.pk).update(started_at=started_at)
+
+
 def store_report(report: PreparedReport, content: bytes, *, ready_at: datetime) -> None:
     PreparedReport.objects.filter(pk=report.pk).update(content=content, ready_at=ready_at)
 

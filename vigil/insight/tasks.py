@@ -46,6 +46,7 @@ def prepare_report(report_id: int) -> dict:
     report = services.report_to_prepare(report_id)
     if report is None:
         return {"prepared": 0}
+    services.start_report(report, started_at=timezone.now())
     actor = report.requested_by
     scope = services.scope_for(actor, force_code=report.force_code)
     period = services.Period(report.period_start, report.period_end)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("export/<slug:key>.<str:kind>", views.export, name="export"),
     path("prepare/inspection.pdf", views.prepare_inspection_pack, name="prepare-inspection"),
     path("reports/<int:report_id>/", views.prepared_report, name="prepared-report"),
+    path("reports/", views.prepared_reports, name="prepared-reports"),
 ]

@@ -48,9 +48,21 @@ def dashboard(request):
             "as_of": as_of,
             "as_of_is_now": is_now(as_of),
             "query": request.GET.urlencode(),
-            "prepared": services.reports_for(request.user),
+            **_prepared(request.user),
         },
     )
+
+
+@login_required
+def prepared_reports(request):
+    """The list of inspection packs asked for, which the dashboard asks for again every few
+    seconds (htmx) while one is being prepared."""
+    return render(request, "insight/_prepared.html", _prepared(request.user))
+
+
+def _prepared(user) -> dict:
+    prepared = services.reports_for(user)
+    return {"prepared": prepared, "preparing": any(r.ready_at is None for r in prepared)}
 
 
 def _find(tables, key):

@@ -102,6 +102,10 @@ class ImportBatch(models.Model):
     as_of = models.DateTimeField()
     source_reference = models.CharField(max_length=120, blank=True)
     file_count = models.PositiveIntegerField(default=0)
+    # Progress, for the page that follows it: when a worker took it up, and how many referrals
+    # it has read so far (stored as each batch of them commits).
+    started_at = models.DateTimeField(null=True, blank=True)
+    referrals_read = models.PositiveIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     report = models.JSONField(default=dict, blank=True)
 

@@ -3,6 +3,7 @@ requests to providers."""
 
 import datetime as dt
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -26,6 +27,10 @@ class ImportBatchOut(Schema):
     id: int
     file_count: int
     requested_at: datetime
+    # waiting (for a worker), importing, finished; while importing, the referrals stored so far.
+    state: Literal["waiting", "importing", "finished"]
+    started_at: datetime | None
+    referrals_read: int
     finished_at: datetime | None
     report: dict | None
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import Http404
 
 from vigil.accounts.actors import Actor
@@ -126,10 +127,11 @@ def import_uploads(
     actor: Actor,
     as_of: datetime,
     options: ImportOptions = ImportOptions(),
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import uploaded files (name, content): JSON, JSON Lines, CyberTipline XML or zips."""
     require(actor, Action.REFERRAL_IMPORT)
-    return _import_units(units_from_uploads(files, limits()), actor, as_of, options, None)
+    return _import_units(units_from_uploads(files, limits()), actor, as_of, options, progress)
 
 
 def queue_uploads(
@@ -166,7 +168,7 @@ def queue_uploads(
     return batch
 
 
-def import_batch(batch_id: int, *, finished_at: datetime) -> ImportReport | None:
+def import_batch(batch_id: int, *, now: Callable[[], datetime]) -> ImportReport | None:
     """Import a waiting batch's files as its uploader would have on the page, keep the report
     on the batch and let the files go; None if the batch is gone or imported already.
 
@@ -180,18 +182,42 @@ def import_batch(batch_id: int, *, finished_at: datetime) -> ImportReport | None
     if batch is None:
         return None
     files = [(name, bytes(content)) for name, content in batch.files.values_list("name", "content")]
+    # Counted afresh on each try: a batch tried again after a failure starts from nothing read.
+    ImportBatch.objects.filter(pk=batch.pk).update(started_at=now(), referrals_read=0)
+
     report = import_uploads(
         files,
         actor=batch.requested_by,
         as_of=batch.as_of,
         options=ImportOptions(source_reference=batch.source_reference),
+        progress=_BatchProgress(batch.pk),
     )
     with transaction.atomic():
         ImportBatch.objects.filter(pk=batch.pk).update(
-            report=report.as_dict(), finished_at=finished_at
+            report=report.as_dict(),
+            finished_at=now(),
+            referrals_read=len(report.imported) + len(report.rejected),
         )
         batch.files.all().delete()
     return report
+
+
+class _BatchProgress:
+    """Adds the referrals read to their batch's count, a few at a time (each write joins the
+    transaction storing them, so the count shown is of referrals stored)."""
+
+    EVERY = 20
+
+    def __init__(self, batch_id: int):
+        self.batch_id, self.unwritten = batch_id, 0
+
+    def __call__(self, count: int) -> None:
+        self.unwritten += count
+        if self.unwritten >= self.EVERY:
+            ImportBatch.objects.filter(pk=self.batch_id).update(
+                referrals_read=F("referrals_read") + self.unwritten
+            )
+            self.unwritten = 0
 
 
 def import_batch_answer(batch: ImportBatch, report: ImportReport | None) -> dict:
@@ -200,9 +226,19 @@ def import_batch_answer(batch: ImportBatch, report: ImportReport | None) -> dict
         "id": batch.pk,
         "file_count": batch.file_count,
         "requested_at": batch.requested_at,
+        "state": batch_state(batch),
+        "started_at": batch.started_at,
+        "referrals_read": batch.referrals_read,
         "finished_at": batch.finished_at,
         "report": report.as_dict() if report is not None else None,
     }
+
+
+def batch_state(batch: ImportBatch) -> str:
+    """``waiting`` for a worker, ``importing``, or ``finished``."""
+    if batch.finished_at is not None:
+        return "finished"
+    return "importing" if batch.started_at is not None else "waiting"
 
 
 def import_batch_for(actor: Actor, batch_id: int) -> tuple[ImportBatch, ImportReport | None]:

@@ -45,7 +45,12 @@ def import_batch(request, batch_id: int):
     """A batch imported in the background: waiting, or what became of each file."""
     require(request.user, Action.REFERRAL_IMPORT)
     batch, report = services.import_batch_for(request.user, batch_id)
-    return render(request, "intake/import_batch.html", {"batch": batch, "report": report})
+    context = {"batch": batch, "report": report, "state": services.batch_state(batch)}
+    # The page asks for its progress again every few seconds (htmx) until the import is done;
+    # a reload shows the same, read from the batch.
+    if request.headers.get("HX-Request"):
+        return render(request, "intake/_batch_progress.html", context)
+    return render(request, "intake/import_batch.html", context)
 
 
 @login_required
