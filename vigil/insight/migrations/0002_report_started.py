@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('insight', '0001_reports_prepared_in_the_background'),
+        ("insight", "0001_reports_prepared_in_the_background"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='preparedreport',
-            name='started_at',
+            model_name="preparedreport",
+            name="started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

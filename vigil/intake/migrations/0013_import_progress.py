@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('intake', '0012_uploads_imported_in_the_background'),
+        ("intake", "0012_uploads_imported_in_the_background"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importbatch',
-            name='referrals_read',
+            model_name="importbatch",
+            name="referrals_read",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='importbatch',
-            name='started_at',
+            model_name="importbatch",
+            name="started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]
