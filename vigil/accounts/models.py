@@ -35,9 +35,17 @@ class User(AbstractUser):
         max_length=100, blank=True, help_text="For regional oversight users, who have no force."
     )
     team = models.CharField(max_length=100, blank=True)
+    # The identity provider's subject (``sub``) for a person who signs in by single sign-on;
+    # blank for people who only sign in with a password.
+    sso_subject = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(
+                fields=["sso_subject"],
+                condition=~models.Q(sso_subject=""),
+                name="user_sso_subject_unique",
+            ),
             models.CheckConstraint(
                 name="user_belongs_to_force_or_region",
                 condition=models.Q(force__isnull=False) | ~models.Q(region=""),

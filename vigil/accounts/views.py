@@ -1,8 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
-from . import second_factor
+from . import oidc, second_factor
 
 
 def _next(request) -> str:
@@ -44,3 +45,20 @@ def verify(request):
             return redirect(_next(request))
         error = "That code is not right. Enter the 6-digit code your app shows now."
     return render(request, "accounts/second_factor.html", {"error": error, "next": _next(request)})
+
+
+class SingleSignOnCallback(OIDCAuthenticationCallbackView):
+    """The provider sends people back here: signed in, or shown why not (403, never a 500)."""
+
+    def login_failure(self):
+        reason = getattr(self.request, oidc.REFUSAL, "") or (
+            "Your identity provider did not complete the sign-in."
+        )
+        return render(self.request, "accounts/sso_refused.html", {"reason": reason}, status=403)
+
+    def login_success(self):
+        response = super().login_success()
+        # The provider's own check of a second factor counts, when the mapping accepts it.
+        if getattr(self.request, oidc.SECOND_FACTOR, False):
+            self.request.session[second_factor.BY_PROVIDER] = True
+        return response
