@@ -39,7 +39,7 @@ const provider = new Provider(issuer, {
     },
   ],
   claims: {
-    openid: ['sub'],
+    openid: ['sub', 'amr'],
     email: ['email', 'email_verified'],
     profile: ['name', 'given_name', 'family_name', 'preferred_username', 'groups', 'force'],
   },
