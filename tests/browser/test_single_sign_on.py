@@ -26,8 +26,8 @@ pytestmark = [pytest.mark.browser]
 BIN = Path(sys.executable).parent
 PROVIDER_SCRIPT = Path(__file__).with_name("oidc_provider.mjs")
 CLIENT_ID = "vigil-browser-test"
-CLIENT_SECRET = "a-client-secret-for-the-browser-test-only"  # noqa: S105
-PASSWORD = "provider-password-1"  # noqa: S105
+CLIENT_SECRET = "a-client-secret-for-the-browser-test-only"
+PASSWORD = "provider-password-1"
 MAPPING = """\
 second_factor_amr = ["mfa"]
 
@@ -103,9 +103,7 @@ class Vigil:
         return found[0] if found else None
 
     def events(self, action: str) -> list[dict]:
-        found = self.rows(
-            "SELECT * FROM audit_auditevent WHERE action = ? ORDER BY id", action
-        )
+        found = self.rows("SELECT * FROM audit_auditevent WHERE action = ? ORDER BY id", action)
         for event in found:
             for key in ("before", "after"):
                 event[key] = json.loads(event[key]) if event[key] else None
