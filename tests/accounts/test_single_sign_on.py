@@ -4,10 +4,12 @@ callback shows a refusal as a page (never a 500); the provider's second factor c
 the mapping says."""
 
 import re
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from django.urls import reverse
 
@@ -190,3 +192,19 @@ def test_a_supervisor_whose_provider_checked_a_second_factor_is_not_asked_again(
     session[BY_PROVIDER] = True
     session.save()
     assert client.get(reverse("clocks:worklist")).status_code == 200
+
+
+def test_an_administrator_switches_a_switched_off_person_back_on(forces):
+    sign_in_by_sso(claims(), MAPPING, as_of=AS_OF)
+    with pytest.raises(SignInRefused):
+        sign_in_by_sso(claims(groups=["all-staff"]), MAPPING, as_of=AS_OF)
+    out = StringIO()
+    call_command("users", "activate", "kim.lee", stdout=out)
+    assert out.getvalue().strip() == "kim.lee switched on"
+    assert events("user.changed")[-1].after == {"is_active": True}
+    assert sign_in_by_sso(claims(), MAPPING, as_of=AS_OF).is_active
+    call_command("users", "deactivate", "kim.lee", stdout=out)
+    with pytest.raises(SignInRefused, match="switched off"):
+        sign_in_by_sso(claims(), MAPPING, as_of=AS_OF)
+    with pytest.raises(CommandError, match="no user called 'nobody'"):
+        call_command("users", "activate", "nobody")

@@ -137,6 +137,32 @@ def add_user(
     return user
 
 
+def set_active(actor: Actor, username: str, active: bool, *, as_of: datetime) -> tuple[User, bool]:
+    """Switch a user on (they may sign in again, single sign-on too) or off (they may not).
+
+    Returns the user and whether anything changed, so running it twice is safe.
+    """
+    require(actor, Action.USER_MANAGE)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            raise ValueError(f"there is no user called {username!r}")
+        if user.is_active == active:
+            return user, False
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        record(
+            actor,
+            AuditAction.USER_CHANGED,
+            user,
+            at=as_of,
+            force_code=user.force.code if user.force else "",
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+    return user, True
+
+
 def issue_token(actor: Actor, user: User, name: str, *, as_of: datetime):
     """Create an API token for ``user`` (themselves, or by an administrator); key shown once."""
     if not (isinstance(actor, User) and actor.pk == user.pk):
