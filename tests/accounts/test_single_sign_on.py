@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from tests.conftest import AS_OF
 from vigil.accounts import oidc
+from vigil.accounts.checks import claims_mapping_readable
 from vigil.accounts.claims import parse_mapping
 from vigil.accounts.models import User
 from vigil.accounts.second_factor import BY_PROVIDER
@@ -168,7 +169,8 @@ def test_a_provider_that_says_no_shows_a_page_not_an_error(forces):
     assert b"did not complete the sign-in" in response.content
 
 
-def test_an_unreachable_provider_is_a_refusal_with_a_reason(forces, settings):
+@pytest.fixture
+def unreachable_provider(settings):
     settings.OIDC_RP_CLIENT_ID = "vigil"
     settings.OIDC_RP_CLIENT_SECRET = "secret"
     settings.OIDC_OP_TOKEN_ENDPOINT = "http://127.0.0.1:9/token"  # nothing listens there
@@ -177,6 +179,10 @@ def test_an_unreachable_provider_is_a_refusal_with_a_reason(forces, settings):
     settings.OIDC_RP_SIGN_ALGO = "RS256"
     settings.OIDC_TIMEOUT = 2
     settings.OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:login"
+    return settings
+
+
+def test_an_unreachable_provider_is_a_refusal_with_a_reason(forces, unreachable_provider):
     request = _callback_request("code=abc&state=xyz")
     assert oidc.ProvisioningBackend().authenticate(request, nonce="n", code_verifier=None) is None
     assert getattr(request, oidc.REFUSAL) == oidc.PROVIDER_FAILED
@@ -208,3 +214,18 @@ def test_an_administrator_switches_a_switched_off_person_back_on(forces):
         sign_in_by_sso(claims(), MAPPING, as_of=AS_OF)
     with pytest.raises(CommandError, match="no user called 'nobody'"):
         call_command("users", "activate", "nobody")
+
+
+def test_a_mapping_file_that_cannot_be_read_refuses_and_is_reported_at_start(
+    unreachable_provider, tmp_path
+):
+    settings = unreachable_provider
+    settings.VIGIL_OIDC = True
+    settings.VIGIL_OIDC_CLAIMS = str(tmp_path / "claims.toml")
+    (tmp_path / "claims.toml").write_text('[roles]\n"cait" = "detective"\n', encoding="utf-8")
+    [error] = claims_mapping_readable()
+    assert error.id == "vigil.E101" and "Vigil has no role 'detective'" in error.msg
+    backend = oidc.ProvisioningBackend()
+    backend.request = _callback_request("code=abc&state=xyz")
+    assert backend.get_or_create_user("access", "id", {"sub": "kim-0001"}) is None
+    assert getattr(backend.request, oidc.REFUSAL) == oidc.MISCONFIGURED

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 REFUSAL = "vigil_sso_refusal"
 SECOND_FACTOR = "vigil_sso_second_factor"
 PROVIDER_FAILED = "Vigil could not complete the sign-in with your identity provider. Try again."
+MISCONFIGURED = "Single sign-on is not set up correctly in Vigil. Tell your Vigil administrator."
 
 
 @functools.cache
@@ -56,10 +57,15 @@ class ProvisioningBackend(OIDCAuthenticationBackend):
         return True  # the mapping decides (sign_in_by_sso)
 
     def get_or_create_user(self, access_token, id_token, payload):
+        try:
+            mapping = claim_mapping()
+        except (OSError, ValueError) as error:  # vigil check reports it at start (vigil.E101)
+            logger.error("the single sign-on claims mapping cannot be used: %s", error)
+            setattr(self.request, REFUSAL, MISCONFIGURED)
+            return None
         claims = self.get_userinfo(access_token, id_token, payload)
         if not isinstance(claims, dict) or claims.get("sub") != payload.get("sub"):
             raise SuspiciousOperation("userinfo subject differs from the ID token's")
-        mapping = claim_mapping()
         try:
             user = sign_in_by_sso(claims, mapping, as_of=timezone.now())
         except SignInRefused as refused:
