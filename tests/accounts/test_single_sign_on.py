@@ -229,3 +229,31 @@ def test_a_mapping_file_that_cannot_be_read_refuses_and_is_reported_at_start(
     backend.request = _callback_request("code=abc&state=xyz")
     assert backend.get_or_create_user("access", "id", {"sub": "kim-0001"}) is None
     assert getattr(backend.request, oidc.REFUSAL) == oidc.MISCONFIGURED
+
+
+def test_a_switched_off_person_loses_the_session_single_sign_on_gave_them(
+    client, forces, unreachable_provider
+):
+    backend = "vigil.accounts.oidc.ProvisioningBackend"
+    unreachable_provider.AUTHENTICATION_BACKENDS = [
+        *unreachable_provider.AUTHENTICATION_BACKENDS,
+        backend,
+    ]
+    kim = sign_in_by_sso(claims(), MAPPING, as_of=AS_OF)
+    client.force_login(kim, backend=backend)
+    assert client.get(reverse("clocks:worklist")).status_code == 200
+    call_command("users", "deactivate", "kim.lee", stdout=StringIO())
+    signed_out = client.get(reverse("clocks:worklist"))
+    assert signed_out.status_code == 302 and signed_out.url.startswith(reverse("accounts:login"))
+
+
+def test_a_refused_sign_in_signs_out_whoever_was_signed_in(forces, make_user):
+    request = _callback_request("code=abc&state=xyz")
+    request.user = make_user("investigator", "XF")
+    setattr(request, oidc.REFUSAL, "Your Vigil account is switched off.")
+    view = SingleSignOnCallback()
+    view.setup(request)
+    response = view.login_failure()
+    assert response.status_code == 403 and b"switched off" in response.content
+    assert not request.user.is_authenticated
+    assert events("logout")

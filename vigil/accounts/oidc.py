@@ -53,6 +53,12 @@ class ProvisioningBackend(OIDCAuthenticationBackend):
             setattr(request, REFUSAL, PROVIDER_FAILED)
             return None
 
+    def get_user(self, user_id):
+        # As Django's own backend: a user switched off (by an administrator, or by claims that
+        # stopped mapping) is signed out at their next request, whatever session they hold.
+        user = super().get_user(user_id)
+        return user if user is not None and user.is_active else None
+
     def verify_claims(self, claims):
         return True  # the mapping decides (sign_in_by_sso)
 

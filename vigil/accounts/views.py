@@ -1,3 +1,4 @@
+from django.contrib import auth
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -54,6 +55,9 @@ class SingleSignOnCallback(OIDCAuthenticationCallbackView):
         reason = getattr(self.request, oidc.REFUSAL, "") or (
             "Your identity provider did not complete the sign-in."
         )
+        # Whoever was signed in in this browser is not any more: a refused sign-in ends it.
+        if self.request.user.is_authenticated:
+            auth.logout(self.request)
         return render(self.request, "accounts/sso_refused.html", {"reason": reason}, status=403)
 
     def login_success(self):
