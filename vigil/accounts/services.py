@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
@@ -212,9 +212,16 @@ def sign_in_by_sso(claims: dict, mapping: ClaimMapping, *, as_of: datetime) -> U
     administrator switches them on. Every change is audited with what it was and what it became;
     every refusal is audited as a failed sign-in. Raises ``SignInRefused``.
     """
-    refusal = ""
-    with transaction.atomic():
-        user, refusal = _sso_user(claims, mapping, as_of=as_of)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                user, refusal = _sso_user(claims, mapping, as_of=as_of)
+            break
+        except IntegrityError:
+            # The same person's first sign-in in two tabs at once: the second finds the user
+            # the first created.
+            if attempt:
+                raise SignInRefused("Vigil could not set you up just now. Try again.") from None
     if refusal:
         record(
             None,
