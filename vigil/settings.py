@@ -126,12 +126,14 @@ VIGIL_SECOND_FACTOR_ROLES = _list("VIGIL_SECOND_FACTOR_ROLES", "supervisor,unit_
 OTP_TOTP_ISSUER = "Vigil"
 
 # Single sign-on through OpenID Connect, for forces that use it: set the issuer's endpoints and
-# this client's id and secret. Users must already exist in Vigil (with their role and force);
-# single sign-on matches them by e-mail address.
+# this client's id and secret. The first sign-in creates the person with the role and force the
+# provider's claims give them (the mapping: VIGIL_OIDC_CLAIMS, a TOML file; docs/security.md).
 VIGIL_OIDC = bool(os.environ.get("OIDC_RP_CLIENT_ID"))
+VIGIL_OIDC_CLAIMS = os.environ.get("VIGIL_OIDC_CLAIMS", "")
+VIGIL_OIDC_NAME = os.environ.get("VIGIL_OIDC_NAME", "your force account")
 if VIGIL_OIDC:
     INSTALLED_APPS.append("mozilla_django_oidc")
-    AUTHENTICATION_BACKENDS.insert(1, "vigil.accounts.oidc.ExistingUsersOnly")
+    AUTHENTICATION_BACKENDS.insert(1, "vigil.accounts.oidc.ProvisioningBackend")
     OIDC_RP_CLIENT_ID = os.environ["OIDC_RP_CLIENT_ID"]
     OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
     OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
@@ -139,7 +141,11 @@ if VIGIL_OIDC:
     OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
     OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
     OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
-    OIDC_CREATE_USER = False
+    OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+    OIDC_USE_PKCE = _flag("OIDC_USE_PKCE", default=True)
+    OIDC_TIMEOUT = int(os.environ.get("OIDC_TIMEOUT", 15))
+    OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc-callback"
+    OIDC_CREATE_USER = True  # done by vigil.accounts.services.sign_in_by_sso, from the claims
 
 ROOT_URLCONF = "vigil.urls"
 WSGI_APPLICATION = "vigil.wsgi.application"

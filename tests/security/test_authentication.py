@@ -101,21 +101,3 @@ def test_a_session_expires_after_inactivity(client, officer, settings):
 
 def test_passwords_are_hashed_with_argon2(officer):
     assert officer.password.startswith("argon2")
-
-
-def test_single_sign_on_only_matches_people_already_set_up(settings, make_user):
-    settings.OIDC_RP_CLIENT_ID = "vigil"
-    settings.OIDC_RP_CLIENT_SECRET = "secret"
-    settings.OIDC_OP_TOKEN_ENDPOINT = "https://idp.example/token"
-    settings.OIDC_OP_USER_ENDPOINT = "https://idp.example/userinfo"
-    settings.OIDC_OP_JWKS_ENDPOINT = "https://idp.example/jwks"
-    settings.OIDC_RP_SIGN_ALGO = "RS256"
-    from vigil.accounts.oidc import ExistingUsersOnly
-
-    officer = make_user("investigator", "XF")
-    officer.email = "Officer@Example.police.uk"
-    officer.save()
-    backend = ExistingUsersOnly()
-    assert list(backend.filter_users_by_claims({"email": "officer@example.police.uk"})) == [officer]
-    assert not backend.filter_users_by_claims({"email": "stranger@example.police.uk"}).exists()
-    assert not backend.filter_users_by_claims({}).exists()

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from .second_factor import BY_PROVIDER
+
 # Pages a person must reach before their second factor is verified.
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/oidc/")
+_OPEN_PREFIXES = ("/accounts/", "/static/")
 
 
 class SecondFactorMiddleware:
@@ -19,6 +21,7 @@ class SecondFactorMiddleware:
             and user.is_authenticated
             and user.role in settings.VIGIL_SECOND_FACTOR_ROLES
             and not user.is_verified()
+            and not request.session.get(BY_PROVIDER)
             and not request.path.startswith(_OPEN_PREFIXES)
         ):
             if request.path.startswith("/api/"):

@@ -38,9 +38,17 @@ class User(AbstractUser):
     # One e-mail a day listing their notifications, instead of one e-mail each as it happens
     # (the app shows each at once either way; escalations to supervisors and above never wait).
     email_digest = models.BooleanField(default=False)
+    # The identity provider's subject (``sub``) for a person who signs in by single sign-on;
+    # blank for people who only sign in with a password.
+    sso_subject = models.CharField(max_length=255, blank=True, default="")
 
     class Meta:
         constraints = [
+            models.UniqueConstraint(
+                fields=["sso_subject"],
+                condition=~models.Q(sso_subject=""),
+                name="user_sso_subject_unique",
+            ),
             models.CheckConstraint(
                 name="user_belongs_to_force_or_region",
                 condition=models.Q(force__isnull=False) | ~models.Q(region=""),

@@ -10,6 +10,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
 
+# In the session of someone whose identity provider checked a second factor in a way the
+# claims mapping accepts (its ``second_factor_amr``): Vigil's own is then not asked for.
+BY_PROVIDER = "vigil_second_factor_by_provider"
+
 
 def setup_device(user) -> TOTPDevice:
     """The user's unconfirmed device, made afresh until they prove they have added it."""

@@ -3,14 +3,16 @@
 from datetime import datetime
 
 from django.contrib.auth.password_validation import validate_password
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
+from vigil.core.actors import SystemActor
 from vigil.core.permissions import require
 from vigil.core.roles import Action, Role
 
 from .actors import Actor
+from .claims import ClaimMapping, Mapped, Unmapped, map_claims
 from .models import Force, User
 from .tokens import create_token, revoke_token
 
@@ -157,6 +159,32 @@ def set_email_digest(actor: Actor, user: User, daily: bool, *, as_of: datetime) 
     return user
 
 
+def set_active(actor: Actor, username: str, active: bool, *, as_of: datetime) -> tuple[User, bool]:
+    """Switch a user on (they may sign in again, single sign-on too) or off (they may not).
+
+    Returns the user and whether anything changed, so running it twice is safe.
+    """
+    require(actor, Action.USER_MANAGE)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(username=username).first()
+        if user is None:
+            raise ValueError(f"there is no user called {username!r}")
+        if user.is_active == active:
+            return user, False
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        record(
+            actor,
+            AuditAction.USER_CHANGED,
+            user,
+            at=as_of,
+            force_code=user.force.code if user.force else "",
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+    return user, True
+
+
 def issue_token(actor: Actor, user: User, name: str, *, as_of: datetime):
     """Create an API token for ``user`` (themselves, or by an administrator); key shown once."""
     if not (isinstance(actor, User) and actor.pk == user.pk):
@@ -185,3 +213,165 @@ def withdraw_token(actor: Actor, token, *, as_of: datetime) -> None:
             at=as_of,
             after={"user": token.user.username, "prefix": token.prefix},
         )
+
+
+# Whom the audit trail names for what single sign-on does to accounts.
+SINGLE_SIGN_ON = SystemActor("single sign-on")
+
+
+class SignInRefused(Exception):
+    """Single sign-on will not let this person in; the message says why, to them."""
+
+
+def sign_in_by_sso(claims: dict, mapping: ClaimMapping, *, as_of: datetime) -> User:
+    """The Vigil user the identity provider's claims vouch for, brought up to date.
+
+    The first sign-in of someone unknown creates them (role and force from the claims, no usable
+    password: they sign in only through the provider). A later sign-in changes their role, force,
+    name and e-mail to what the claims say now. A hand-made user without a link is linked by
+    e-mail at their first single sign-on (unless the mapping says not to). Claims that no longer
+    give a place in Vigil switch a known user off; a switched-off user stays refused until an
+    administrator switches them on. Every change is audited with what it was and what it became;
+    every refusal is audited as a failed sign-in. Raises ``SignInRefused``.
+    """
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                user, refusal = _sso_user(claims, mapping, as_of=as_of)
+            break
+        except IntegrityError:
+            # The same person's first sign-in in two tabs at once: the second finds the user
+            # the first created.
+            if attempt:
+                raise SignInRefused("Vigil could not set you up just now. Try again.") from None
+    if refusal:
+        record(
+            None,
+            AuditAction.LOGIN_FAILED,
+            object_type="accounts.user",
+            object_id=str(user.pk) if user else "",
+            at=as_of,
+            detail=f"single sign-on refused: {refusal}"[:500],
+        )
+        raise SignInRefused(refusal)
+    return user
+
+
+def _sso_user(claims: dict, mapping: ClaimMapping, *, as_of: datetime):
+    subject = claims.get(mapping.subject_claim)
+    subject = subject.strip() if isinstance(subject, str) else ""
+    user = None
+    if subject:
+        user = User.objects.select_for_update().filter(sso_subject=subject).first()
+    if user is None and subject and mapping.link_by_email:
+        user = _unlinked_by_email(claims, mapping)
+    try:
+        mapped = map_claims(claims, mapping, roles=Role.values)
+        force = Force.objects.filter(code=mapped.force_code).first()
+        if force is None:
+            raise Unmapped(f"Your force ({mapped.force_code}) is not set up in Vigil.")
+    except Unmapped as unmapped:
+        if user is not None and user.sso_subject and user.is_active:
+            _switch_off(user, str(unmapped), as_of=as_of)
+        return user, str(unmapped)
+    if user is None:
+        if User.objects.filter(username=mapped.username).exists():
+            return None, (
+                f"There is already a Vigil user called {mapped.username} who does not sign in "
+                "through your identity provider. Ask your Vigil administrator."
+            )
+        return _provision(mapped, force, as_of=as_of), ""
+    if not user.is_active:
+        return user, "Your Vigil account is switched off. Ask your Vigil administrator."
+    _bring_up_to_date(user, mapped, force, as_of=as_of)
+    return user, ""
+
+
+def _unlinked_by_email(claims: dict, mapping: ClaimMapping) -> User | None:
+    email = claims.get(mapping.email_claim)
+    if not isinstance(email, str) or not email.strip() or claims.get("email_verified") is False:
+        return None
+    found = list(
+        User.objects.select_for_update().filter(email__iexact=email.strip(), sso_subject="")[:2]
+    )
+    return found[0] if len(found) == 1 else None
+
+
+def _sso_fields(user: User) -> dict:
+    return {
+        "username": user.username,
+        "role": user.role,
+        "force": user.force.code if user.force else "",
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "is_active": user.is_active,
+        "sso_subject": user.sso_subject,
+    }
+
+
+def _provision(mapped: Mapped, force: Force, *, as_of: datetime) -> User:
+    user = User(
+        username=mapped.username,
+        role=mapped.role,
+        force=force,
+        region=force.region,
+        first_name=mapped.first_name,
+        last_name=mapped.last_name,
+        email=mapped.email,
+        sso_subject=mapped.subject,
+    )
+    user.set_unusable_password()
+    user.save()
+    record(
+        SINGLE_SIGN_ON,
+        AuditAction.USER_ADDED,
+        user,
+        at=as_of,
+        force_code=force.code,
+        after=_sso_fields(user),
+        detail="provisioned at first single sign-on",
+    )
+    return user
+
+
+def _bring_up_to_date(user: User, mapped: Mapped, force: Force, *, as_of: datetime) -> None:
+    before = _sso_fields(user)
+    user.role = mapped.role
+    if user.force_id != force.pk:
+        user.force = force
+        user.region = force.region
+    user.email = mapped.email or user.email
+    user.first_name = mapped.first_name or user.first_name
+    user.last_name = mapped.last_name or user.last_name
+    user.sso_subject = mapped.subject
+    after = _sso_fields(user)
+    if after == before:
+        return
+    user.save()
+    changed = sorted(key for key in after if after[key] != before[key])
+    record(
+        SINGLE_SIGN_ON,
+        AuditAction.USER_CHANGED,
+        user,
+        at=as_of,
+        force_code=force.code,
+        before={key: before[key] for key in changed},
+        after={key: after[key] for key in changed},
+        detail="claims at single sign-on",
+    )
+
+
+def _switch_off(user: User, reason: str, *, as_of: datetime) -> None:
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    record(
+        SINGLE_SIGN_ON,
+        AuditAction.USER_CHANGED,
+        user,
+        at=as_of,
+        force_code=user.force.code if user.force else "",
+        before={"is_active": True},
+        after={"is_active": False},
+        detail=f"switched off at single sign-on: {reason}"[:500],
+    )

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import path
+from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from . import views
 
@@ -9,7 +10,13 @@ app_name = "accounts"
 urlpatterns = [
     path(
         "login/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html"),
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html",
+            extra_context={
+                "single_sign_on": settings.VIGIL_OIDC,
+                "single_sign_on_name": getattr(settings, "VIGIL_OIDC_NAME", ""),
+            },
+        ),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -19,4 +26,7 @@ urlpatterns = [
 ]
 
 if settings.VIGIL_OIDC:
-    urlpatterns.append(path("oidc/", include("mozilla_django_oidc.urls")))
+    urlpatterns += [
+        path("oidc/authenticate/", OIDCAuthenticationRequestView.as_view(), name="oidc-start"),
+        path("oidc/callback/", views.SingleSignOnCallback.as_view(), name="oidc-callback"),
+    ]

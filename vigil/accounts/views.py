@@ -1,10 +1,11 @@
-from django.contrib import messages
+from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
-from . import second_factor
+from . import oidc, second_factor
 from .services import set_email_digest
 
 
@@ -65,3 +66,23 @@ def preferences(request):
             return redirect("accounts:preferences")
         messages.error(request, "Choose how you want to be told.")
     return render(request, "accounts/preferences.html", {"user": request.user})
+
+
+class SingleSignOnCallback(OIDCAuthenticationCallbackView):
+    """The provider sends people back here: signed in, or shown why not (403, never a 500)."""
+
+    def login_failure(self):
+        reason = getattr(self.request, oidc.REFUSAL, "") or (
+            "Your identity provider did not complete the sign-in."
+        )
+        # Whoever was signed in in this browser is not any more: a refused sign-in ends it.
+        if self.request.user.is_authenticated:
+            auth.logout(self.request)
+        return render(self.request, "accounts/sso_refused.html", {"reason": reason}, status=403)
+
+    def login_success(self):
+        response = super().login_success()
+        # The provider's own check of a second factor counts, when the mapping accepts it.
+        if getattr(self.request, oidc.SECOND_FACTOR, False):
+            self.request.session[second_factor.BY_PROVIDER] = True
+        return response

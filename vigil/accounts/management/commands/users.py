@@ -5,18 +5,25 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from vigil.accounts.selectors import users
-from vigil.accounts.services import add_user
+from vigil.accounts.services import add_user, set_active
 from vigil.core.commands import add_actions, add_as_of, as_of_option, system_actor
 from vigil.core.roles import Role
 
 
 class Command(BaseCommand):
-    help = "Add or list users."
+    help = "Add, list, switch on or switch off users."
 
     def add_arguments(self, parser):
-        add, _ = add_actions(
-            parser, add="Add a user. The password is asked for.", list="List users."
+        add, _, activate, deactivate = add_actions(
+            parser,
+            add="Add a user. The password is asked for.",
+            list="List users.",
+            activate="Switch a user on: they may sign in again (single sign-on too).",
+            deactivate="Switch a user off: they may not sign in, by any means.",
         )
+        for switch in (activate, deactivate):
+            switch.add_argument("username")
+            add_as_of(switch)
         add.add_argument("username")
         add.add_argument("--role", required=True, choices=Role.values)
         add.add_argument("--force", default="", help="Force code (every role but oversight).")
@@ -33,7 +40,23 @@ class Command(BaseCommand):
         if options["action"] == "list":
             for user in users():
                 where = user.force.code if user.force else f"region {user.region}"
-                self.stdout.write(f"{user.username:<24} {user.get_role_display():<22} {where}")
+                state = "" if user.is_active else "  (switched off)"
+                self.stdout.write(
+                    f"{user.username:<24} {user.get_role_display():<22} {where}{state}"
+                )
+            return
+        if options["action"] in {"activate", "deactivate"}:
+            active = options["action"] == "activate"
+            try:
+                user, changed = set_active(
+                    system_actor(), options["username"], active, as_of=as_of_option(options)
+                )
+            except ValueError as error:
+                raise CommandError(str(error), returncode=2) from None
+            state = "on" if active else "off"
+            self.stdout.write(
+                f"{user.username} switched {state}" if changed else f"{user.username} was {state}"
+            )
             return
         if options["password_stdin"]:
             password = sys.stdin.readline().rstrip("\n")

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0004_force_contact_for_other_forces"),
+        ("accounts", "0005_user_sso_subject"),
     ]
 
     operations = [
