@@ -23,6 +23,7 @@ from vigil.clocks.api import router as clocks_router
 from vigil.core.asof import AsOfError
 from vigil.core.middleware import database_unavailable
 from vigil.core.schemas import Problem
+from vigil.exhibits.api import router as exhibits_router
 from vigil.insight.api import router as insight_router
 from vigil.intake.api import router as intake_router  # and POST /referrals, data requests
 from vigil.investigations.api import router as investigations_router
@@ -224,6 +225,7 @@ ROUTERS = (
     investigations_router,
     audit_router,
     insight_router,
+    exhibits_router,
 )
 for router in (api.default_router, *ROUTERS):
     declare_refusals(router)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("referrals/", include("vigil.site.urls")),
     path("referrals/", include("vigil.intake.urls")),
     path("referrals/", include("vigil.referrals.urls")),
+    path("referrals/", include("vigil.exhibits.urls")),
     path("people/<int:person_id>/", site_views.person_detail, name="person-detail"),
     path("people/", include("vigil.people.urls")),
     path("risk/", include("vigil.risk.urls")),

@@ -186,7 +186,7 @@ def test_outcomes_and_the_share_not_in_the_public_interest(world):
 def test_the_regional_view_compares_forces_and_names_no_one(world, make_user):
     oversight = make_user("regional_oversight", "North")
     scope = services.scope_for(oversight)
-    [regional] = services.dashboard(oversight, scope, PERIOD, as_of=AS_OF)
+    regional, _devices = services.dashboard(oversight, scope, PERIOD, as_of=AS_OF)
     assert regional.columns == ["Measure", "XF", "YF"]
     rows = {row[0]: row[1:] for row in regional.rows}
     assert rows["Referrals received"] == [4, 1]

@@ -106,7 +106,7 @@ def test_the_explanation_reads_as_a_sentence_with_evidence():
         "allegation of a contact sexual offence against a child (intelligence check, 2020-09-11)."
     )
     assert [reason.code for reason in result.reasons] == ["A1", "P1"]
-    assert result.policy == "vigil-default/4"
+    assert result.policy == "vigil-default/5"
 
 
 # --- every grade says why, in words --------------------------------------------------------------
@@ -259,7 +259,7 @@ def test_the_grade_is_one_the_policy_knows_and_provisional_names_what_is_missing
 
 
 def test_the_default_policy_is_named_vigil_default_never_kirat():
-    assert POLICY.key == "vigil-default/4"
+    assert POLICY.key == "vigil-default/5"
     assert "kirat" not in POLICY.text.lower()
     assert "kirat" not in POLICY.title.lower()
 
@@ -285,5 +285,5 @@ def test_another_policy_can_be_loaded_without_code_changes(tmp_path):
     path = tmp_path / "force.toml"
     path.write_text(strict)
     policy = load_policy(path)
-    assert policy.key == "force-xf/4"
+    assert policy.key == "force-xf/5"
     assert grade(known(P2=YES), policy, AS_OF).grade == "high"

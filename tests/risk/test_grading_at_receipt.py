@@ -199,6 +199,6 @@ def test_referral_show_on_a_terminal_names_the_grade_in_force_then():
 
     assert "grade: none yet" in text("2021-05-31")
     assert (
-        "grade: high, assessed 2021-06-01T08:00:00+00:00 under vigil-default/4: "
+        "grade: high, assessed 2021-06-01T08:00:00+00:00 under vigil-default/5: "
         "High: lives with a child aged 15" in text("2021-06-02")
     )

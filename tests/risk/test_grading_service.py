@@ -384,15 +384,15 @@ def test_a_new_policy_version_re_grades_and_both_versions_stay_reproducible(sett
     assert referral.grade == "medium"
     stricter = (
         risk.active_policy()
-        .text.replace("version = 4", "version = 5")
+        .text.replace("version = 5", "version = 6")
         .replace('grade = "medium"\nstep = "D5"', 'grade = "high"\nstep = "D5"')
     )
-    path = tmp_path / "vigil-default-5.toml"
+    path = tmp_path / "vigil-default-6.toml"
     path.write_text(stricter)
     settings.VIGIL_RISK_POLICY = str(path)
     assert risk.regrade_all(actor=SYSTEM, as_of=LATER) == {"re-graded": 1}
     referral.refresh_from_db()
     assert referral.grade == "high"
-    assert risk.current_assessment(referral).policy.version == 5
+    assert risk.current_assessment(referral).policy.version == 6
     for assessment in Assessment.objects.all():
         assert risk.reproduce(assessment).grade == assessment.engine_grade

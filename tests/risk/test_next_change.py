@@ -122,7 +122,7 @@ def test_the_thresholds_are_read_from_the_policy_not_a_list_kept_beside_it():
         'derive = "lives_with_child"\nunder_age = 18', 'derive = "lives_with_child"\nunder_age = 13'
     )
     assert text != DEFAULT.text
-    policy = parse_policy(text.replace("version = 4", "version = 99", 1))
+    policy = parse_policy(text.replace("version = 5", "version = 99", 1))
     assert age_thresholds(policy) == {13, 18}
 
 

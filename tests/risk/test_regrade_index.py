@@ -73,7 +73,7 @@ def under_13_at_home(settings, tmp_path):
     text = risk.active_policy().text
     changed = text.replace(
         'derive = "lives_with_child"\nunder_age = 18', 'derive = "lives_with_child"\nunder_age = 13'
-    ).replace("version = 4", "version = 41", 1)
+    ).replace("version = 5", "version = 51", 1)
     assert changed.count("under_age = 13") == 1
     path = tmp_path / "under-13.toml"
     path.write_text(changed)
@@ -194,16 +194,16 @@ def test_a_new_policy_version_re_grades_every_open_referral_once(settings, tmp_p
     two, _ = store(unrelated("NCA-TWO"))
     stricter = (
         risk.active_policy()
-        .text.replace("version = 4", "version = 5")
+        .text.replace("version = 5", "version = 6")
         .replace('grade = "medium"\nstep = "D5"', 'grade = "high"\nstep = "D5"')
     )
-    path = tmp_path / "vigil-default-5.toml"
+    path = tmp_path / "vigil-default-6.toml"
     path.write_text(stricter)
     settings.VIGIL_RISK_POLICY = str(path)
 
     daily_run(date(2020, 10, 1))
     assert sorted(regraded) == [one.pk, two.pk]
-    assert {due.policy.version for due in RegradeDue.objects.select_related("policy")} == {5}
+    assert {due.policy.version for due in RegradeDue.objects.select_related("policy")} == {6}
     daily_run(date(2020, 10, 2))
     assert sorted(regraded) == [one.pk, two.pk]
 

@@ -47,7 +47,7 @@ def test_the_risk_endpoint_gives_the_grade_reasons_and_history(client, make_user
     client.force_login(make_user("assessor"))
     risk = client.get(f"/api/v1/referrals/{referral.pk}/risk").json()
     assert risk["current"]["grade"] == "medium"
-    assert risk["current"]["policy"] == "vigil-default/4"
+    assert risk["current"]["policy"] == "vigil-default/5"
     assert risk["current"]["reasons"][0]["code"] == "P2"
     assert len(risk["history"]) == 1
 
@@ -142,6 +142,6 @@ def test_referral_show_json_carries_the_risk_object(referral):
     assert (risk["grade"], risk["provisional"], risk["policy"], risk["step"]) == (
         "medium",
         False,
-        "vigil-default/4",
+        "vigil-default/5",
         "D5",
     )

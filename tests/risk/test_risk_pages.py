@@ -53,7 +53,7 @@ def test_the_referral_page_explains_the_grade(client, make_user, referral):
         "Low: the source has not escalated it as an immediate risk to a child; no child is known "
         "to be in the suspect" in text
     )
-    assert "Policy vigil-default/4, step D6" in text
+    assert "Policy vigil-default/5, step D6" in text
     assert "Every question and its answer" in text
 
 

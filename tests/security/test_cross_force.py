@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from tests.conftest import low_risk, store
 from tests.security.openapi import api_operations
+from vigil.core.actors import SystemActor
+from vigil.exhibits.services import add_exhibit
 from vigil.intake.requests import add_request
 from vigil.risk.models import Override, QualityCheck
 from vigil.risk.services import propose_override
@@ -94,6 +96,7 @@ def test_every_api_endpoint_with_a_referral_is_not_found_for_another_force(
         assessor=make_user("assessor", "YF"),
         queued_at=theirs.received_at,
     )
+    add_exhibit(SystemActor("test"), theirs.pk, "THEIRS/1", kind="phone", as_of=timezone.now())
     ids = {
         "{referral_id}": theirs.pk,
         "{item_id}": None,
@@ -109,6 +112,7 @@ def test_every_api_endpoint_with_a_referral_is_not_found_for_another_force(
             "strategy-actions": theirs.strategy_actions.first(),
             "lado-referrals": theirs.lado_referrals.first(),
             "data-requests": theirs.data_requests.first(),
+            "exhibits": theirs.exhibits.first(),
         }
         url = path.replace("/api/v1", "")
         for name, value in ids.items():

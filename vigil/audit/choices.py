@@ -68,6 +68,7 @@ class AuditAction(models.TextChoices):
     PERSONAL_DATA_DELETED = "referral.personal_data_deleted", "Personal data deleted at review"
     EXPORTED = "export", "Data exported"
     EXHIBIT_ADDED = "exhibit.added", "Device seized or produced recorded"
+    EXHIBIT_MOVED = "exhibit.moved", "Device moved along its examination path"
     TRIAGE_STARTED = "triage.started", "Triage of a device started"
     TRIAGE_RECORDED = "triage.recorded", "Triage of a device recorded"
     HASHSET_IMPORTED = "hashset.imported", "Known-image hash set imported"

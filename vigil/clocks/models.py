@@ -54,6 +54,7 @@ class ClockKind(models.TextChoices):
     STRATEGY_ACTION = "strategy_action", "Strategy discussion action"
     RUI_REVIEW = "rui_review", "Release under investigation review"
     BAIL_REMINDER = "bail_reminder", "Bail reminder"
+    DEVICE_TRIAGE = "device_triage", "Device examination"
 
 
 class EscalationReach(models.TextChoices):

@@ -204,6 +204,7 @@ STARTS = {
     "conference_decided",
     "strategy_action",
     "released_under_investigation",
+    "device_seized",
 }
 
 # Duties that carry their own due time (a bail return date, the date agreed for an action) need
@@ -332,6 +333,9 @@ class ClockInputs:
     release_records: tuple[tuple[int, datetime, str, datetime | None], ...] = ()
     # Reviews of a release under investigation: (release id, when reviewed).
     rui_reviews: tuple[tuple[int, datetime], ...] = ()
+    # Devices seized or produced (exhibits): (exhibit id, its reference, when it was seized (or
+    # recorded), when it left the queue or None, where it went then: an examination path).
+    exhibits: tuple[tuple[int, str, datetime, datetime | None, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -565,6 +569,20 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
                 )
             )
     planned.extend(_release_clocks(inputs, rules, policy_key, add))
+    # One clock per device, numbered by the exhibit, until its examination starts.
+    for exhibit_id, reference, seized, left_at, left_to in inputs.exhibits:
+        if left_at is not None and left_to in DEVICE_UNEXAMINED:
+            add(
+                "device_triage",
+                seized,
+                None,
+                exhibit_id,
+                f"of exhibit {reference}",
+                cancelled_at=left_at,
+                cancel_reason=DEVICE_UNEXAMINED[left_to],
+            )
+        else:
+            add("device_triage", seized, left_at, exhibit_id, f"of exhibit {reference}")
     if not inputs.carries_shared_duties:
         planned = [clock for clock in planned if clock.kind not in SHARED_DUTIES]
     if not inputs.is_open:
@@ -576,6 +594,12 @@ def plan(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str) -> l
 
 
 RUI = "released_under_investigation"
+
+# A device that leaves the queue without an examination ends its clock there, with the reason.
+DEVICE_UNEXAMINED = {
+    "returned": "the device was returned without an examination",
+    "destroyed": "the device was destroyed without an examination",
+}
 
 
 def _release_clocks(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key: str, add):
@@ -624,7 +648,13 @@ def _release_clocks(inputs: ClockInputs, rules: dict[str, ClockRule], policy_key
     return reminders
 
 
-_BY_GRADE = {"allocation", "enforcement_action", "social_care_referral", "data_request"}
+_BY_GRADE = {
+    "allocation",
+    "enforcement_action",
+    "social_care_referral",
+    "data_request",
+    "device_triage",
+}
 _STARTS_WORDS = {
     "received": "receipt",
     "graded": "grading",
@@ -640,6 +670,7 @@ _STARTS_WORDS = {
     "conference_decided": "the strategy discussion that decided on one",
     "strategy_action": "the strategy discussion that agreed it",
     "released_under_investigation": "the release under investigation or its last review",
+    "device_seized": "the device's seizure (or its record, when that is not known)",
 }
 
 

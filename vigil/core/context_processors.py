@@ -10,6 +10,7 @@ PLACES = [
     ("clocks:worklist", "Worklist", {Action.WORKLIST_VIEW}),
     ("site:referral-list", "Referrals", {Action.REFERRAL_VIEW}),
     ("intake:import", "Import", {Action.REFERRAL_IMPORT}),
+    ("exhibits:queue", "Devices", {Action.EXHIBIT_RECORD, Action.BREACHES_VIEW}),
     ("risk:assurance", "Grading assurance", {Action.ASSURANCE_VIEW}),
     ("clocks:notifications", "Notifications", {Action.WORKLIST_VIEW}),
     (

@@ -26,6 +26,10 @@ class Exhibit(Recorded):
     path = models.CharField(
         max_length=20, choices=ExaminationPath.choices, default=ExaminationPath.WAITING
     )
+    # When it left the device queue (its examination started, or it was returned or destroyed
+    # unexamined) and the path it took then: what meets or ends its ``device_triage`` clock.
+    left_queue_at = models.DateTimeField(null=True, blank=True)
+    left_queue_to = models.CharField(max_length=20, choices=ExaminationPath.choices, blank=True)
     # The last finished triage's answer (``services.triage``'s JSON), kept here for lists.
     triage = models.JSONField(null=True, blank=True)
 
@@ -39,6 +43,11 @@ class Exhibit(Recorded):
 
     def __str__(self):
         return self.reference
+
+    @property
+    def queued_since(self):
+        """When it joined the device queue: when it was seized, or recorded if that is not known."""
+        return self.seized_at or self.recorded_at
 
 
 class HashSet(models.Model):

@@ -22,7 +22,7 @@ from vigil.audit.services import record
 from vigil.core.actors import actor_name, is_system
 from vigil.core.permissions import Refused, has_permission, require
 from vigil.core.roles import Action
-from vigil.referrals.changes import RecordError, changing
+from vigil.referrals.changes import Change, RecordError, changing
 from vigil.referrals.services import find_referral
 
 from . import categories, hashing, hashlists, hashsets
@@ -67,40 +67,67 @@ def add_exhibit(
     seized_at: datetime | None = None,
     seized_where: str = "",
     held_by: str = "",
+    expected_version: int | None = None,
 ) -> Exhibit:
     """Record a device seized or produced in a referral, under its exhibit reference."""
+    if isinstance(referral, str):
+        referral = find_referral(actor, referral, Action.EXHIBIT_RECORD).pk
+    with changing(
+        actor,
+        referral,
+        permission=Action.EXHIBIT_RECORD,
+        audit=Audit.EXHIBIT_ADDED,
+        as_of=as_of,
+        expected_version=expected_version,
+    ) as change:
+        exhibit = new_exhibit(
+            change,
+            reference,
+            kind=kind,
+            seized_at=seized_at,
+            seized_where=seized_where,
+            held_by=held_by,
+        )
+    return exhibit
+
+
+def new_exhibit(
+    change: Change,
+    reference: str,
+    *,
+    kind: str,
+    seized_at: datetime | None = None,
+    seized_where: str = "",
+    held_by: str = "",
+) -> Exhibit:
+    """The exhibit made inside a change of its referral (``add_exhibit``, the page, the API)."""
     reference = reference.strip()
     if not reference:
         raise RecordError("An exhibit needs its reference.")
     if kind not in ExhibitKind.values:
         raise RecordError(f"{kind!r} is not a kind of exhibit ({', '.join(ExhibitKind.values)}).")
-    if isinstance(referral, str):
-        referral = find_referral(actor, referral, Action.EXHIBIT_RECORD).pk
-    with changing(
-        actor, referral, permission=Action.EXHIBIT_RECORD, audit=Audit.EXHIBIT_ADDED, as_of=as_of
-    ) as change:
-        if Exhibit.objects.filter(referral=change.referral, reference=reference).exists():
-            raise RecordError(
-                f"{change.referral.source_reference} already has an exhibit {reference}."
-            )
-        exhibit = Exhibit.objects.create(
-            referral=change.referral,
-            reference=reference,
-            kind=kind,
-            seized_at=seized_at,
-            seized_where=seized_where,
-            held_by=held_by,
-            **change.recorded(),
-        )
-        change.describe(
-            exhibit,
-            after={
-                "referral": change.referral.pk,
-                "reference": reference,
-                "kind": kind,
-                "seized_at": seized_at.isoformat() if seized_at else None,
-            },
-        )
+    if seized_at is not None and seized_at > change.as_of:
+        raise RecordError("a device cannot have been seized in the future")
+    if Exhibit.objects.filter(referral=change.referral, reference=reference).exists():
+        raise RecordError(f"{change.referral.source_reference} already has an exhibit {reference}.")
+    exhibit = Exhibit.objects.create(
+        referral=change.referral,
+        reference=reference,
+        kind=kind,
+        seized_at=seized_at,
+        seized_where=seized_where,
+        held_by=held_by,
+        **change.recorded(),
+    )
+    change.describe(
+        exhibit,
+        after={
+            "referral": change.referral.pk,
+            "reference": reference,
+            "kind": kind,
+            "seized_at": seized_at.isoformat() if seized_at else None,
+        },
+    )
     return exhibit
 
 
@@ -318,8 +345,11 @@ def start_triage(actor, exhibit: str, source: Path | str, *, as_of: datetime) ->
             started_by_name=actor_name(actor),
         )
         if found.path == ExaminationPath.WAITING:
+            # Its examination has started: the device leaves the queue (its clock is met).
             found.path = ExaminationPath.TRIAGE
-            found.save(update_fields=["path"])
+            found.left_queue_at = as_of
+            found.left_queue_to = ExaminationPath.TRIAGE
+            found.save(update_fields=["path", "left_queue_at", "left_queue_to"])
         change.describe(
             run, after={"exhibit": found.reference, "source": str(source), "kind": kind}
         )

@@ -28,6 +28,32 @@ def share(part: int, whole: int) -> float | None:
 
 
 @dataclass(frozen=True)
+class QueueAge:
+    """A queue at a moment: how many wait, the oldest and the median wait in days (one
+    decimal; None for an empty queue), and how many are past their due time."""
+
+    waiting: int
+    oldest_days: float | None
+    median_days: float | None
+    breaches: int
+
+
+DAY_SECONDS = 86_400
+
+
+def queue_age(waiting: Sequence[tuple[float, bool]]) -> QueueAge:
+    """The age of a queue from each item's wait in seconds and whether it is past due."""
+    days = [seconds / DAY_SECONDS for seconds, _ in waiting]
+    middle = median(days)
+    return QueueAge(
+        waiting=len(days),
+        oldest_days=round(max(days), 1) if days else None,
+        median_days=round(middle, 1) if middle is not None else None,
+        breaches=sum(1 for _, overdue in waiting if overdue),
+    )
+
+
+@dataclass(frozen=True)
 class Forecast:
     month: date
     expected: float

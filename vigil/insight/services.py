@@ -54,7 +54,7 @@ from vigil.risk.choices import Grade
 from vigil.risk.models import Assessment, Override
 from vigil.safeguarding.models import LadoReferral, StrategyDiscussion
 
-from .figures import FORECAST_METHOD, forecast_monthly, median, percentile, share
+from .figures import FORECAST_METHOD, forecast_monthly, median, percentile, queue_age, share
 from .models import PreparedReport
 
 LONDON = ZoneInfo("Europe/London")
@@ -140,6 +140,7 @@ def dashboard(actor: Actor, scope: Scope, period: Period, *, as_of: datetime) ->
     return [
         *demand(scope, period, as_of=as_of),
         *backlog(scope, as_of=as_of),
+        device_queue(scope, as_of=as_of),
         timeliness(scope, period, as_of=as_of),
         safeguarding(scope, period, as_of=as_of),
         *grading(scope, period),
@@ -308,6 +309,78 @@ def backlog(scope: Scope, *, as_of: datetime) -> list[Table]:
             note="Age counted from receipt.",
         ),
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# The device queue
+
+
+QUEUE_COLUMNS = ["Waiting", "Oldest (days)", "Median age (days)", "Breaches now"]
+
+
+def _devices_waiting(scope: Scope, as_of: datetime) -> list[tuple[int, str, float, bool]]:
+    """Each device waiting for examination at ``as_of`` in the scope's forces, by its
+    ``device_triage`` clock: started (seized) by then, and neither met (its examination
+    started) nor ended (returned, destroyed, the referral closed) by then. As (force id, grade,
+    seconds waiting, past due)."""
+    waiting = (
+        Clock.objects.filter(
+            force_id__in=scope.ids, kind=ClockKind.DEVICE_TRIAGE, started_at__lte=as_of
+        )
+        .filter(Q(met_at__isnull=True) | Q(met_at__gt=as_of))
+        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
+    )
+    return [
+        (force_id, grade, (as_of - started).total_seconds(), due_at <= as_of)
+        for force_id, grade, started, due_at in waiting.values_list(
+            "force_id", "grade", "started_at", "due_at"
+        )
+    ]
+
+
+def _queue_row(label: str, items) -> list:
+    age = queue_age([(seconds, overdue) for *_, seconds, overdue in items])
+    return [label, age.waiting, age.oldest_days, age.median_days, age.breaches]
+
+
+def device_queue(scope: Scope, *, as_of: datetime) -> Table:
+    """The age of the queue of devices waiting for examination, by grade."""
+    waiting = _devices_waiting(scope, as_of)
+    grades = [*GRADES, ""]
+    return Table(
+        key="device_queue",
+        title="Devices waiting for examination, by grade",
+        columns=["Grade", *QUEUE_COLUMNS],
+        rows=[
+            *[
+                _queue_row(_grade_label(grade), [item for item in waiting if item[1] == grade])
+                for grade in grades
+            ],
+            _queue_row("All grades", waiting),
+        ],
+        note="Devices seized or produced whose examination (triage or full examination) had "
+        "not started at the date shown, their age counted from seizure (or from their record, "
+        "when the seizure time is not known); breaches are those past their device examination "
+        "clock's due time.",
+    )
+
+
+def device_queue_by_force(scope: Scope, *, as_of: datetime) -> Table:
+    """The age of the device queue of each force of a region, and of the region."""
+    waiting = _devices_waiting(scope, as_of)
+    return Table(
+        key="device_queue_region",
+        title=f"Devices waiting for examination in region {scope.region}, by force",
+        columns=["Force", *QUEUE_COLUMNS],
+        rows=[
+            *[
+                _queue_row(force.code, [item for item in waiting if item[0] == force.pk])
+                for force in scope.forces
+            ],
+            _queue_row(f"Region {scope.region}", waiting),
+        ],
+        note="Aggregates only. Counted as on the force dashboards.",
+    )
 
 
 def _grade_label(grade: str) -> str:
@@ -705,7 +778,8 @@ def regional(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
             note="Aggregates only: no referral, person or officer is named. Counted as on the "
             "force dashboards.",
             chart={"kind": "regional"},
-        )
+        ),
+        device_queue_by_force(scope, as_of=as_of),
     ]
 
 

@@ -3,7 +3,7 @@
 A policy names its questions (and how each is derived from a referral's facts), its decision
 rules (first match wins), its floors, what makes a grade provisional, and the clocks each duty
 carries with their escalation (read by ``vigil.clocks.rules``).
-See ``policies/vigil-default-4.toml``.
+See ``policies/vigil-default-5.toml``.
 """
 
 import hashlib
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-DEFAULT_POLICY = Path(__file__).with_name("policies") / "vigil-default-4.toml"
+DEFAULT_POLICY = Path(__file__).with_name("policies") / "vigil-default-5.toml"
 DERIVATIONS = {
     "history",
     "lives_with_child",

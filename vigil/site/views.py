@@ -9,6 +9,9 @@ from vigil.accounts.selectors import colleagues, forces_with_ids, other_forces
 from vigil.core.asof import AsOfError, is_now, parse_as_of
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
+from vigil.exhibits.queue import KINDS as EXHIBIT_KINDS
+from vigil.exhibits.queue import PATHS as EXHIBIT_PATHS
+from vigil.exhibits.queue import referral_exhibits
 from vigil.intake import requests as data_requests
 from vigil.investigations.choices import ActionKind, ReleaseKind, RuiDecision
 from vigil.investigations.services import (
@@ -156,6 +159,11 @@ def referral_detail(request, referral_id: int):
             # The data requests panel.
             "request_routes": data_requests.ROUTES,
             "legal_bases": data_requests.BASES,
+            # The exhibits panel.
+            "exhibits": referral_exhibits(user, referral, as_of=as_of),
+            "can_exhibit": can(Action.EXHIBIT_RECORD),
+            "exhibit_kinds": EXHIBIT_KINDS,
+            "exhibit_paths": dict(EXHIBIT_PATHS),
             # The research panel.
             "identifier_kinds": IdentifierKind.choices,
             "found_roles": [

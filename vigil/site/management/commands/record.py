@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import Http404
 
 from vigil.core.commands import add_as_of, as_of_option, system_actor
+from vigil.exhibits import queue as exhibits
 from vigil.intake import requests as data_requests
 from vigil.intake import research
 from vigil.investigations import services as investigations
@@ -18,7 +19,16 @@ from vigil.safeguarding import services as safeguarding
 
 RECORDINGS = {
     entry.name: entry
-    for module in (referrals, people, research, risk, safeguarding, investigations, data_requests)
+    for module in (
+        referrals,
+        people,
+        research,
+        risk,
+        safeguarding,
+        investigations,
+        data_requests,
+        exhibits,
+    )
     for entry in module.RECORDINGS
 }
 

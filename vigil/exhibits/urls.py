@@ -1,0 +1,12 @@
+from django.urls import path
+
+from vigil.referrals.recordings import page_urls
+
+from . import queue, views
+
+app_name = "exhibits"
+
+urlpatterns = [
+    path("devices/", views.device_queue, name="queue"),
+    *page_urls(queue.RECORDINGS),
+]
