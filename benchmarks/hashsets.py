@@ -140,7 +140,8 @@ def main() -> None:
     sizes = sorted(int(size) for size in args.lookup_sizes.split(",") if size.strip())
     for database in databases if sizes else []:
         grown = [size for size in sizes if database != "sqlite" or size <= args.sqlite_up_to]
-        _lookups_as_the_set_grows(database, grown, work, args.database)
+        if grown:
+            _lookups_as_the_set_grows(database, grown, work, args.database)
 
 
 def _lookups_as_the_set_grows(database: str, sizes: list[int], work: Path, name: str) -> None:
