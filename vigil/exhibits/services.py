@@ -46,6 +46,9 @@ TRIAGE_BATCH = 50
 LOOKUP_BATCH = 500
 # Known PDQ hashes read at a time into the near-match index.
 PDQ_CHUNK = 50_000
+# From this many images, the near-match index is built with multi-index hashing (its tables take
+# about as long to build as this many flat queries; docs/performance.md#pdq-queries).
+MULTI_HASH_FROM = 10_000
 
 Progress = Callable[[int], None]
 
@@ -523,7 +526,7 @@ def _near_matches(files, versions, exclude: set[str]) -> dict[str, list[dict]]:
         return {}
     # Only the packed codes and the rows' ids are held (32 + 8 bytes a hash); the few rows
     # matched are read afterwards.
-    index = PdqIndex()
+    index = PdqIndex(multi_hash=len(queries) >= MULTI_HASH_FROM)
     ids = array("q")
     chunk: list[tuple[int, str]] = []
     known = (
