@@ -46,6 +46,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.load
 	$(BIN)/python -m benchmarks.hashsets
 	$(BIN)/python -m benchmarks.triage
+	$(BIN)/python -m benchmarks.pdq
 
 # Needs the network to reach the vulnerability database; not part of `make test`.
 audit: $(TEST_STAMP)

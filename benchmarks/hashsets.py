@@ -6,10 +6,20 @@ never real hashes), imports it with ``exhibits.services.import_hashset`` on a fr
 database and (when DATABASE_URL is set) a fresh PostgreSQL database, then times 1,000 exact
 lookups by MD5 (half of them present) as triage makes them, and prints the rates.
 
-    python -m benchmarks.hashsets [--hashes N]
+Then, whether exact lookups stay flat as a set grows (``--lookup-sizes``, 10,000 to
+10,000,000 by default): one set is grown through each size in turn, its rows written straight
+into the table (the hashes are the MD5 of a row's number, so the lookups can name rows that are
+present) rather than imported, and the same 1,000 lookups (half present, spread over the rows)
+are timed cold and again at each size, after ``ANALYZE`` on PostgreSQL as an import ends. On
+SQLite the growth stops at ``--sqlite-up-to`` (1,000,000: writing 10,000,000 random keys into
+SQLite's indexes takes most of an hour on two cores; the import above gives its figure).
+
+    python -m benchmarks.hashsets [--hashes N] [--lookup-sizes 10000,100000,...]
+        [--sqlite-up-to N] [--database NAME]
 """
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -39,10 +49,15 @@ def write_vics(path: Path, count: int, seed: int = 15) -> list[str]:
             md5 = f"{rng.getrandbits(128):032x}"
             if number % every == 0 and len(sample) < LOOKUPS // 2:
                 sample.append(md5)
+            # Every seventh Media names a series and whether its victim is identified.
+            victim = (
+                ', "VictimIdentified": "false", "Series": "Synthetic"' if number % 7 == 0 else ""
+            )
             out.write(
                 ("," if number else "")
                 + f'{{"MediaID": {number}, "Category": {number % 4 + 1}, "MD5": "{md5.upper()}", '
-                f'"SHA1": "{rng.getrandbits(160):040X}", "PDQ": "{rng.getrandbits(256):064x}"}}'
+                f'"SHA1": "{rng.getrandbits(160):040X}", "PDQ": "{rng.getrandbits(256):064x}"'
+                f"{victim}}}"
             )
         out.write("]}")
     return sample
@@ -51,10 +66,25 @@ def write_vics(path: Path, count: int, seed: int = 15) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hashes", type=int, default=1_000_000)
+    parser.add_argument(
+        "--lookup-sizes",
+        default="10000,100000,1000000,10000000",
+        help="set sizes at which exact lookups are timed, comma-separated ('' for none)",
+    )
+    parser.add_argument("--sqlite-up-to", type=int, default=1_000_000)
+    parser.add_argument(
+        "--database",
+        default="vigil_hashsets_bench",
+        help="the PostgreSQL database the benchmark drops and creates (when DATABASE_URL is set)",
+    )
     parser.add_argument("--measure", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
+    parser.add_argument("--grow", help=argparse.SUPPRESS)
     parser.add_argument("--file", help=argparse.SUPPRESS)
     parser.add_argument("--sample", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure and args.grow:
+        _grow([int(size) for size in args.grow.split(",")])
+        return
     if args.measure:
         _measure(Path(args.file), json.loads(Path(args.sample).read_text()))
         return
@@ -80,9 +110,7 @@ def main() -> None:
         else:
             from benchmarks.intake import _fresh_postgres
 
-            env["DATABASE_URL"] = _fresh_postgres(
-                os.environ["DATABASE_URL"], "vigil_hashsets_bench"
-            )
+            env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], args.database)
         result = subprocess.run(
             [
                 sys.executable,
@@ -109,6 +137,135 @@ def main() -> None:
             f"{LOOKUPS} exact MD5 lookups in {figures['lookup_ms']:.0f} ms, "
             f"{figures['lookup_warm_ms']:.0f} ms again ({figures['found']} found)"
         )
+    sizes = sorted(int(size) for size in args.lookup_sizes.split(",") if size.strip())
+    for database in databases if sizes else []:
+        grown = [size for size in sizes if database != "sqlite" or size <= args.sqlite_up_to]
+        if grown:
+            _lookups_as_the_set_grows(database, grown, work, args.database)
+
+
+def _lookups_as_the_set_grows(database: str, sizes: list[int], work: Path, name: str) -> None:
+    env = dict(os.environ)
+    env["VIGIL_DATA_DIR"] = str(work / f"{database}-grow")
+    env["VIGIL_DEBUG"] = "0"
+    if database == "sqlite":
+        env.pop("DATABASE_URL", None)
+    else:
+        from benchmarks.intake import _fresh_postgres
+
+        env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], name)
+    command = [sys.executable, "-m", "benchmarks.hashsets", "--measure", database]
+    command += ["--grow", ",".join(map(str, sizes))]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"{database} growing run failed:\n{result.stderr[-4000:]}")
+    for line in result.stdout.strip().splitlines():
+        figures = json.loads(line)
+        print(
+            f"{database} lookups at {figures['size']:>10,} hashes: {LOOKUPS} exact MD5 lookups "
+            f"{figures['lookup_ms']:.0f} ms cold, {figures['lookup_warm_ms']:.0f} ms again "
+            f"({figures['found']} found; grown in {figures['grow_seconds']:.0f} s)"
+        )
+
+
+def _row_md5(number: int) -> str:
+    return hashlib.md5(str(number).encode(), usedforsecurity=False).hexdigest()
+
+
+def _grow(sizes: list[int]) -> None:
+    """In a child process: one set grown through each size, the same lookups timed at each."""
+    os.makedirs(os.environ["VIGIL_DATA_DIR"], exist_ok=True)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vigil.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    call_command("migrate", verbosity=0)
+    from vigil.exhibits.models import HashSet, HashSetVersion, KnownHash
+
+    hash_set = HashSet.objects.create(name="grown")
+    version = HashSetVersion.objects.create(
+        hash_set=hash_set,
+        number=1,
+        source="synthetic",
+        format="csv",
+        imported_at=AT,
+        imported_by_name="bench",
+        complete=True,
+    )
+    hash_set.current = version
+    hash_set.save()
+    table = KnownHash._meta.db_table
+    columns = "(version_id, md5, sha1, pdq, category, series)"
+    have = 0
+    for size in sizes:
+        started = time.perf_counter()
+        if connection.vendor == "postgresql":
+            with transaction.atomic(), connection.cursor() as cursor:
+                # sha1 is 40 hex digits made of two MD5s: PostgreSQL has no sha1() built in.
+                cursor.execute(
+                    f"INSERT INTO {table} {columns} "
+                    "SELECT %s, md5(n::text), left(md5('s' || n) || md5('t' || n), 40), '', "
+                    "'A', '' FROM generate_series(%s, %s) AS n",
+                    [version.pk, have, size - 1],
+                )
+                cursor.execute(f"ANALYZE {table}")
+        else:
+            sql = f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, '', 'A', '')"
+            for start in range(have, size, 20_000):
+                batch = [
+                    (
+                        version.pk,
+                        _row_md5(n),
+                        hashlib.sha1(str(n).encode(), usedforsecurity=False).hexdigest(),
+                    )
+                    for n in range(start, min(size, start + 20_000))
+                ]
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.executemany(sql, batch)
+        grow_seconds = time.perf_counter() - started
+        have = size
+        step = max(1, size // (LOOKUPS // 2))
+        rng = random.Random(size)  # noqa: S311 (synthetic hashes, not secrets)
+        queries = [_row_md5(n) for n in range(0, size, step)][: LOOKUPS // 2]
+        queries += [f"{rng.getrandbits(128):032x}" for _ in range(LOOKUPS - len(queries))]
+        timings, found = _time_lookups(KnownHash, queries, version.pk)
+        print(
+            json.dumps(
+                {
+                    "size": size,
+                    "grow_seconds": grow_seconds,
+                    "lookup_ms": timings[0] * 1000,
+                    "lookup_warm_ms": min(timings[1:]) * 1000,
+                    "found": found,
+                }
+            ),
+            flush=True,
+        )
+
+
+def _time_lookups(model, queries: list[str], version_id: int) -> tuple[list[float], int]:
+    """Three passes of the lookups in batches, as triage makes them: by the hash's index, the
+    version picked out afterwards."""
+    from vigil.exhibits.services import LOOKUP_BATCH
+
+    timings = []
+    found = 0
+    for _ in range(3):
+        started = time.perf_counter()
+        found = 0
+        for start in range(0, len(queries), LOOKUP_BATCH):
+            found += sum(
+                1
+                for row_version in model.objects.filter(
+                    md5__in=queries[start : start + LOOKUP_BATCH]
+                ).values_list("version_id", flat=True)
+                if row_version == version_id
+            )
+        timings.append(time.perf_counter() - started)
+    return timings, found
 
 
 def _measure(path: Path, sample: list[str]) -> None:
@@ -122,27 +279,14 @@ def _measure(path: Path, sample: list[str]) -> None:
     call_command("migrate", verbosity=0)
     from vigil.core.actors import SystemActor
     from vigil.exhibits.models import KnownHash
-    from vigil.exhibits.services import LOOKUP_BATCH, import_hashset
+    from vigil.exhibits.services import import_hashset
 
     started = time.perf_counter()
     version = import_hashset(SystemActor("bench"), path, name="bench", as_of=AT)
     imported = time.perf_counter() - started
     rng = random.Random(7)  # noqa: S311 (synthetic hashes, not secrets)
     queries = sample + [f"{rng.getrandbits(128):032x}" for _ in range(LOOKUPS - len(sample))]
-    timings = []
-    for _ in range(3):
-        started = time.perf_counter()
-        found = 0
-        for start in range(0, len(queries), LOOKUP_BATCH):
-            # As triage looks up: by the hash's index, the version picked out afterwards.
-            found += sum(
-                1
-                for version_id in KnownHash.objects.filter(
-                    md5__in=queries[start : start + LOOKUP_BATCH]
-                ).values_list("version_id", flat=True)
-                if version_id == version.pk
-            )
-        timings.append(time.perf_counter() - started)
+    timings, found = _time_lookups(KnownHash, queries, version.pk)
     print(
         json.dumps(
             {

@@ -6,7 +6,7 @@ then triages the folder with ``exhibits.services.triage`` on a fresh SQLite data
 DATABASE_URL is set) a fresh PostgreSQL database. The ceiling is hashing the same files alone
 (MD5, SHA-1 and PDQ of each, no database), measured first.
 
-    python -m benchmarks.triage [--files N]
+    python -m benchmarks.triage [--files N] [--database NAME]
 """
 
 import argparse
@@ -71,6 +71,11 @@ def hash_alone(folder: Path) -> tuple[int, float, list[dict]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument(
+        "--database",
+        default="vigil_triage_bench",
+        help="the PostgreSQL database the benchmark drops and creates (when DATABASE_URL is set)",
+    )
     parser.add_argument("--measure", choices=["sqlite", "postgresql"], help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -110,7 +115,7 @@ def main() -> None:
         else:
             from benchmarks.intake import _fresh_postgres
 
-            env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], "vigil_triage_bench")
+            env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], args.database)
         result = subprocess.run(
             [sys.executable, "-m", "benchmarks.triage", "--measure", database, "--work", str(work)],
             env=env,

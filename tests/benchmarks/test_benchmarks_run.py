@@ -149,9 +149,15 @@ def test_load_scenario_signs_everyone_in_and_answers_every_request_on_postgresql
 
 @pytest.mark.benchmark
 def test_hash_set_benchmark_imports_and_looks_up(tmp_path):
-    output = _run("benchmarks.hashsets", "--hashes", "3000", tmp_path=tmp_path)
+    output = _run(
+        "benchmarks.hashsets", "--hashes", "3000", "--lookup-sizes", "1000,4000", tmp_path=tmp_path
+    )
     assert "sqlite: imported 3000 hashes" in output
     assert "(500 found)" in output
+    # The same lookups as one set grows through each size.
+    assert "sqlite lookups at      1,000 hashes" in output
+    assert "sqlite lookups at      4,000 hashes" in output
+    assert output.count("(500 found; grown in") == 2
 
 
 @pytest.mark.benchmark
@@ -160,3 +166,14 @@ def test_triage_benchmark_triages_its_pictures_beside_hashing_alone(tmp_path):
     assert "hashing alone (the ceiling): 60 files" in output
     assert "sqlite: triaged 60 files" in output
     assert "exact 6, near 0, unknown 54" in output
+
+
+@pytest.mark.benchmark
+def test_pdq_benchmark_answers_as_threatexchange_does_at_full_recall(tmp_path):
+    output = _run("benchmarks.pdq", "--hashes", "3000", "--queries", "60", tmp_path=tmp_path)
+    assert "3000 known hashes, 60 queries" in output
+    assert "same answers: True" in output and "same answers: False" not in output
+    assert output.count("recall 1.000") == 6
+    assert "multi-hash, batch" in output
+    for line in ("PdqIndex.near, the batch", "PDQIndex.query, one a call", "FAISS on 1 thread"):
+        assert line in output

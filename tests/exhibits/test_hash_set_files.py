@@ -23,7 +23,30 @@ def test_vics_hash_sets_and_case_exports_yield_each_media(tmp_path, version, cas
     path = vics(tmp_path / "set.json", media, version=version, cases=cases)
 
     assert hashsets.inspect_vics(path).version == version
-    assert list(hashsets.read_vics(path)) == [(MD5, SHA1, "", "1"), ("", "", PDQ, "3")]
+    assert list(hashsets.read_vics(path)) == [
+        (MD5, SHA1, "", "1", None, ""),
+        ("", "", PDQ, "3", None, ""),
+    ]
+
+
+@pytest.mark.parametrize("version", ["1.3", "2.0"])
+def test_vics_victim_identified_and_series_are_kept_as_the_set_writes_them(tmp_path, version):
+    media = [
+        {"MD5": MD5, "Category": 1, "VictimIdentified": True, "Series": "Bluebell"},
+        {"MD5": MD5, "Category": 1, "VictimIdentified": "false", "Series": {"Name": "Cascade"}},
+        {"MD5": MD5, "Category": 1, "victimidentified": "True", "series": ["Ash", {"name": "Elm"}]},
+        {"MD5": MD5, "Category": 1, "VictimIdentified": "", "Series": None},
+        {"MD5": MD5, "Category": 1},
+    ]
+    path = vics(tmp_path / "set.json", media, version=version)
+
+    assert [row[4:] for row in hashsets.read_vics(path)] == [
+        (True, "Bluebell"),
+        (False, "Cascade"),
+        (True, "Ash, Elm"),
+        (None, ""),
+        (None, ""),
+    ]
 
 
 def test_a_json_document_without_odata_metadata_is_not_vics(tmp_path):
@@ -45,9 +68,21 @@ def test_csv_columns_may_be_empty_and_in_any_order(tmp_path):
         f"category,md5,sha1,pdq\nA,{MD5},,\nB,,{SHA1.upper()},\nnot-indecent,,,{PDQ}\n,,,\n"
     )
     assert list(hashsets.read_csv(path)) == [
-        (MD5, "", "", "A"),
-        ("", SHA1, "", "B"),
-        ("", "", PDQ, "not-indecent"),
+        (MD5, "", "", "A", None, ""),
+        ("", SHA1, "", "B", None, ""),
+        ("", "", PDQ, "not-indecent", None, ""),
+    ]
+
+
+def test_csv_may_add_victim_identified_and_series_columns(tmp_path):
+    path = tmp_path / "set.csv"
+    path.write_text(
+        f"md5,category,victim_identified,series\n{MD5},A,false,Bluebell\n{MD5},B,true,\n{MD5},C,,\n"
+    )
+    assert [row[3:] for row in hashsets.read_csv(path)] == [
+        ("A", False, "Bluebell"),
+        ("B", True, ""),
+        ("C", None, ""),
     ]
 
 

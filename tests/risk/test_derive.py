@@ -12,6 +12,7 @@ from vigil.risk.derive import (
     SignalRecord,
     Source,
     derive_facts,
+    next_change,
 )
 from vigil.risk.engine import Answer, grade
 from vigil.risk.policy import load_policy
@@ -172,3 +173,27 @@ def test_the_issue_example_is_graded_very_high_end_to_end():
     result = grade(derive_facts(record, POLICY, AS_OF), POLICY, AS_OF)
     assert (result.grade, result.step) == ("very_high", "D2")
     assert result.flags["suspect_is_child"] is True
+
+
+def test_material_found_on_a_seized_device_answers_c4_with_its_count_and_source_once_learned():
+    triaged = Source("triage of exhibit JS/1 (run 3)", datetime(2020, 9, 16, 9, 0, tzinfo=UTC))
+    record = ReferralRecord(
+        people=(SUSPECT,),
+        material=(
+            MaterialRecord(category="B", count=4, source=triaged),
+            MaterialRecord(category="A", count=2, source=triaged),
+        ),
+    )
+
+    # Not yet found on the 14th: what was learned later does not count.
+    assert answers(record)["C4"] is Answer.UNKNOWN
+    assert next_change(record, POLICY, AS_OF) == date(2020, 9, 16)
+    fact = derive_facts(record, POLICY, datetime(2020, 9, 16, 10, 0, tzinfo=UTC))["C4"]
+    assert (fact.answer, fact.detail, fact.source) == (
+        Answer.YES,
+        "2 files of category A material found",
+        "triage of exhibit JS/1 (run 3)",
+    )
+    assert fact.evidence() == (
+        "2 files of category A material found (triage of exhibit JS/1 (run 3), 2020-09-16)"
+    )

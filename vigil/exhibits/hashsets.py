@@ -1,9 +1,11 @@
 """Reading known-image hash sets: Project VIC / CAID "VICS" JSON and plain CSV.
 
 Pure: no Django. Both readers stream (a set of 10,000,000 hashes is never held in memory) and
-yield ``(md5, sha1, pdq, category)`` with the hashes as lower-case hex ("" when absent) and the
-category as the set wrote it (a VICS number, or a CSV name); the caller maps it through
-``categories``.
+yield ``(md5, sha1, pdq, category, victim_identified, series)`` with the hashes as lower-case
+hex ("" when absent), the category as the set wrote it (a VICS number, or a CSV name; the
+caller maps it through ``categories``), whether the victim is identified (True, False, or None
+when the set does not say) and the series the image belongs to ("" when none): the two last for
+victim identification.
 """
 
 import csv
@@ -17,6 +19,38 @@ import ijson
 HEX = {"md5": 32, "sha1": 40, "pdq": 64}
 _HEX_DIGITS = re.compile(r"\A[0-9a-f]*\Z")
 _MODEL_VERSION = re.compile(r"DataModels/(\d+(?:\.\d+)*)", re.IGNORECASE)
+
+
+SERIES_LENGTH = 200
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
+
+Row = tuple[str, str, str, str, bool | None, str]
+
+
+def flag(value) -> bool | None:
+    """A VICS boolean (``true``, ``"true"``, ``"True"``, 1…) as True or False; None when absent
+    or unreadable (the set then says nothing)."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+def series_name(value) -> str:
+    """A VICS ``Series``: a name, or an object with a ``Name``, or a list of either."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        named = {str(key).lower(): item for key, item in value.items()}
+        return series_name(named.get("name"))
+    if isinstance(value, list):
+        return ", ".join(name for name in map(series_name, value) if name)[:SERIES_LENGTH]
+    return str(value).strip()[:SERIES_LENGTH]
 
 
 class HashSetError(ValueError):
@@ -84,7 +118,7 @@ def inspect_vics(path: Path | str) -> VicsDocument:
     return VicsDocument(version=version, shape=shape)
 
 
-def read_vics(path: Path | str) -> Iterator[tuple[str, str, str, str]]:
+def read_vics(path: Path | str) -> Iterator[Row]:
     """Each Media of a VICS document (1.2, 1.3 or 2.0; hash set or case export), streamed."""
     document = inspect_vics(path)
     with open(path, "rb") as stream:
@@ -99,6 +133,8 @@ def read_vics(path: Path | str) -> Iterator[tuple[str, str, str, str]]:
                     clean("sha1", fields.get("SHA1"), where),
                     clean("pdq", fields.get("PDQ"), where),
                     "" if fields.get("CATEGORY") is None else str(fields["CATEGORY"]),
+                    flag(fields.get("VICTIMIDENTIFIED")),
+                    series_name(fields.get("SERIES")),
                 )
                 if row[0] or row[1] or row[2]:
                     yield row
@@ -106,9 +142,10 @@ def read_vics(path: Path | str) -> Iterator[tuple[str, str, str, str]]:
             raise HashSetError(f"{path}: not valid JSON ({error})") from None
 
 
-def read_csv(path: Path | str) -> Iterator[tuple[str, str, str, str]]:
+def read_csv(path: Path | str) -> Iterator[Row]:
     """Each row of a CSV hash set with the header ``md5,sha1,pdq,category`` (in any order; any
-    column may be empty, and a row with no hash at all is skipped)."""
+    column may be empty, and a row with no hash at all is skipped), and optionally the columns
+    ``victim_identified`` and ``series``."""
     with open(path, encoding="utf-8-sig", newline="") as stream:
         reader = csv.reader(stream)
         header = [name.strip().lower() for name in next(reader, [])]
@@ -116,7 +153,7 @@ def read_csv(path: Path | str) -> Iterator[tuple[str, str, str, str]]:
             raise HashSetError(
                 f"{path}: line 1 must be a header naming md5, sha1, pdq and category columns"
             )
-        unknown = set(header) - {"md5", "sha1", "pdq", "category"}
+        unknown = set(header) - {"md5", "sha1", "pdq", "category", "victim_identified", "series"}
         if unknown:
             raise HashSetError(
                 f"{path}: line 1 names unknown columns: {', '.join(sorted(unknown))}"
@@ -136,12 +173,14 @@ def read_csv(path: Path | str) -> Iterator[tuple[str, str, str, str]]:
                 clean("sha1", cell("sha1"), where),
                 clean("pdq", cell("pdq"), where),
                 cell("category").strip(),
+                flag(cell("victim_identified") or None),
+                series_name(cell("series") or None),
             )
             if row[0] or row[1] or row[2]:
                 yield row
 
 
-def read(path: Path | str, format: str) -> Iterator[tuple[str, str, str, str]]:
+def read(path: Path | str, format: str) -> Iterator[Row]:
     if format == "vics":
         return read_vics(path)
     if format == "csv":

@@ -32,6 +32,9 @@ class Exhibit(Recorded):
     left_queue_to = models.CharField(max_length=20, choices=ExaminationPath.choices, blank=True)
     # The last finished triage's answer (``services.triage``'s JSON), kept here for lists.
     triage = models.JSONField(null=True, blank=True)
+    # Images of the last finished triage that matched nothing: new material waiting for an
+    # examiner (summed per force for the examiners' queue). None until a triage is recorded.
+    unknown_images = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["referral_id", "reference"]
@@ -105,6 +108,10 @@ class KnownHash(models.Model):
     sha1 = models.CharField(max_length=40, blank=True)
     pdq = models.CharField(max_length=64, blank=True)
     category = models.CharField(max_length=40, blank=True)
+    # What the set says of the victim (VICS ``VictimIdentified``: None when it does not say) and
+    # the series the image belongs to (VICS ``Series``): for victim identification.
+    victim_identified = models.BooleanField(null=True, blank=True)
+    series = models.CharField(max_length=200, blank=True)
 
     class Meta:
         # Declared here rather than with db_index, which on PostgreSQL adds a second
@@ -170,3 +177,6 @@ class TriageMatch(ReferralOwned):
     hash_set_version = models.PositiveIntegerField()
     category = models.CharField(max_length=40, blank=True)
     distance = models.PositiveSmallIntegerField(default=0)
+    # The matched entry's victim-identified and series fields (see ``KnownHash``).
+    victim_identified = models.BooleanField(null=True, blank=True)
+    series = models.CharField(max_length=200, blank=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, Q, Sum
 from django.http import Http404
 
 from vigil.audit.choices import AuditAction as Audit
@@ -23,7 +23,7 @@ from vigil.core.actors import actor_name, is_system
 from vigil.core.permissions import Refused, has_permission, require
 from vigil.core.roles import Action
 from vigil.referrals.changes import Change, RecordError, changing
-from vigil.referrals.services import find_referral
+from vigil.referrals.services import find_referral, set_possession
 
 from . import categories, hashing, hashlists, hashsets
 from .choices import ExaminationPath, ExhibitKind, HashSetFormat
@@ -46,6 +46,9 @@ TRIAGE_BATCH = 50
 LOOKUP_BATCH = 500
 # Known PDQ hashes read at a time into the near-match index.
 PDQ_CHUNK = 50_000
+# From this many images, the near-match index is built with multi-index hashing (its tables take
+# about as long to build as this many flat queries; docs/performance.md#pdq-queries).
+MULTI_HASH_FROM = 10_000
 
 Progress = Callable[[int], None]
 
@@ -242,7 +245,7 @@ def _version_summary(version: HashSetVersion) -> dict:
 
 
 def _write_hashes(version_id: int, rows: Iterable, category_of, progress: Progress) -> int:
-    columns = "(version_id, md5, sha1, pdq, category)"
+    columns = "(version_id, md5, sha1, pdq, category, victim_identified, series)"
     table = KnownHash._meta.db_table
     count = 0
     if connection.vendor == "postgresql":
@@ -252,14 +255,14 @@ def _write_hashes(version_id: int, rows: Iterable, category_of, progress: Progre
             connection.cursor() as cursor,
             cursor.cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy,
         ):
-            for md5, sha1, pdq, raw in rows:
-                copy.write_row((version_id, md5, sha1, pdq, category_of(raw)[:40]))
+            for md5, sha1, pdq, raw, victim, series in rows:
+                copy.write_row((version_id, md5, sha1, pdq, category_of(raw)[:40], victim, series))
                 count += 1
                 if count % IMPORT_BATCH == 0:
                     progress(IMPORT_BATCH)
         progress(count % IMPORT_BATCH)
         return count
-    sql = f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s)"  # noqa: S608
+    sql = f"INSERT INTO {table} {columns} VALUES (%s, %s, %s, %s, %s, %s, %s)"  # noqa: S608
     with connection.cursor() as cursor:
         # A larger page cache while importing: the hash indexes take random keys.
         cursor.execute("PRAGMA cache_size")
@@ -275,8 +278,8 @@ def _write_hashes(version_id: int, rows: Iterable, category_of, progress: Progre
 def _insert_batches(sql, version_id, rows, category_of, progress) -> int:
     count = 0
     batch = []
-    for md5, sha1, pdq, raw in rows:
-        batch.append((version_id, md5, sha1, pdq, category_of(raw)[:40]))
+    for md5, sha1, pdq, raw, victim, series in rows:
+        batch.append((version_id, md5, sha1, pdq, category_of(raw)[:40], victim, series))
         if len(batch) >= IMPORT_BATCH:
             count += _insert(sql, batch)
             progress(len(batch))
@@ -459,10 +462,26 @@ def finish_triage(actor, run: TriageRun, *, as_of: datetime) -> dict:
         run.hash_sets = {version.hash_set.name: version.number for version in versions.values()}
         run.save(update_fields=["result", "finished_at", "hash_sets"])
         run.exhibit.triage = result
-        run.exhibit.save(update_fields=["triage"])
+        run.exhibit.unknown_images = result["unknown_images"]
+        run.exhibit.save(update_fields=["triage", "unknown_images"])
+        # The counts by category become facts of the referral, with the exhibit and the run as
+        # their source, replacing what an earlier triage of the exhibit found; the referral is
+        # re-graded when they changed (by the guarded path, after this).
+        regraded = set_possession(
+            change,
+            f"exhibit:{run.exhibit.pk}",
+            result["categories"],
+            source=f"triage of exhibit {run.exhibit.reference} (run {run.pk})",
+            learned_at=as_of,
+        )
         change.describe(
             run,
-            after={"exhibit": run.exhibit.reference, **result, "hash_sets": run.hash_sets},
+            after={
+                "exhibit": run.exhibit.reference,
+                **result,
+                "hash_sets": run.hash_sets,
+                "possession_changed": regraded,
+            },
         )
     return result
 
@@ -497,15 +516,17 @@ def _exact_matches(files, versions) -> dict[str, list[dict]]:
             # on the version in SQL can lead the planner to scan the whole version instead.
             known = KnownHash.objects.filter(
                 **{f"{kind}__in": values[start : start + LOOKUP_BATCH]}
-            ).values_list(kind, "version_id", "category")
-            for value, version_id, category in known:
+            ).values_list(kind, "version_id", "category", "victim_identified", "series")
+            for value, version_id, category, victim, series in known:
                 version = versions.get(version_id)
                 if version is None:
                     continue
                 for path in by_hash[value]:
                     matches = found.setdefault(path, [])
                     if any(
-                        m["hash_set"] == version.hash_set.name and m["category"] == category
+                        m["hash_set"] == version.hash_set.name
+                        and m["category"] == category
+                        and (m["victim_identified"], m["series"]) == (victim, series)
                         for m in matches
                     ):
                         continue
@@ -518,6 +539,8 @@ def _exact_matches(files, versions) -> dict[str, list[dict]]:
                             "hash_set_version": version.number,
                             "category": category,
                             "distance": 0,
+                            "victim_identified": victim,
+                            "series": series,
                         }
                     )
     return found
@@ -533,7 +556,7 @@ def _near_matches(files, versions, exclude: set[str]) -> dict[str, list[dict]]:
         return {}
     # Only the packed codes and the rows' ids are held (32 + 8 bytes a hash); the few rows
     # matched are read afterwards.
-    index = PdqIndex()
+    index = PdqIndex(multi_hash=len(queries) >= MULTI_HASH_FROM)
     ids = array("q")
     chunk: list[tuple[int, str]] = []
     known = (
@@ -553,7 +576,7 @@ def _near_matches(files, versions, exclude: set[str]) -> dict[str, list[dict]]:
         row["pk"]: row
         for row in KnownHash.objects.filter(
             pk__in={ids[position] for _, position, _ in hits}
-        ).values("pk", "pdq", "version_id", "category")
+        ).values("pk", "pdq", "version_id", "category", "victim_identified", "series")
     }
     found: dict[str, list[dict]] = {}
     for query, position, distance in hits:
@@ -569,6 +592,8 @@ def _near_matches(files, versions, exclude: set[str]) -> dict[str, list[dict]]:
                 "hash_set_version": version.number,
                 "category": known_row["category"],
                 "distance": distance,
+                "victim_identified": known_row["victim_identified"],
+                "series": known_row["series"],
             }
         )
     return found
@@ -599,20 +624,99 @@ def _answer(files, exact: dict, near: dict) -> dict:
 
 def triage_matches(actor, exhibit: str) -> list[dict]:
     """The match list of an exhibit's last finished triage (hash, path, set, category,
-    distance)."""
-    found = find_exhibit(actor, exhibit)
-    run = (
-        TriageRun.objects.restrict(actor)
-        .filter(exhibit=found)
-        .exclude(finished_at=None)
-        .order_by("-finished_at", "-pk")
-        .first()
-    )
+    distance, and the entry's victim-identified and series fields)."""
+    run = _last_run(actor, find_exhibit(actor, exhibit))
     if run is None:
         return []
     return list(
         TriageMatch.objects.restrict(actor)
         .filter(run=run)
         .order_by("path", "distance")
-        .values("path", "kind", "hash", "hash_set", "hash_set_version", "category", "distance")
+        .values(*MATCH_FIELDS)
     )
+
+
+MATCH_FIELDS = (
+    "path",
+    "kind",
+    "hash",
+    "hash_set",
+    "hash_set_version",
+    "category",
+    "distance",
+    "victim_identified",
+    "series",
+)
+
+
+def _last_run(actor, exhibit: Exhibit) -> TriageRun | None:
+    return (
+        TriageRun.objects.restrict(actor)
+        .filter(exhibit=exhibit)
+        .exclude(finished_at=None)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+
+
+def victim_identification(actor, exhibit: str) -> list[dict]:
+    """The files of an exhibit's last finished triage that matched a set entry saying whether
+    its victim is identified, or naming its series: for the victim identification officers.
+
+    Victims not yet identified first, then those the set says nothing of, then those already
+    identified; within each, by series and path. Each row is a match (a file matching two such
+    entries is listed twice)."""
+    found = find_exhibit(actor, exhibit)
+    run = _last_run(actor, found)
+    if run is None:
+        return []
+    rows = list(
+        TriageMatch.objects.restrict(actor)
+        .filter(run=run)
+        .filter(Q(victim_identified__isnull=False) | ~Q(series=""))
+        .values(*MATCH_FIELDS)
+    )
+    order = {False: 0, None: 1, True: 2}
+    rows.sort(
+        key=lambda row: (order[row["victim_identified"]], row["series"], row["path"], row["kind"])
+    )
+    return rows
+
+
+def triage_summary(actor, exhibit: str) -> dict:
+    """An exhibit and its last finished triage: the answer, the unknown images waiting for an
+    examiner, when and from where it ran, and how many files are listed for victim
+    identification."""
+    found = find_exhibit(actor, exhibit)
+    run = _last_run(actor, found)
+    return {
+        "exhibit": found.reference,
+        "referral": found.referral.source_reference,
+        "kind": found.kind,
+        "path": found.path,
+        "triage": found.triage,
+        "unknown_images": found.unknown_images,
+        "run": None
+        if run is None
+        else {
+            "id": run.pk,
+            "source": run.source,
+            "started_at": run.started_at.isoformat(),
+            "finished_at": run.finished_at.isoformat(),
+            "hash_sets": run.hash_sets,
+        },
+        "victim_identification": len(victim_identification(actor, exhibit)) if run else 0,
+    }
+
+
+def unknown_images_by_force(actor) -> dict[str, int]:
+    """Images that matched nothing in the last triage of each exhibit, summed per force holding
+    the referral (the examiners' queue): only the referrals this actor may see."""
+    totals = (
+        Exhibit.objects.restrict(actor)
+        .exclude(unknown_images=None)
+        .values("referral__force__code")
+        .annotate(total=Sum("unknown_images"))
+        .order_by("referral__force__code")
+    )
+    return {row["referral__force__code"]: row["total"] for row in totals}

@@ -301,6 +301,36 @@ class Material(ReferralOwned):
         return f"{self.count} × {self.kind}"
 
 
+class Possession(ReferralOwned):
+    """Material found in the suspect's possession after the referral arrived (a triage of a
+    seized device), counted by category: a fact of the referral with its source.
+
+    ``found_by`` names what found it (``exhibit:12``): a later finding from the same place
+    replaces the earlier one, so triaging a device again never counts its files twice. Written
+    only through the guarded path, by the part that found it.
+    """
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="possession")
+    found_by = models.CharField(max_length=60)
+    # "A", "B", "C" or "other" (a class that is not indecent, or a category not mapped).
+    category = models.CharField(max_length=8)
+    count = models.PositiveIntegerField()
+    # Where it was found, as the grade's explanation names it ("exhibit JS/1, triage run 4").
+    source = models.CharField(max_length=300)
+    learned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["referral_id", "found_by", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "found_by", "category"], name="possession_unique_category"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} × category {self.category} ({self.source})"
+
+
 class NamedAccess(ReferralOwned):
     """A person allowed to see a restricted referral."""
 

@@ -18,7 +18,7 @@ from vigil.core.roles import Action
 
 from .changes import Change, RecordError, learned
 from .choices import Flag, Indicator
-from .models import NamedAccess, Referral
+from .models import NamedAccess, Possession, Referral
 from .recordings import recording
 from .schemas import IndicatorIn, RestrictionIn
 
@@ -148,6 +148,42 @@ def add_indicator(
         }
     )
     return referral
+
+
+POSSESSION_CATEGORIES = ("A", "B", "C", "other")
+
+
+def set_possession(
+    change: Change, found_by: str, counts: dict[str, int], *, source: str, learned_at: datetime
+) -> bool:
+    """What one place (``found_by``, e.g. ``exhibit:12``) found in the suspect's possession, by
+    category, replacing what the same place found before: called inside a change to the
+    referral by the part that found it. Marks the referral for re-grading when the counts
+    differ from before; returns whether they did."""
+    wanted = {
+        category: int(counts.get(category) or 0)
+        for category in POSSESSION_CATEGORIES
+        if counts.get(category)
+    }
+    held = Possession.objects.filter(referral=change.referral, found_by=found_by)
+    before = {row.category: row.count for row in held}
+    # The source and date always follow the latest finding, even when the counts are the same.
+    held.delete()
+    Possession.objects.bulk_create(
+        Possession(
+            referral=change.referral,
+            found_by=found_by,
+            category=category,
+            count=count,
+            source=source[:300],
+            learned_at=learned_at,
+        )
+        for category, count in wanted.items()
+    )
+    if before != wanted:
+        change.facts_changed(f"possession found ({source})")
+        return True
+    return False
 
 
 RECORDINGS = [restrict_referral, add_indicator]

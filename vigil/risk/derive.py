@@ -47,10 +47,18 @@ class SignalRecord:
 
 @dataclass(frozen=True)
 class MaterialRecord:
+    """Material reported with the referral, or (with a ``count``) found in the suspect's
+    possession afterwards, e.g. by a triage of a seized device, known from its source's time."""
+
     category: str = ""
     classification: str = ""
     annotations: tuple[str, ...] = ()
     source: Source = NO_SOURCE
+    count: int | None = None
+
+    @property
+    def found(self) -> bool:
+        return self.count is not None
 
 
 @dataclass(frozen=True)
@@ -228,11 +236,25 @@ def child_victim(record: ReferralRecord, today: date, under_age: int = 18) -> Fa
     return UNKNOWN
 
 
+def _known_material(record: ReferralRecord):
+    """The material known by the moment asked about: what was found later does not count."""
+    for item in record.material:
+        if item.found and record.known_by and item.source.at and item.source.at > record.known_by:
+            continue
+        yield item
+
+
 def material(
     record: ReferralRecord, today: date, categories=(), classifications=(), annotations=()
 ) -> Fact:
-    for item in record.material:
+    for item in _known_material(record):
         if item.category in categories:
+            if item.found:
+                files = "file" if item.count == 1 else "files"
+                return _yes(
+                    f"{item.count} {files} of category {item.category} material found",
+                    item.source,
+                )
             return _yes(f"category {item.category} material", item.source)
         if item.classification in classifications:
             return _yes(f"industry class {item.classification} material", item.source)
@@ -331,8 +353,8 @@ def next_change(record: ReferralRecord, policy: Policy, as_of: datetime) -> date
     """The first day after ``as_of`` on which the answers to the policy may differ from those
     derived as of ``as_of`` with nothing newly recorded: the day someone on the record reaches an
     age the policy asks about, or the day a fact recorded as learned later than ``as_of`` comes
-    into view. None when neither will ever happen (the answers stand until something is
-    recorded).
+    into view (a route to a child, or material found). None when neither will ever happen (the
+    answers stand until something is recorded).
 
     Between ``as_of`` and that day, ``derive_facts`` gives the same answers every day.
     """
@@ -344,5 +366,10 @@ def next_change(record: ReferralRecord, policy: Policy, as_of: datetime) -> date
         for route in routes(record.people, record.lives_with, record.access)
         if route.known_since is not None and route.known_since > as_of
     ]
+    later.extend(
+        item.source.at
+        for item in record.material
+        if item.found and item.source.at is not None and item.source.at > as_of
+    )
     days.extend(max(moment.date(), today + timedelta(days=1)) for moment in later)
     return min((day for day in days if day is not None), default=None)

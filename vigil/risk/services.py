@@ -165,9 +165,19 @@ def referral_record(referral: Referral) -> ReferralRecord:
         lives_with=tuple(people.lives_with),
         access=tuple(people.access),
         signals=tuple(signals),
-        material=tuple(
-            MaterialRecord(m.category, m.industry_classification, tuple(m.annotations), received)
-            for m in referral.material.all()
+        material=(
+            *(
+                MaterialRecord(
+                    m.category, m.industry_classification, tuple(m.annotations), received
+                )
+                for m in referral.material.all()
+            ),
+            # Found afterwards (a triage of a seized device), with where it was found as its
+            # source: the grade's explanation names the exhibit.
+            *(
+                MaterialRecord(p.category, count=p.count, source=Source(p.source, p.learned_at))
+                for p in referral.possession.all()
+            ),
         ),
         unknown_words=tuple(
             (warning["field"], warning["value"])
