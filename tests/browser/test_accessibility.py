@@ -93,6 +93,7 @@ def pages_to_check(demo) -> list[tuple[str, str, str]]:
         ("second-factor-setup", "supervisor", "/accounts/two-factor/setup/"),
         ("second-factor", "supervisor", "/accounts/two-factor/"),
         ("preferences", "investigator", "/accounts/settings/"),
+        ("queue", "supervisor", "/referrals/devices/"),
     ]
 
 
