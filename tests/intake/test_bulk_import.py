@@ -30,7 +30,10 @@ from vigil.intake.synth import Synthesiser, json_bytes
 from vigil.people.models import Link, MatchKey, Person
 from vigil.referrals.drafts import IntakeError
 from vigil.referrals.models import Referral
-from vigil.risk.models import Assessment
+from vigil.risk import engine
+from vigil.risk import services as risk_services
+from vigil.risk.derive import derive_facts, next_change
+from vigil.risk.models import Assessment, RegradeDue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -244,3 +247,43 @@ def test_an_unexpected_error_while_reading_keeps_the_referrals_read_before_it(
     assert sorted(Referral.objects.values_list("source_reference", flat=True)) == [
         data["source_reference"] for data in made[:3]
     ]
+
+
+def test_a_new_referral_is_graded_from_the_rows_in_hand_exactly_as_from_the_rows_read_back(
+    tmp_path,
+):
+    """The import builds a new referral's record from the rows it has just written (people,
+    ties, access, history, material, links) instead of reading them back: the answers, grade
+    and re-grade date must be what the record read from the database gives, each checked
+    right after that referral is stored (before later referrals link to it)."""
+    _forces()
+    synth = Synthesiser(15, until=date(2026, 11, 1), forces=["XF"], repeat_rate=0.5)
+    made = sorted(synth.referrals(30), key=lambda data: data["source_reference"])
+    policy = risk_services.active_policy()
+    for data in made:
+        path = tmp_path / f"{data['source_reference']}.json"
+        path.write_bytes(json_bytes(data))
+        assert _import([path], batch_size=5).created == 1
+        referral = Referral.objects.get(source_reference=data["source_reference"])
+        record = risk_services.referral_record(referral)
+        received = min(referral.received_at, AS_OF)
+        result = engine.grade(derive_facts(record, policy, received), policy, received)
+        at_receipt = Assessment.objects.get(referral=referral, trigger="imported")
+        # The import's referral holds its receipt as the file wrote it (+01:00), the one read
+        # back holds it in UTC: the same moment.
+        assert _moments(at_receipt.answers) == _moments(
+            {code: fact.as_dict() for code, fact in result.answers.items()}
+        ), referral.source_reference
+        assert at_receipt.engine_grade == result.grade
+        assert [r["code"] for r in at_receipt.reasons] == [r.code for r in result.reasons]
+        due = RegradeDue.objects.get(referral=referral).due_on
+        assert due == next_change(record, policy, AS_OF), referral.source_reference
+    assert Link.objects.count() > 5
+    assert Person.objects.filter(addresses__isnull=False).exists()
+
+
+def _moments(answers: dict) -> dict:
+    return {
+        code: {**fact, "at": fact["at"] and datetime.fromisoformat(fact["at"])}
+        for code, fact in answers.items()
+    }

@@ -505,15 +505,24 @@ def _store(
         imported_by_name=actor_name(actor),
     )
     Document.objects.bulk_create(_documents(referral, draft, received_at=draft.received_at))
-    Material.objects.bulk_create(
-        Material(referral=referral, **asdict(material)) for material in draft.material
+    material = Material.objects.bulk_create(
+        [Material(referral=referral, **asdict(material)) for material in draft.material]
     )
-    people = people_services.add_people(referral, draft.people, draft.access)
+    stored = people_services.add_people(referral, draft.people, draft.access)
+    people = stored.people
     links = people_services.link_people(referral, people)
     unknown_values.count(draft.warnings, at=as_of)
     # Graded as of its receipt (ages on that day), then carried forward to today, in the same
-    # transaction: a referral imported late keeps the grade it had when it arrived.
-    risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of)
+    # transaction: a referral imported late keeps the grade it had when it arrived. Its record
+    # is built from the rows just written, not read back.
+    new = risk_services.NewRows(
+        people=people_services.new_people_records(referral, stored, links),
+        refs={person.pk: person.ref for person in people},
+        history=stored.history,
+        material=material,
+        linked={link.linked_referral_id for link in links} - {referral.pk},
+    )
+    risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of, new=new)
     sync_clocks(referral, as_of=as_of, new=True)
     record(
         actor,
