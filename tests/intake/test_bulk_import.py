@@ -22,6 +22,7 @@ from vigil.audit.maintenance import lock, unlock
 from vigil.audit.models import AuditEvent
 from vigil.audit.services import seal_pending, verify_chain
 from vigil.clocks import services as clock_services
+from vigil.clocks.models import Clock
 from vigil.clocks.services import clock_inputs
 from vigil.core.actors import SystemActor
 from vigil.intake import services
@@ -254,7 +255,7 @@ def test_a_new_referral_is_graded_from_the_rows_in_hand_exactly_as_from_the_rows
 ):
     """The import builds a new referral's record from the rows it has just written (people,
     ties, access, history, material, links) instead of reading them back: the answers, grade
-    and re-grade date must be what the record read from the database gives, each checked
+    re-grade date and clocks must be what the rows read from the database give, each checked
     right after that referral is stored (before later referrals link to it)."""
     _forces()
     synth = Synthesiser(15, until=date(2026, 11, 1), forces=["XF"], repeat_rate=0.5)
@@ -278,6 +279,11 @@ def test_a_new_referral_is_graded_from_the_rows_in_hand_exactly_as_from_the_rows
         assert [r["code"] for r in at_receipt.reasons] == [r.code for r in result.reasons]
         due = RegradeDue.objects.get(referral=referral).due_on
         assert due == next_change(record, policy, AS_OF), referral.source_reference
+        # Its clocks, set from the assessments in hand, are those its stored rows call for.
+        clocks = list(Clock.objects.filter(referral=referral).order_by("pk").values())
+        assert clocks
+        clock_services.sync_clocks(referral, as_of=AS_OF)
+        assert list(Clock.objects.filter(referral=referral).order_by("pk").values()) == clocks
     assert Link.objects.count() > 5
     assert Person.objects.filter(addresses__isnull=False).exists()
 

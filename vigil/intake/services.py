@@ -523,7 +523,7 @@ def _store(
         linked={link.linked_referral_id for link in links} - {referral.pk},
     )
     risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of, new=new)
-    sync_clocks(referral, as_of=as_of, new=True)
+    sync_clocks(referral, as_of=as_of, new=True, assessments=new.assessments)
     record(
         actor,
         AuditAction.REFERRAL_IMPORTED,

@@ -7,7 +7,7 @@ version, and keeps the grade in force honest.
 
 import random
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, partial
 
@@ -154,6 +154,8 @@ class NewRows:
     history: list[History]
     material: list[Material]
     linked: set[int]
+    # The assessments ``assess_at_receipt`` makes, in order (for its clocks).
+    assessments: list[Assessment] = field(default_factory=list)
 
 
 def referral_record(referral: Referral, new: NewRows | None = None) -> ReferralRecord:
@@ -375,8 +377,9 @@ def assess_at_receipt(
         version=version,
         new=new is not None,
     )
+    later = None
     if as_of > received:
-        assess(
+        later = assess(
             referral,
             actor=actor,
             as_of=as_of,
@@ -386,6 +389,8 @@ def assess_at_receipt(
             new=new is not None,
             current=first,
         )
+    if new is not None:
+        new.assessments.extend(item for item in (first, later) if item is not None)
     mark_linked_due(referral, as_of=as_of, linked=linked)
     return first
 
