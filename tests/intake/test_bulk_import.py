@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from vigil.accounts.models import Force
 from vigil.audit.context import origin
@@ -293,3 +293,36 @@ def _moments(answers: dict) -> dict:
         code: {**fact, "at": fact["at"] and datetime.fromisoformat(fact["at"])}
         for code, fact in answers.items()
     }
+
+
+def test_a_batch_whose_inserts_at_its_end_fail_is_stored_again_one_referral_at_a_time(
+    tmp_path, monkeypatch
+):
+    """The clocks and audit events of a batch's new referrals are inserted together at its end:
+    if that fails, nothing of the batch is kept, and its referrals are stored again one per
+    transaction, with the same report."""
+    _forces()
+    synth = Synthesiser(16, until=date(2026, 11, 1), forces=["XF"])
+    for data in synth.referrals(6):
+        (tmp_path / f"{data['source_reference']}.json").write_bytes(json_bytes(data))
+    real_record_many = services.record_many
+    calls = []
+
+    def fail_for_many(events):
+        referrals = {event.referral_id for event in events}
+        calls.append(len(referrals))
+        if len(referrals) > 1:
+            raise DatabaseError("the batch's insert failed")
+        return real_record_many(events)
+
+    monkeypatch.setattr(services, "record_many", fail_for_many)
+    report = _import([tmp_path], batch_size=50)
+
+    assert calls == [6, 1, 1, 1, 1, 1, 1]
+    assert (report.created, report.rejected) == (6, [])
+    assert Referral.objects.count() == 6
+    assert AuditEvent.objects.filter(action="referral.imported").count() == 6
+    assert set(AuditEvent.objects.values_list("referral_id", flat=True)) == set(
+        Referral.objects.values_list("pk", flat=True)
+    )
+    assert verify_chain().ok

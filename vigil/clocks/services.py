@@ -175,6 +175,7 @@ def sync_clocks(
     as_of: datetime,
     new: bool = False,
     assessments: list[Assessment] | None = None,
+    defer: list[Clock] | None = None,
 ) -> list[Clock]:
     """Bring the referral's clocks in line with its grade, facts and actions.
 
@@ -182,6 +183,8 @@ def sync_clocks(
     clock no longer called for (a fact corrected away) is cancelled, with the reason, not deleted.
     ``new``: the referral was stored in this transaction, with no clocks and nothing recorded on
     it but its grading (see ``clock_inputs``), whose ``assessments`` the caller may hand over.
+    ``defer``: the new clocks are put on this list, for the caller to store (``add_clocks``)
+    with others in the same transaction, instead of inserted here.
     """
     table, escalation = clock_tables()
     planned = rules.plan(
@@ -230,7 +233,11 @@ def sync_clocks(
                 setattr(clock, name, value)
             clock.save()
         kept.append(clock)
-    kept.extend(Clock.objects.bulk_create(added))
+    if defer is not None:
+        defer.extend(added)
+        kept.extend(added)
+    else:
+        kept.extend(Clock.objects.bulk_create(added))
     reason = (
         "the referral was closed"
         if referral.status == ReferralStatus.CLOSED
@@ -248,6 +255,11 @@ def sync_clocks(
             )[:300]
             clock.save()
     return kept
+
+
+def add_clocks(clocks: list[Clock]) -> None:
+    """Store clocks ``sync_clocks`` left to the caller (``defer``), in order, with one insert."""
+    Clock.objects.bulk_create(clocks)
 
 
 @after_every_change(order=20)

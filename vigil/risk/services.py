@@ -19,6 +19,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import User
 from vigil.audit.choices import AuditAction as Audit
+from vigil.audit.services import event as audit_event
 from vigil.audit.services import record
 from vigil.core.actors import actor_name, is_system
 from vigil.core.permissions import require
@@ -154,8 +155,10 @@ class NewRows:
     history: list[History]
     material: list[Material]
     linked: set[int]
-    # The assessments ``assess_at_receipt`` makes, in order (for its clocks).
+    # The assessments ``assess_at_receipt`` makes, in order (for its clocks), and their audit
+    # events, made but not stored: the import appends them with its batch's (``record_many``).
     assessments: list[Assessment] = field(default_factory=list)
+    events: list = field(default_factory=list)
 
 
 def referral_record(referral: Referral, new: NewRows | None = None) -> ReferralRecord:
@@ -376,6 +379,7 @@ def assess_at_receipt(
         facts=facts,
         version=version,
         new=new is not None,
+        audit=new is None,
     )
     later = None
     if as_of > received:
@@ -387,10 +391,23 @@ def assess_at_receipt(
             facts=facts,
             version=version,
             new=new is not None,
+            audit=new is None,
             current=first,
         )
     if new is not None:
         new.assessments.extend(item for item in (first, later) if item is not None)
+        new.events.extend(
+            audit_event(
+                actor,
+                Audit.REFERRAL_ASSESSED,
+                referral,
+                at=as_of,
+                force_code=referral.force.code,
+                before=item.audit_before,
+                after=item.audit_after,
+            )
+            for item in new.assessments
+        )
     mark_linked_due(referral, as_of=as_of, linked=linked)
     return first
 
