@@ -240,6 +240,7 @@ def assess(
     version: PolicyVersion | None = None,
     new: bool = False,
     current: Assessment | None = None,
+    index: bool = True,
 ) -> Assessment | None:
     """Grade the referral from its recorded facts; store a new assessment if anything changed.
 
@@ -252,14 +253,17 @@ def assess(
 
     ``new``: the referral was stored in this transaction by the caller, whose object holds its
     flags, and whose ``current`` is its current assessment (None before the first): neither is
-    read back. ``version``: the stored policy version, where the caller has it.
+    read back, and its grade, flags and status are set on the object only, for the caller to
+    store. ``version``: the stored policy version, where the caller has it. Without ``index``,
+    the re-grade index is left to a later grading in the same transaction.
     """
     policy = policy or active_policy()
     recorded_at = recorded_at or as_of
     version = version or _stored_version(policy, recorded_at)
     facts = facts if facts is not None else referral_record(referral)
     result = engine.grade(derive_facts(facts, policy, as_of), policy, as_of)
-    _index(referral, version, next_change(facts, policy, as_of))
+    if index:
+        _index(referral, version, next_change(facts, policy, as_of))
     answers = {code: fact.as_dict() for code, fact in result.answers.items()}
     previous = (
         current
@@ -326,7 +330,7 @@ def assess(
         )
     _mirror(referral, assessment, new=new)
     # A provisional grade leaves the referral in research; a settled one moves it on.
-    advance(referral, "researching" if assessment.provisional else "graded")
+    advance(referral, "researching" if assessment.provisional else "graded", write=not new)
     assessment.audit_before = {"grade": previous.grade} if previous else None
     assessment.audit_after = {
         "grade": assessment.grade,
@@ -366,7 +370,9 @@ def assess_at_receipt(
     than read back (the same record; see ``NewRows``).
     """
     linked = None if new is None else new.linked
-    lock_index_rows(referral, linked=linked)
+    if new is None or linked:
+        # (A new referral has no row of its own yet.)
+        lock_index_rows(referral, linked=linked)
     facts = referral_record(referral, new)
     received = min(referral.received_at, as_of)
     version = _stored_version(active_policy(), as_of)
@@ -380,6 +386,8 @@ def assess_at_receipt(
         version=version,
         new=new is not None,
         audit=new is None,
+        # Written by the carrying forward, when there is one (the same row, its last values).
+        index=new is None or as_of <= received,
     )
     later = None
     if as_of > received:
@@ -395,6 +403,13 @@ def assess_at_receipt(
             current=first,
         )
     if new is not None:
+        # What the gradings set on the new referral, stored once.
+        Referral.objects.filter(pk=referral.pk).update(
+            grade=referral.grade,
+            grade_provisional=referral.grade_provisional,
+            flags=referral.flags,
+            status=referral.status,
+        )
         new.assessments.extend(item for item in (first, later) if item is not None)
         new.events.extend(
             audit_event(
@@ -535,6 +550,8 @@ def _mirror(referral: Referral, assessment: Assessment, *, new: bool = False) ->
     referral.grade = assessment.grade
     referral.grade_provisional = assessment.provisional
     referral.flags = flags
+    if new:
+        return
     Referral.objects.filter(pk=referral.pk).update(
         grade=assessment.grade, grade_provisional=assessment.provisional, flags=flags
     )
