@@ -429,23 +429,37 @@ def _store_batch(waiting: list[tuple], actor, as_of, report: ImportReport, progr
 class _Writes:
     """Rows a batch's new referrals leave to be inserted together at the batch's end, in the
     order they were made (so each gets the id it would have had one referral at a time): their
-    clocks and audit events. Nothing stored later in the batch reads them; a supplement (which
-    writes its own at once) has those before it written first."""
+    documents, material, identifiers, clocks and audit events. Nothing stored later in the
+    batch reads them (a referral's grade is made from the rows in hand, and linking reads match
+    keys); a referral that may be a supplement (which reads and writes such rows at once) has
+    those before it written first."""
 
     def __init__(self):
+        self.documents: list = []
+        self.material: list = []
+        self.identifiers: list = []
         self.clocks: list = []
         self.events: list = []
 
     def take(self, other: "_Writes") -> None:
+        self.documents.extend(other.documents)
+        self.material.extend(other.material)
+        self.identifiers.extend(other.identifiers)
         self.clocks.extend(other.clocks)
         self.events.extend(other.events)
 
     def write(self) -> None:
+        if self.documents:
+            Document.objects.bulk_create(self.documents)
+        if self.material:
+            Material.objects.bulk_create(self.material)
+        if self.identifiers:
+            people_services.add_identifiers(self.identifiers)
         if self.clocks:
             add_clocks(self.clocks)
         if self.events:
             record_many(self.events)
-        self.clocks, self.events = [], []
+        self.__init__()
 
 
 class _Lookups:
@@ -569,11 +583,12 @@ def _store(
         imported_by=user,
         imported_by_name=actor_name(actor),
     )
-    Document.objects.bulk_create(_documents(referral, draft, received_at=draft.received_at))
-    material = Material.objects.bulk_create(
-        [Material(referral=referral, **asdict(material)) for material in draft.material]
+    writes.documents.extend(_documents(referral, draft, received_at=draft.received_at))
+    material = [Material(referral=referral, **asdict(material)) for material in draft.material]
+    writes.material.extend(material)
+    stored = people_services.add_people(
+        referral, draft.people, draft.access, defer_identifiers=writes.identifiers
     )
-    stored = people_services.add_people(referral, draft.people, draft.access)
     people = stored.people
     links = people_services.link_people(referral, people)
     unknown_values.count(draft.warnings, at=as_of)

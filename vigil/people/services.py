@@ -55,8 +55,16 @@ class StoredPeople:
     access: list[Access]
 
 
-def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -> StoredPeople:
-    """Store the referral's people with everything known about them, in the caller's transaction."""
+def add_people(
+    referral,
+    drafts: list[PersonDraft],
+    access: list[AccessDraft],
+    *,
+    defer_identifiers: list[Identifier] | None = None,
+) -> StoredPeople:
+    """Store the referral's people with everything known about them, in the caller's transaction.
+    ``defer_identifiers``: their identifiers are put on this list, for the caller to store with
+    others in the same transaction (``add_identifiers``), instead of inserted here."""
     received_on = referral.received_at.date()
     # Facts that arrive with a referral are known from its receipt, on its authority.
     source = f"{referral.get_source_display()} referral {referral.source_reference}"
@@ -112,7 +120,10 @@ def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -
             pair = tuple(sorted((person.pk, by_ref[other].pk)))
             if pair[0] != pair[1]:
                 lives_with.add(pair)
-    Identifier.objects.bulk_create(identifiers)
+    if defer_identifiers is None:
+        Identifier.objects.bulk_create(identifiers)
+    else:
+        defer_identifiers.extend(identifiers)
     Address.objects.bulk_create(addresses)
     History.objects.bulk_create(history)
     ties = LivesWith.objects.bulk_create(
@@ -131,6 +142,11 @@ def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -
     )
     _store_match_keys(referral, people, identifiers, addresses)
     return StoredPeople(people, addresses, history, ties, reached)
+
+
+def add_identifiers(identifiers: list[Identifier]) -> None:
+    """Store identifiers ``add_people`` left to the caller, in order, with one insert."""
+    Identifier.objects.bulk_create(identifiers)
 
 
 def _store_match_keys(
