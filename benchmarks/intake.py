@@ -11,7 +11,7 @@ default) from one JSON Lines file, with the slowest stretch of 10% of it. Each m
 in its own process with its own database.
 
     python -m benchmarks.intake [--json-count N] [--cybertip-count N] [--sustained N]
-                                [--batch-size N] [--work DIR]
+                                [--batch-size N] [--work DIR] [--pg-database NAME]
 """
 
 import argparse
@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 UNTIL = date(2026, 11, 1)
@@ -39,6 +40,11 @@ def main() -> None:
     parser.add_argument("--sustained", type=int, default=100_000, help="0: no sustained run.")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--work", default=None, help="Folder for the synthetic files.")
+    parser.add_argument(
+        "--pg-database",
+        default="vigil_bench",
+        help="The PostgreSQL database made afresh for each measurement (dropped first).",
+    )
     parser.add_argument("--measure", choices=["one", "bulk", "raw"], help=argparse.SUPPRESS)
     parser.add_argument("--database", default="sqlite", help=argparse.SUPPRESS)
     parser.add_argument("--rows", default="", help=argparse.SUPPRESS)
@@ -67,10 +73,11 @@ def main() -> None:
     )
     for database in databases:
         for fmt, folder in (("json", json_dir), ("cybertip", cybertip_dir)):
-            one = _run(database, "one", fmt, folder, work, args.batch_size)
+            run = partial(_run, database, pg_database=args.pg_database)
+            one = run("one", fmt, folder, work, args.batch_size)
             rows = work / f"rows-{database}-{fmt}.pickle"
-            bulk = _run(database, "bulk", fmt, folder, work, args.batch_size, rows)
-            raw = _run(database, "raw", fmt, folder, work, args.batch_size, rows)
+            bulk = run("bulk", fmt, folder, work, args.batch_size, rows)
+            raw = run("raw", fmt, folder, work, args.batch_size, rows)
             print(
                 f"{database:<11} {fmt:<9} {bulk['referrals']:>9} {one['rate']:>13.0f} "
                 f"{bulk['rate']:>10.0f} {raw['rate']:>8.0f} {bulk['rate'] / raw['rate']:>12.2f} "
@@ -79,7 +86,15 @@ def main() -> None:
     if "postgresql" in databases and args.sustained:
         lines = work / f"sustained-{args.sustained}.jsonl"
         _synthesise_lines(lines, args.sustained)
-        result = _run("postgresql", "bulk", "sustained", lines, work, args.batch_size)
+        result = _run(
+            "postgresql",
+            "bulk",
+            "sustained",
+            lines,
+            work,
+            args.batch_size,
+            pg_database=args.pg_database,
+        )
         print()
         print(
             f"sustained, PostgreSQL, batched: {result['referrals']} referrals in "
@@ -124,6 +139,8 @@ def _run(
     work: Path,
     batch_size: int,
     rows: Path | None = None,
+    *,
+    pg_database: str = "vigil_bench",
 ) -> dict:
     env = dict(os.environ)
     data_dir = Path(tempfile.mkdtemp(prefix=f"db-{measure}-{fmt}-", dir=work))
@@ -132,7 +149,7 @@ def _run(
     if database == "sqlite":
         env.pop("DATABASE_URL", None)
     else:
-        env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], "vigil_bench")
+        env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], pg_database)
     command = [sys.executable, "-m", "benchmarks.intake", "--measure", measure]
     command += ["--database", database, "--work", str(folder), "--batch-size", str(batch_size)]
     if rows is not None:

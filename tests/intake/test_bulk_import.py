@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from vigil.accounts.models import Force
 from vigil.audit.context import origin
@@ -22,6 +22,7 @@ from vigil.audit.maintenance import lock, unlock
 from vigil.audit.models import AuditEvent
 from vigil.audit.services import seal_pending, verify_chain
 from vigil.clocks import services as clock_services
+from vigil.clocks.models import Clock
 from vigil.clocks.services import clock_inputs
 from vigil.core.actors import SystemActor
 from vigil.intake import services
@@ -30,7 +31,10 @@ from vigil.intake.synth import Synthesiser, json_bytes
 from vigil.people.models import Link, MatchKey, Person
 from vigil.referrals.drafts import IntakeError
 from vigil.referrals.models import Referral
-from vigil.risk.models import Assessment
+from vigil.risk import engine
+from vigil.risk import services as risk_services
+from vigil.risk.derive import derive_facts, next_change
+from vigil.risk.models import Assessment, RegradeDue
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -244,3 +248,81 @@ def test_an_unexpected_error_while_reading_keeps_the_referrals_read_before_it(
     assert sorted(Referral.objects.values_list("source_reference", flat=True)) == [
         data["source_reference"] for data in made[:3]
     ]
+
+
+def test_a_new_referral_is_graded_from_the_rows_in_hand_exactly_as_from_the_rows_read_back(
+    tmp_path,
+):
+    """The import builds a new referral's record from the rows it has just written (people,
+    ties, access, history, material, links) instead of reading them back: the answers, grade
+    re-grade date and clocks must be what the rows read from the database give, each checked
+    right after that referral is stored (before later referrals link to it)."""
+    _forces()
+    synth = Synthesiser(15, until=date(2026, 11, 1), forces=["XF"], repeat_rate=0.5)
+    made = sorted(synth.referrals(30), key=lambda data: data["source_reference"])
+    policy = risk_services.active_policy()
+    for data in made:
+        path = tmp_path / f"{data['source_reference']}.json"
+        path.write_bytes(json_bytes(data))
+        assert _import([path], batch_size=5).created == 1
+        referral = Referral.objects.get(source_reference=data["source_reference"])
+        record = risk_services.referral_record(referral)
+        received = min(referral.received_at, AS_OF)
+        result = engine.grade(derive_facts(record, policy, received), policy, received)
+        at_receipt = Assessment.objects.get(referral=referral, trigger="imported")
+        # The import's referral holds its receipt as the file wrote it (+01:00), the one read
+        # back holds it in UTC: the same moment.
+        assert _moments(at_receipt.answers) == _moments(
+            {code: fact.as_dict() for code, fact in result.answers.items()}
+        ), referral.source_reference
+        assert at_receipt.engine_grade == result.grade
+        assert [r["code"] for r in at_receipt.reasons] == [r.code for r in result.reasons]
+        due = RegradeDue.objects.get(referral=referral).due_on
+        assert due == next_change(record, policy, AS_OF), referral.source_reference
+        # Its clocks, set from the assessments in hand, are those its stored rows call for.
+        clocks = list(Clock.objects.filter(referral=referral).order_by("pk").values())
+        assert clocks
+        clock_services.sync_clocks(referral, as_of=AS_OF)
+        assert list(Clock.objects.filter(referral=referral).order_by("pk").values()) == clocks
+    assert Link.objects.count() > 5
+    assert Person.objects.filter(addresses__isnull=False).exists()
+
+
+def _moments(answers: dict) -> dict:
+    return {
+        code: {**fact, "at": fact["at"] and datetime.fromisoformat(fact["at"])}
+        for code, fact in answers.items()
+    }
+
+
+def test_a_batch_whose_inserts_at_its_end_fail_is_stored_again_one_referral_at_a_time(
+    tmp_path, monkeypatch
+):
+    """The clocks and audit events of a batch's new referrals are inserted together at its end:
+    if that fails, nothing of the batch is kept, and its referrals are stored again one per
+    transaction, with the same report."""
+    _forces()
+    synth = Synthesiser(16, until=date(2026, 11, 1), forces=["XF"])
+    for data in synth.referrals(6):
+        (tmp_path / f"{data['source_reference']}.json").write_bytes(json_bytes(data))
+    real_record_many = services.record_many
+    calls = []
+
+    def fail_for_many(events):
+        referrals = {event.referral_id for event in events}
+        calls.append(len(referrals))
+        if len(referrals) > 1:
+            raise DatabaseError("the batch's insert failed")
+        return real_record_many(events)
+
+    monkeypatch.setattr(services, "record_many", fail_for_many)
+    report = _import([tmp_path], batch_size=50)
+
+    assert calls == [6, 1, 1, 1, 1, 1, 1]
+    assert (report.created, report.rejected) == (6, [])
+    assert Referral.objects.count() == 6
+    assert AuditEvent.objects.filter(action="referral.imported").count() == 6
+    assert set(AuditEvent.objects.values_list("referral_id", flat=True)) == set(
+        Referral.objects.values_list("pk", flat=True)
+    )
+    assert verify_chain().ok

@@ -72,7 +72,26 @@ def _actor_fields(actor) -> tuple[object | None, str]:
     return actor, actor.get_username()
 
 
-def record(
+def record(actor, action: str, obj=None, **details) -> AuditEvent:
+    """Append one event, in the caller's transaction, to be sealed into the chain shortly
+    (``event``'s arguments).
+
+    ``referral_version`` is the version the referral reached through the change recorded.
+    """
+    found = event(actor, action, obj, **details)
+    # A plain insert with no chain fields: nothing here is shared with any other writer, so no
+    # request waits for another's audit event. The seal comes later (``seal_pending``).
+    found.save(force_insert=True)
+    return found
+
+
+def record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Append events made by ``event``, in their order, with one insert (an import's batch):
+    the same rows ``record`` would append one at a time, sealed later in the same way."""
+    return AuditEvent.objects.bulk_create(events)
+
+
+def event(
     actor,
     action: str,
     obj=None,
@@ -87,10 +106,7 @@ def record(
     referral_id: int | None = None,
     referral_version: int | None = None,
 ) -> AuditEvent:
-    """Append one event, in the caller's transaction, to be sealed into the chain shortly.
-
-    ``referral_version`` is the version the referral reached through the change recorded.
-    """
+    """The event ``record`` appends, not yet stored (its time, actor and origin as of now)."""
     if action not in AuditAction.values:
         raise ValueError(f"{action!r} is not an audit action")
     user, name = _actor_fields(actor)
@@ -119,9 +135,7 @@ def record(
         "detail": detail[:500],
         "referral_version": referral_version,
     }
-    # A plain insert with no chain fields: nothing here is shared with any other writer, so no
-    # request waits for another's audit event. The seal comes later (``seal_pending``).
-    return AuditEvent.objects.create(actor=user, **fields)
+    return AuditEvent(actor=user, **fields)
 
 
 class AuditChainBroken(RuntimeError):

@@ -9,7 +9,7 @@ import socket
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -81,16 +81,19 @@ def clock_facts(read: ClockFacts) -> ClockFacts:
     return read
 
 
-def clock_inputs(referral: Referral, *, new: bool = False) -> rules.ClockInputs:
+def clock_inputs(
+    referral: Referral, *, new: bool = False, assessments: list[Assessment] | None = None
+) -> rules.ClockInputs:
     """What has happened to the referral, as the pure clock rules read it; for a referral joined
     into an investigation, with what its other referrals hold (``rules.joined``).
 
     ``new``: the referral was stored in this transaction and nothing has been recorded on it
     but its grading (an import), so nothing the registered readers read exists yet: they are
     not asked, and ``rules.ClockInputs``' empty values stand (a test holds that every reader
-    answers those for a new referral).
+    answers those for a new referral). ``assessments``: with ``new``, the referral's
+    assessments as the import just made them (in order), which are then not read back.
     """
-    own = _own_inputs(referral, new=new)
+    own = _own_inputs(referral, new=new, assessments=assessments)
     if referral.investigation_id is None:
         return own
     members = Referral.objects.filter(investigation_id=referral.investigation_id).exclude(
@@ -105,12 +108,26 @@ def clock_inputs(referral: Referral, *, new: bool = False) -> rules.ClockInputs:
     )
 
 
-def _own_inputs(referral: Referral, *, new: bool = False) -> rules.ClockInputs:
-    assessments = list(
-        Assessment.objects.filter(referral=referral)
-        .order_by("assessed_at", "id")
-        .values("assessed_at", "provisional", "answers", "is_current")
-    )
+def _own_inputs(
+    referral: Referral, *, new: bool = False, assessments: list[Assessment] | None = None
+) -> rules.ClockInputs:
+    if new and assessments is not None:
+        assessments = [
+            {
+                # As the database gives it back.
+                "assessed_at": item.assessed_at.astimezone(UTC),
+                "provisional": item.provisional,
+                "answers": item.answers,
+                "is_current": item.is_current,
+            }
+            for item in sorted(assessments, key=lambda item: (item.assessed_at, item.pk))
+        ]
+    else:
+        assessments = list(
+            Assessment.objects.filter(referral=referral)
+            .order_by("assessed_at", "id")
+            .values("assessed_at", "provisional", "answers", "is_current")
+        )
     periods, since = [], None
     for item in assessments:
         if item["provisional"] and since is None:
@@ -155,16 +172,29 @@ def _own_inputs(referral: Referral, *, new: bool = False) -> rules.ClockInputs:
     )
 
 
-def sync_clocks(referral: Referral, *, as_of: datetime, new: bool = False) -> list[Clock]:
+def sync_clocks(
+    referral: Referral,
+    *,
+    as_of: datetime,
+    new: bool = False,
+    assessments: list[Assessment] | None = None,
+    defer: list[Clock] | None = None,
+) -> list[Clock]:
     """Bring the referral's clocks in line with its grade, facts and actions.
 
     Runs in the caller's transaction. A clock already overdue never gets a later due time; a
     clock no longer called for (a fact corrected away) is cancelled, with the reason, not deleted.
     ``new``: the referral was stored in this transaction, with no clocks and nothing recorded on
-    it but its grading (see ``clock_inputs``).
+    it but its grading (see ``clock_inputs``), whose ``assessments`` the caller may hand over.
+    ``defer``: the new clocks are put on this list, for the caller to store (``add_clocks``)
+    with others in the same transaction, instead of inserted here.
     """
     table, escalation = clock_tables()
-    planned = rules.plan(clock_inputs(referral, new=new), table, risk_services.active_policy().key)
+    planned = rules.plan(
+        clock_inputs(referral, new=new, assessments=assessments),
+        table,
+        risk_services.active_policy().key,
+    )
     existing = {
         (clock.kind, clock.cycle): clock
         # No lock of their own: every writer of a referral's clocks holds the referral's row.
@@ -206,7 +236,11 @@ def sync_clocks(referral: Referral, *, as_of: datetime, new: bool = False) -> li
                 setattr(clock, name, value)
             clock.save()
         kept.append(clock)
-    kept.extend(Clock.objects.bulk_create(added))
+    if defer is not None:
+        defer.extend(added)
+        kept.extend(added)
+    else:
+        kept.extend(Clock.objects.bulk_create(added))
     reason = (
         "the referral was closed"
         if referral.status == ReferralStatus.CLOSED
@@ -224,6 +258,11 @@ def sync_clocks(referral: Referral, *, as_of: datetime, new: bool = False) -> li
             )[:300]
             clock.save()
     return kept
+
+
+def add_clocks(clocks: list[Clock]) -> None:
+    """Store clocks ``sync_clocks`` left to the caller (``defer``), in order, with one insert."""
+    Clock.objects.bulk_create(clocks)
 
 
 @after_every_change(order=20)

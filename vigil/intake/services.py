@@ -13,15 +13,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
 
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import Force
 from vigil.audit.choices import AuditAction
-from vigil.audit.services import record
-from vigil.clocks.services import sync_clocks
+from vigil.audit.services import event as audit_event
+from vigil.audit.services import record_many
+from vigil.clocks.services import add_clocks, sync_clocks
 from vigil.core.actors import SystemActor, actor_name
 from vigil.core.permissions import require
 from vigil.core.roles import Action
@@ -412,30 +413,89 @@ class _Batch:
 
 
 def _store_waiting(waiting: list[tuple], actor, as_of, report: ImportReport, progress) -> None:
+    """Store a batch in one transaction; if the batch's own inserts fail at its end (clocks,
+    audit events), store its referrals again one per transaction, as ``--batch-size 1`` would."""
+    try:
+        _store_batch(waiting, actor, as_of, report, progress)
+    except _WriteFailed:
+        if len(waiting) == 1:
+            raise
+        for item in waiting:
+            _store_batch([item], actor, as_of, report, progress)
+
+
+class _WriteFailed(DatabaseError):
+    """A batch's inserts at its end failed: nothing of the batch is stored."""
+
+
+def _store_batch(waiting: list[tuple], actor, as_of, report: ImportReport, progress) -> None:
     drafts = [item for item, _ in waiting if isinstance(item, ReferralDraft)]
     failure = None
+    done = ImportReport()
     with transaction.atomic():
         lookups = _Lookups(drafts)
         for item, extra in waiting:
             if isinstance(item, Rejected):
-                report.rejected.append(item)
+                done.rejected.append(item)
                 if progress and extra:
                     progress(1)
                 continue
             try:
                 referral, status = _store_atomically(item, actor, as_of, lookups)
             except IntakeError as error:
-                report.rejected.append(Rejected(extra, error.location, error.message))
+                done.rejected.append(Rejected(extra, error.location, error.message))
             except BaseException as error:
                 # As one referral per transaction would: those before it stay stored.
                 failure = error
                 break
             else:
-                report.imported.append(_imported(extra, referral, status, item))
+                done.imported.append(_imported(extra, referral, status, item))
             if progress:
                 progress(1)
+        try:
+            lookups.writes.write()
+        except DatabaseError as error:
+            raise _WriteFailed(str(error)) from error
+    report.imported.extend(done.imported)
+    report.rejected.extend(done.rejected)
     if failure is not None:
         raise failure
+
+
+class _Writes:
+    """Rows a batch's new referrals leave to be inserted together at the batch's end, in the
+    order they were made (so each gets the id it would have had one referral at a time): their
+    documents, material, identifiers, clocks and audit events. Nothing stored later in the
+    batch reads them (a referral's grade is made from the rows in hand, and linking reads match
+    keys); a referral that may be a supplement (which reads and writes such rows at once) has
+    those before it written first."""
+
+    def __init__(self):
+        self.documents: list = []
+        self.material: list = []
+        self.identifiers: list = []
+        self.clocks: list = []
+        self.events: list = []
+
+    def take(self, other: "_Writes") -> None:
+        self.documents.extend(other.documents)
+        self.material.extend(other.material)
+        self.identifiers.extend(other.identifiers)
+        self.clocks.extend(other.clocks)
+        self.events.extend(other.events)
+
+    def write(self) -> None:
+        if self.documents:
+            Document.objects.bulk_create(self.documents)
+        if self.material:
+            Material.objects.bulk_create(self.material)
+        if self.identifiers:
+            people_services.add_identifiers(self.identifiers)
+        if self.clocks:
+            add_clocks(self.clocks)
+        if self.events:
+            record_many(self.events)
+        self.__init__()
 
 
 class _Lookups:
@@ -444,6 +504,7 @@ class _Lookups:
 
     def __init__(self, drafts: Iterable[ReferralDraft] = ()):
         self.forces: dict[str, Force | None] = {}
+        self.writes = _Writes()
         wanted = {(draft.source, draft.supplements or draft.source_reference) for draft in drafts}
         held = set()
         if wanted:
@@ -459,6 +520,10 @@ class _Lookups:
         if code not in self.forces:
             self.forces[code] = Force.objects.filter(code=code).first()
         return self.forces[code]
+
+    def surely_new(self, draft: ReferralDraft) -> bool:
+        """Its reference was not held when the batch began, nor met since in the batch."""
+        return (draft.source, draft.supplements or draft.source_reference) in self.absent
 
     def held(self, draft: ReferralDraft) -> Referral | None:
         reference = draft.supplements or draft.source_reference
@@ -480,23 +545,37 @@ def store_referral(draft: ReferralDraft, *, actor: Actor, as_of: datetime) -> tu
     research. Nothing the force was sent before is ever changed.
     """
     require(actor, Action.REFERRAL_IMPORT)
-    return _store_atomically(draft, actor, as_of, _Lookups())
+    # A batch of one.
+    lookups = _Lookups()
+    with transaction.atomic():
+        stored = _store_atomically(draft, actor, as_of, lookups)
+        lookups.writes.write()
+    return stored
 
 
 def _store_atomically(draft: ReferralDraft, actor, as_of, lookups: _Lookups):
-    """One referral in its own transaction (or savepoint, inside a batch's)."""
+    """One referral in its own savepoint of the batch's transaction; what it leaves to be
+    written at the batch's end joins the batch's only once it is stored."""
+    if not lookups.surely_new(draft):
+        # It may be a supplement, which writes its clocks and events at once: those of the
+        # batch's referrals before it go first, as one at a time (and outside its savepoint).
+        lookups.writes.write()
+    mine = _Writes()
     try:
         with transaction.atomic():
-            return _store(draft, actor, as_of, lookups)
+            stored = _store(draft, actor, as_of, lookups, mine)
     except IntegrityError:
         # Another import of the same reference committed between our check and our insert:
         # this document is now the same again, or a supplement to it.
+        mine = _Writes()
         with transaction.atomic():
-            return _store(draft, actor, as_of, lookups)
+            stored = _store(draft, actor, as_of, lookups, mine)
+    lookups.writes.take(mine)
+    return stored
 
 
 def _store(
-    draft: ReferralDraft, actor: Actor, as_of: datetime, lookups: _Lookups
+    draft: ReferralDraft, actor: Actor, as_of: datetime, lookups: _Lookups, writes: "_Writes"
 ) -> tuple[Referral, str]:
     force = lookups.force(draft.force_code)
     if force is None:
@@ -540,35 +619,48 @@ def _store(
         imported_by=user,
         imported_by_name=actor_name(actor),
     )
-    Document.objects.bulk_create(_documents(referral, draft, received_at=draft.received_at))
-    Material.objects.bulk_create(
-        Material(referral=referral, **asdict(material)) for material in draft.material
+    writes.documents.extend(_documents(referral, draft, received_at=draft.received_at))
+    material = [Material(referral=referral, **asdict(material)) for material in draft.material]
+    writes.material.extend(material)
+    stored = people_services.add_people(
+        referral, draft.people, draft.access, defer_identifiers=writes.identifiers
     )
-    people = people_services.add_people(referral, draft.people, draft.access)
+    people = stored.people
     links = people_services.link_people(referral, people)
     unknown_values.count(draft.warnings, at=as_of)
     # Graded as of its receipt (ages on that day), then carried forward to today, in the same
-    # transaction: a referral imported late keeps the grade it had when it arrived.
-    risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of)
-    sync_clocks(referral, as_of=as_of, new=True)
-    record(
-        actor,
-        AuditAction.REFERRAL_IMPORTED,
-        referral,
-        at=as_of,
-        force_code=force.code,
-        after={
-            "source": referral.source,
-            "source_reference": referral.source_reference,
-            "received_at": referral.received_at,
-            "content_digest": referral.content_digest,
-            "documents": [document.name for document in draft.documents],
-            "people": len(people),
-            "material": len(draft.material),
-            "links": len(links),
-            "grade": referral.grade,
-            "warnings": len(draft.warnings),
-        },
+    # transaction: a referral imported late keeps the grade it had when it arrived. Its record
+    # is built from the rows just written, not read back.
+    new = risk_services.NewRows(
+        people=people_services.new_people_records(referral, stored, links),
+        refs={person.pk: person.ref for person in people},
+        history=stored.history,
+        material=material,
+        linked={link.linked_referral_id for link in links} - {referral.pk},
+    )
+    risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of, new=new)
+    sync_clocks(referral, as_of=as_of, new=True, assessments=new.assessments, defer=writes.clocks)
+    writes.events.extend(new.events)
+    writes.events.append(
+        audit_event(
+            actor,
+            AuditAction.REFERRAL_IMPORTED,
+            referral,
+            at=as_of,
+            force_code=force.code,
+            after={
+                "source": referral.source,
+                "source_reference": referral.source_reference,
+                "received_at": referral.received_at,
+                "content_digest": referral.content_digest,
+                "documents": [document.name for document in draft.documents],
+                "people": len(people),
+                "material": len(draft.material),
+                "links": len(links),
+                "grade": referral.grade,
+                "warnings": len(draft.warnings),
+            },
+        )
     )
     return referral, "created"
 

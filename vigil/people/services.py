@@ -2,10 +2,11 @@
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Q
 
 from vigil.audit.choices import AuditAction as Audit
@@ -42,8 +43,28 @@ from .schemas import AccessIn, HistoryIn, HouseholdMemberIn, PersonCorrectionIn
 step = partial(recording, section="facts")
 
 
-def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -> list[Person]:
-    """Store the referral's people with everything known about them, in the caller's transaction."""
+@dataclass
+class StoredPeople:
+    """The rows ``add_people`` wrote for a new referral, as they were written (in id order): what
+    its grading reads, without reading them back (``new_people_records``)."""
+
+    people: list[Person]
+    addresses: list[Address]
+    history: list[History]
+    lives_with: list[LivesWith]
+    access: list[Access]
+
+
+def add_people(
+    referral,
+    drafts: list[PersonDraft],
+    access: list[AccessDraft],
+    *,
+    defer_identifiers: list[Identifier] | None = None,
+) -> StoredPeople:
+    """Store the referral's people with everything known about them, in the caller's transaction.
+    ``defer_identifiers``: their identifiers are put on this list, for the caller to store with
+    others in the same transaction (``add_identifiers``), instead of inserted here."""
     received_on = referral.received_at.date()
     # Facts that arrive with a referral are known from its receipt, on its authority.
     source = f"{referral.get_source_display()} referral {referral.source_reference}"
@@ -99,13 +120,16 @@ def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -
             pair = tuple(sorted((person.pk, by_ref[other].pk)))
             if pair[0] != pair[1]:
                 lives_with.add(pair)
-    Identifier.objects.bulk_create(identifiers)
+    if defer_identifiers is None:
+        Identifier.objects.bulk_create(identifiers)
+    else:
+        defer_identifiers.extend(identifiers)
     Address.objects.bulk_create(addresses)
     History.objects.bulk_create(history)
-    LivesWith.objects.bulk_create(
-        LivesWith(person_id=a, other_id=b, **learned) for a, b in sorted(lives_with)
+    ties = LivesWith.objects.bulk_create(
+        [LivesWith(person_id=a, other_id=b, **learned) for a, b in sorted(lives_with)]
     )
-    Access.objects.bulk_create(
+    reached = Access.objects.bulk_create(
         {
             (entry.person_ref, entry.child_ref, entry.kind): Access(
                 person=by_ref[entry.person_ref],
@@ -117,7 +141,12 @@ def add_people(referral, drafts: list[PersonDraft], access: list[AccessDraft]) -
         }.values()
     )
     _store_match_keys(referral, people, identifiers, addresses)
-    return people
+    return StoredPeople(people, addresses, history, ties, reached)
+
+
+def add_identifiers(identifiers: list[Identifier]) -> None:
+    """Store identifiers ``add_people`` left to the caller, in order, with one insert."""
+    Identifier.objects.bulk_create(identifiers)
 
 
 def _store_match_keys(
@@ -477,6 +506,66 @@ def people_records(referral, *, linked: bool = True) -> PeopleRecords:
     return records
 
 
+def new_people_records(referral, stored: StoredPeople, links: list[Link]) -> PeopleRecords:
+    """``people_records`` of a referral stored a moment ago in this transaction, built from the
+    rows in hand (``add_people``'s, and the links ``link_people`` made) instead of read back:
+    the same records, field for field, with the times as the database gives them back (UTC).
+    Nothing else can have written to a referral that is not yet committed; the children of
+    other referrals, reached through the links, are read as ``people_records`` reads them."""
+    label = Source(_referral_label(referral), _utc(referral.received_at))
+    homes = defaultdict(list)
+    for address in stored.addresses:
+        homes[address.person_id].append(address)
+    records = PeopleRecords(
+        [_record(_in_utc(person), label, addresses=homes[person.pk]) for person in stored.people],
+        [],
+        [],
+        {},
+    )
+    refs = {person.pk: person.ref for person in stored.people}
+    for tie in _as_read(stored.lives_with, "person_id", "other_id"):
+        records.lives_with.append(
+            LivesWithRecord(
+                refs[tie.person_id],
+                refs[tie.other_id],
+                _source(tie.source, _utc(tie.learned_at), label),
+            )
+        )
+    for entry in _as_read(stored.access, "person_id", "child_id", "kind"):
+        records.access.append(
+            AccessRecord(
+                refs[entry.person_id],
+                refs[entry.child_id],
+                entry.kind,
+                _source(entry.source, _utc(entry.learned_at), label),
+            )
+        )
+    suspects = {person.pk: person for person in stored.people if person.role == PersonRole.SUSPECT}
+    # A new referral's people are linked only by the links it made itself (nobody stored
+    # before it can have linked to people who did not exist).
+    pairs = {(link.person_id, link.linked_person_id) for link in links}
+    _add_linked(referral, suspects, records, pairs={p for p in pairs if p[0] in suspects})
+    return records
+
+
+def _utc(at):
+    return at.astimezone(UTC) if at is not None else None
+
+
+def _in_utc(person: Person) -> Person:
+    if person.learned_at is not None and person.learned_at.tzinfo is not UTC:
+        person.learned_at = _utc(person.learned_at)
+    return person
+
+
+def _as_read(rows: list, *names: str) -> list:
+    """Rows in the order a query without ORDER BY gives them back (by their unique key on
+    SQLite, whose plan reads that index; as inserted on PostgreSQL)."""
+    if connection.vendor == "sqlite":
+        return sorted(rows, key=lambda row: tuple(getattr(row, name) for name in names))
+    return list(rows)
+
+
 def records_of_many(referrals, *, addresses: bool = True) -> dict[int, PeopleRecords]:
     """The people and ties of the referrals in a queryset, in a handful of queries however many
     there are (for counting across a force's year: only referrals with people come back).
@@ -528,19 +617,22 @@ def records_of_many(referrals, *, addresses: bool = True) -> dict[int, PeopleRec
     return found
 
 
-def _add_linked(referral, suspects: dict[int, Person], records: PeopleRecords) -> None:
+def _add_linked(
+    referral, suspects: dict[int, Person], records: PeopleRecords, pairs: set | None = None
+) -> None:
     if not suspects:
         return
-    # The same human elsewhere: (our suspect, their person) for every link either way.
-    pairs = set()
-    for mine, theirs in Link.objects.filter(person_id__in=suspects).values_list(
-        "person_id", "linked_person_id"
-    ):
-        pairs.add((mine, theirs))
-    for theirs, mine in Link.objects.filter(linked_person_id__in=suspects).values_list(
-        "person_id", "linked_person_id"
-    ):
-        pairs.add((mine, theirs))
+    if pairs is None:
+        # The same human elsewhere: (our suspect, their person) for every link either way.
+        pairs = set()
+        for mine, theirs in Link.objects.filter(person_id__in=suspects).values_list(
+            "person_id", "linked_person_id"
+        ):
+            pairs.add((mine, theirs))
+        for theirs, mine in Link.objects.filter(linked_person_id__in=suspects).values_list(
+            "person_id", "linked_person_id"
+        ):
+            pairs.add((mine, theirs))
     if not pairs:
         return
     elsewhere = {

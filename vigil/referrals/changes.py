@@ -281,14 +281,16 @@ def learned(change: Change, learned_at: datetime | None) -> datetime:
     return learned_at
 
 
-def advance(referral: Referral, status: str) -> bool:
+def advance(referral: Referral, status: str, *, write: bool = True) -> bool:
     """Move the referral forward to ``status`` when what was recorded implies it (never back).
 
-    Called inside a change, on its locked referral.
+    Called inside a change, on its locked referral. Without ``write``, on the object only (the
+    caller stores it: an import's new referral).
     """
     order = ReferralStatus.values
     if referral.is_closed or order.index(status) <= order.index(referral.status):
         return False
     referral.status = status
-    Referral.objects.filter(pk=referral.pk).update(status=status)
+    if write:
+        Referral.objects.filter(pk=referral.pk).update(status=status)
     return True

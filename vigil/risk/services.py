@@ -7,27 +7,29 @@ version, and keeps the grade in force honest.
 
 import random
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from functools import cache, partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
 
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import User
 from vigil.audit.choices import AuditAction as Audit
+from vigil.audit.services import event as audit_event
 from vigil.audit.services import record
 from vigil.core.actors import actor_name, is_system
 from vigil.core.permissions import require
 from vigil.core.roles import Action
 from vigil.people.children import Source
 from vigil.people.models import History, Link, Person
-from vigil.people.services import people_records
+from vigil.people.services import PeopleRecords, people_records
 from vigil.referrals.changes import Change, RecordError, advance, after_every_change, changing
 from vigil.referrals.choices import DERIVED_FLAGS, Flag, ReferralStatus
-from vigil.referrals.models import Referral
+from vigil.referrals.models import Material, Referral
 from vigil.referrals.recordings import recording
 
 from . import engine
@@ -127,12 +129,55 @@ def _source(label: str, at, fallback: Source) -> Source:
     return Source(label, at) if label else fallback
 
 
-def referral_record(referral: Referral) -> ReferralRecord:
+def _utc(at):
+    return at.astimezone(UTC) if at is not None else None
+
+
+def _as_ordered(history: list[History]) -> list[History]:
+    """History rows in their model's order (date, then id), with the database's place for an
+    unknown date (last on PostgreSQL, first on SQLite)."""
+    last = connection.features.nulls_order_largest
+    return sorted(
+        history,
+        key=lambda h: ((h.date is None) == last, h.date or date.min, h.pk),
+    )
+
+
+@dataclass
+class NewRows:
+    """What an import wrote for a referral a moment ago, in this transaction, as it was
+    written: its grading builds the referral's record from these instead of reading them back
+    (``referral_record``). ``people`` is ``people.services.new_people_records``'s answer;
+    ``linked``, the referrals its links reach."""
+
+    people: PeopleRecords
+    refs: dict[int, str]
+    history: list[History]
+    material: list[Material]
+    linked: set[int]
+    # The assessments ``assess_at_receipt`` makes, in order (for its clocks), and their audit
+    # events, made but not stored: the import appends them with its batch's (``record_many``).
+    assessments: list[Assessment] = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+
+def referral_record(referral: Referral, new: NewRows | None = None) -> ReferralRecord:
     """Everything the policy may read about a referral, as plain data: its people and their
-    ties (with what other referrals about the same suspect say), history, signals, material."""
+    ties (with what other referrals about the same suspect say), history, signals, material.
+    ``new``: the rows of a referral just stored, in hand (the same record, without reading)."""
     received = _referral_source(referral)
-    people = people_records(referral)
-    refs = dict(Person.objects.filter(referral=referral).values_list("pk", "ref"))
+    people = people_records(referral) if new is None else new.people
+    if new is None:
+        refs = dict(Person.objects.filter(referral=referral).values_list("pk", "ref"))
+        history = History.objects.filter(person_id__in=refs)
+        material = referral.material.all()
+        possession = referral.possession.all()
+    else:
+        refs = new.refs
+        history = _as_ordered(new.history)
+        material = new.material
+        # Nothing is found on a seized device before the referral exists.
+        possession = ()
     recorded = referral.fact_sources or {}
 
     def signal_source(kind: str, value: str) -> Source:
@@ -158,9 +203,9 @@ def referral_record(referral: Referral) -> ReferralRecord:
                 h.type,
                 h.outcome,
                 h.date,
-                _source(h.source, h.learned_at, received),
+                _source(h.source, _utc(h.learned_at), received),
             )
-            for h in History.objects.filter(person_id__in=refs)
+            for h in history
         ),
         lives_with=tuple(people.lives_with),
         access=tuple(people.access),
@@ -170,13 +215,13 @@ def referral_record(referral: Referral) -> ReferralRecord:
                 MaterialRecord(
                     m.category, m.industry_classification, tuple(m.annotations), received
                 )
-                for m in referral.material.all()
+                for m in material
             ),
             # Found afterwards (a triage of a seized device), with where it was found as its
             # source: the grade's explanation names the exhibit.
             *(
                 MaterialRecord(p.category, count=p.count, source=Source(p.source, p.learned_at))
-                for p in referral.possession.all()
+                for p in possession
             ),
         ),
         unknown_words=tuple(
@@ -205,6 +250,10 @@ def assess(
     recorded_at: datetime | None = None,
     facts: ReferralRecord | None = None,
     audit: bool = True,
+    version: PolicyVersion | None = None,
+    new: bool = False,
+    current: Assessment | None = None,
+    index: bool = True,
 ) -> Assessment | None:
     """Grade the referral from its recorded facts; store a new assessment if anything changed.
 
@@ -214,17 +263,26 @@ def assess(
     the answers, the policy and the grade are all as they were. Runs in the caller's
     transaction (a change's, or an import's). With ``audit`` off, the caller writes the event
     from ``assessment.audit_before`` and ``assessment.audit_after``.
+
+    ``new``: the referral was stored in this transaction by the caller, whose object holds its
+    flags, and whose ``current`` is its current assessment (None before the first): neither is
+    read back, and its grade, flags and status are set on the object only, for the caller to
+    store. ``version``: the stored policy version, where the caller has it. Without ``index``,
+    the re-grade index is left to a later grading in the same transaction.
     """
     policy = policy or active_policy()
     recorded_at = recorded_at or as_of
-    version = _stored_version(policy, recorded_at)
+    version = version or _stored_version(policy, recorded_at)
     facts = facts if facts is not None else referral_record(referral)
     result = engine.grade(derive_facts(facts, policy, as_of), policy, as_of)
-    _index(referral, version, next_change(facts, policy, as_of))
+    if index:
+        _index(referral, version, next_change(facts, policy, as_of))
     answers = {code: fact.as_dict() for code, fact in result.answers.items()}
     previous = (
+        current
+        if new
         # Assessments are written only under the referral's lock (or in the import that made it).
-        Assessment.objects.filter(referral=referral, is_current=True).first()
+        else Assessment.objects.filter(referral=referral, is_current=True).first()
     )
     changes = _changes(previous, answers, policy)
     if (
@@ -283,9 +341,9 @@ def assess(
             proposed_at=as_of,
             status=OverrideStatus.PENDING,
         )
-    _mirror(referral, assessment)
+    _mirror(referral, assessment, new=new)
     # A provisional grade leaves the referral in research; a settled one moves it on.
-    advance(referral, "researching" if assessment.provisional else "graded")
+    advance(referral, "researching" if assessment.provisional else "graded", write=not new)
     assessment.audit_before = {"grade": previous.grade} if previous else None
     assessment.audit_after = {
         "grade": assessment.grade,
@@ -310,7 +368,9 @@ def assess(
     return assessment
 
 
-def assess_at_receipt(referral: Referral, *, actor: Actor, as_of: datetime) -> Assessment:
+def assess_at_receipt(
+    referral: Referral, *, actor: Actor, as_of: datetime, new: NewRows | None = None
+) -> Assessment:
     """Grade a newly stored referral as of its receipt, then carry it forward to ``as_of``.
 
     A referral imported after the day it was received (a backlog, a late import) is graded with
@@ -318,10 +378,17 @@ def assess_at_receipt(referral: Referral, *, actor: Actor, as_of: datetime) -> A
     from it are what they should have been. If ages have moved on since, the re-grade to the
     import stores what changed exactly as the daily re-grade would: a higher grade at once, a
     lower one held for a supervisor. Runs in the caller's transaction.
+
+    ``new``: the rows the import just wrote for the referral, which is built from them rather
+    than read back (the same record; see ``NewRows``).
     """
-    lock_index_rows(referral)
-    facts = referral_record(referral)
+    linked = None if new is None else new.linked
+    if new is None or linked:
+        # (A new referral has no row of its own yet.)
+        lock_index_rows(referral, linked=linked)
+    facts = referral_record(referral, new)
     received = min(referral.received_at, as_of)
+    version = _stored_version(active_policy(), as_of)
     first = assess(
         referral,
         actor=actor,
@@ -329,16 +396,47 @@ def assess_at_receipt(referral: Referral, *, actor: Actor, as_of: datetime) -> A
         recorded_at=as_of,
         trigger="imported",
         facts=facts,
+        version=version,
+        new=new is not None,
+        audit=new is None,
+        # Written by the carrying forward, when there is one (the same row, its last values).
+        index=new is None or as_of <= received,
     )
+    later = None
     if as_of > received:
-        assess(
+        later = assess(
             referral,
             actor=actor,
             as_of=as_of,
             trigger="carried forward to the day of import",
             facts=facts,
+            version=version,
+            new=new is not None,
+            audit=new is None,
+            current=first,
         )
-    mark_linked_due(referral, as_of=as_of)
+    if new is not None:
+        # What the gradings set on the new referral, stored once.
+        Referral.objects.filter(pk=referral.pk).update(
+            grade=referral.grade,
+            grade_provisional=referral.grade_provisional,
+            flags=referral.flags,
+            status=referral.status,
+        )
+        new.assessments.extend(item for item in (first, later) if item is not None)
+        new.events.extend(
+            audit_event(
+                actor,
+                Audit.REFERRAL_ASSESSED,
+                referral,
+                at=as_of,
+                force_code=referral.force.code,
+                before=item.audit_before,
+                after=item.audit_after,
+            )
+            for item in new.assessments
+        )
+    mark_linked_due(referral, as_of=as_of, linked=linked)
     return first
 
 
@@ -370,12 +468,13 @@ def _linked_ids(referral: Referral) -> set[int]:
     return linked
 
 
-def lock_index_rows(referral: Referral) -> None:
+def lock_index_rows(referral: Referral, *, linked: set[int] | None = None) -> None:
     """Lock the re-grade index rows of this referral and of those linked to it, in id order,
     before writing them: a change that writes its own row and its links' rows takes them all
     this way, so two linked referrals changed at once wait for each other rather than each
-    holding its own row and waiting for the other's (a deadlock, seen with concurrent writers)."""
-    wanted = _linked_ids(referral) | {referral.pk}
+    holding its own row and waiting for the other's (a deadlock, seen with concurrent writers).
+    ``linked``: the referrals linked to it, where the caller knows them (a new referral's)."""
+    wanted = (_linked_ids(referral) if linked is None else linked) | {referral.pk}
     list(
         RegradeDue.objects.select_for_update()
         .filter(referral_id__in=wanted)
@@ -384,11 +483,11 @@ def lock_index_rows(referral: Referral) -> None:
     )
 
 
-def mark_linked_due(referral: Referral, *, as_of: datetime) -> int:
+def mark_linked_due(referral: Referral, *, as_of: datetime, linked: set[int] | None = None) -> int:
     """Make the referrals deconfliction links to this one due for the next daily re-grade: what
     is recorded here (a child in the suspect's home) is read by their grades too. Returns how
     many were brought forward. The rows are locked first by ``lock_index_rows``."""
-    linked = _linked_ids(referral)
+    linked = _linked_ids(referral) if linked is None else linked
     if not linked:
         return 0
     today = as_of.date()
@@ -449,17 +548,23 @@ def _changes(previous: Assessment | None, answers: dict, policy: Policy) -> list
     return found
 
 
-def _mirror(referral: Referral, assessment: Assessment) -> None:
+def _mirror(referral: Referral, assessment: Assessment, *, new: bool = False) -> None:
     derived = set()
     if assessment.flags.get("suspect_is_child"):
         derived.add(Flag.SUSPECT_IS_CHILD)
     if assessment.answers.get("A3", {}).get("answer") == "yes":
         derived.add(Flag.POSITION_OF_TRUST)
-    current = Referral.objects.filter(pk=referral.pk).values_list("flags", flat=True).first()
+    current = (
+        referral.flags
+        if new
+        else Referral.objects.filter(pk=referral.pk).values_list("flags", flat=True).first()
+    )
     flags = sorted((set(current or []) - DERIVED_FLAGS) | derived)
     referral.grade = assessment.grade
     referral.grade_provisional = assessment.provisional
     referral.flags = flags
+    if new:
+        return
     Referral.objects.filter(pk=referral.pk).update(
         grade=assessment.grade, grade_provisional=assessment.provisional, flags=flags
     )
