@@ -89,7 +89,6 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
 
 
 OPEN_CLOCK_STATES = {"due", "due_soon", "overdue"}
-_URGENCY = {"overdue": 0, "due_soon": 1, "due": 2}
 
 
 def at_a_glance(detail: dict) -> dict:
@@ -98,7 +97,10 @@ def at_a_glance(detail: dict) -> dict:
     holds it, how many duties are open and overdue, and the children in view."""
     duties = sorted(
         (clock for clock in detail["clocks"] if clock["state"] in OPEN_CLOCK_STATES),
-        key=lambda clock: (_URGENCY[clock["state"]], datetime.fromisoformat(clock["due_at"])),
+        key=lambda clock: (
+            clocks_services.STATE_ORDER[clock["state"]],
+            datetime.fromisoformat(clock["due_at"]),
+        ),
     )
     return {
         "next_duty": duties[0] if duties else None,
