@@ -14,7 +14,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 TEST_STAMP    := $(VENV)/.test-installed
 ASSETS_STAMP  := vigil/core/static/vendor/.built
 
-.PHONY: demo test lint bench audit lock assets clean
+.PHONY: demo test lint bench audit lock assets clean messages
 
 demo: $(RUNTIME_STAMP) $(ASSETS_STAMP)
 	$(BIN)/vigil init
@@ -52,6 +52,16 @@ bench: $(TEST_STAMP)
 audit: $(TEST_STAMP)
 	$(BIN)/pip install -q pip-audit
 	$(BIN)/pip-audit -r requirements.lock
+
+# After marking or changing a message for translation: gather every app's messages into its
+# Welsh catalogue (vigil/APP/locale/cy/LC_MESSAGES/django.po), then translate the new ones there
+# and run this again to compile them (the .mo files are committed beside their .po files).
+messages: $(TEST_STAMP)
+	for locale in vigil/*/locale; do \
+	  (cd $$(dirname $$locale) && DJANGO_SETTINGS_MODULE=vigil.settings PYTHONPATH=$(CURDIR) \
+	   $(CURDIR)/$(BIN)/django-admin makemessages -l cy --add-location file --no-obsolete) || exit 1; \
+	done
+	cd vigil && DJANGO_SETTINGS_MODULE=vigil.settings PYTHONPATH=$(CURDIR) $(CURDIR)/$(BIN)/django-admin compilemessages -l cy
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: $(TEST_STAMP)

@@ -92,9 +92,12 @@ MIDDLEWARE = [
     "vigil.core.middleware.RefuseNulCharacters",
     "vigil.core.middleware.RefuseBadAsOf",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: a signed-in person's own choice of language beats their browser's.
+    "vigil.accounts.middleware.UserLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "vigil.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -158,6 +161,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vigil.core.context_processors.navigation",
@@ -230,8 +234,15 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# English and Welsh: the four Welsh forces must offer their service in Welsh. Each app keeps its
+# own messages in its ``locale/cy`` catalogue; a signed-in person's choice is kept on their user
+# (``User.language``), and before anyone signs in the browser's Accept-Language decides.
+LANGUAGES = [("en-gb", "English"), ("cy", "Cymraeg")]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/London"
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -297,6 +308,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = _flag("VIGIL_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = 31536000

@@ -4,8 +4,12 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from tests.conftest import REPO, require_or_skip
+from vigil.accounts.models import User
+from vigil.people.models import Person
+from vigil.referrals.models import Referral
 
 CHROMIUM = Path(os.environ.get("VIGIL_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = REPO / "test-artifacts"
@@ -64,3 +68,14 @@ def screenshot(page):
         return path
 
     return take
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("demo", referrals=12, verbosity=0)
+    investigator = User.objects.get(username="investigator")
+    referral = (
+        Referral.objects.filter(owner=investigator).order_by("received_at").first()
+        or Referral.objects.filter(force__code="XF").first()
+    )
+    return {"referral": referral, "person": Person.objects.filter(referral=referral).first()}

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 
 from .second_factor import BY_PROVIDER
 
@@ -34,4 +35,23 @@ class SecondFactorMiddleware:
             has_device = user.totpdevice_set.filter(confirmed=True).exists()
             target = "accounts:second-factor" if has_device else "accounts:second-factor-setup"
             return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+        return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """A signed-in person sees Vigil in the language they chose, whatever their browser asks.
+
+    Before they choose (and before anyone signs in) Django's LocaleMiddleware has already picked
+    one from the language cookie or the browser's Accept-Language.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        chosen = getattr(user, "language", "") if user is not None and user.is_authenticated else ""
+        if chosen and chosen != translation.get_language():
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = translation.get_language()
         return self.get_response(request)

@@ -1,5 +1,6 @@
 """Forces and the people who use Vigil."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
@@ -38,6 +39,9 @@ class User(AbstractUser):
     # One e-mail a day listing their notifications, instead of one e-mail each as it happens
     # (the app shows each at once either way; escalations to supervisors and above never wait).
     email_digest = models.BooleanField(default=False)
+    # The language they chose for pages and e-mails (``settings.LANGUAGES``); blank until they
+    # choose, when their browser's Accept-Language decides pages and English is used for e-mail.
+    language = models.CharField(max_length=8, blank=True, default="", choices=settings.LANGUAGES)
     # The identity provider's subject (``sub``) for a person who signs in by single sign-on;
     # blank for people who only sign in with a password.
     sso_subject = models.CharField(max_length=255, blank=True, default="")

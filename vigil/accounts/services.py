@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
 
@@ -156,6 +157,30 @@ def set_email_digest(actor: Actor, user: User, daily: bool, *, as_of: datetime) 
                 after={"email_digest": daily},
             )
     user.email_digest = daily
+    return user
+
+
+def set_language(actor: Actor, user: User, language: str, *, as_of: datetime) -> User:
+    """The language ``user`` sees Vigil in and is e-mailed in: their own choice, or an
+    administrator's. One of ``settings.LANGUAGES``."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"Vigil has no language {language!r}")
+    if not (isinstance(actor, User) and actor.pk == user.pk):
+        require(actor, Action.USER_MANAGE)
+    with transaction.atomic():
+        before = User.objects.select_for_update().get(pk=user.pk).language
+        if before != language:
+            User.objects.filter(pk=user.pk).update(language=language)
+            record(
+                actor,
+                AuditAction.USER_CHANGED,
+                user,
+                at=as_of,
+                force_code=user.force.code if user.force_id else "",
+                before={"language": before},
+                after={"language": language},
+            )
+    user.language = language
     return user
 
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("two-factor/", views.verify, name="second-factor"),
     path("two-factor/setup/", views.setup, name="second-factor-setup"),
     path("settings/", views.preferences, name="preferences"),
+    path("language/", views.choose_language, name="language"),
 ]
 
 if settings.VIGIL_OIDC:

@@ -1,12 +1,14 @@
+from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from . import oidc, second_factor
-from .services import set_email_digest
+from .services import set_email_digest, set_language
 
 
 def _next(request) -> str:
@@ -66,6 +68,30 @@ def preferences(request):
             return redirect("accounts:preferences")
         messages.error(request, "Choose how you want to be told.")
     return render(request, "accounts/preferences.html", {"user": request.user})
+
+
+@require_POST
+def choose_language(request):
+    """The header's language switch: remembered on a signed-in person's user, and in a cookie
+    for the browser (so the sign-in page, too, stays in the language chosen)."""
+    language = request.POST.get("language", "")
+    response = redirect(_next(request))
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
+        set_language(request.user, request.user, language, as_of=timezone.now())
+    translation.activate(language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 class SingleSignOnCallback(OIDCAuthenticationCallbackView):

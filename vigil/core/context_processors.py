@@ -1,26 +1,27 @@
 """What every page's navigation offers: only the places the signed-in role can use."""
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from .permissions import has_permission
 from .roles import Action
 
 # (url name, label, any of these actions opens it)
 PLACES = [
-    ("clocks:worklist", "Worklist", {Action.WORKLIST_VIEW}),
-    ("site:referral-list", "Referrals", {Action.REFERRAL_VIEW}),
-    ("intake:import", "Import", {Action.REFERRAL_IMPORT}),
-    ("exhibits:queue", "Devices", {Action.EXHIBIT_RECORD, Action.BREACHES_VIEW}),
-    ("risk:assurance", "Grading assurance", {Action.ASSURANCE_VIEW}),
-    ("clocks:notifications", "Notifications", {Action.WORKLIST_VIEW}),
+    ("clocks:worklist", _("Worklist"), {Action.WORKLIST_VIEW}),
+    ("site:referral-list", _("Referrals"), {Action.REFERRAL_VIEW}),
+    ("intake:import", _("Import"), {Action.REFERRAL_IMPORT}),
+    ("exhibits:queue", _("Devices"), {Action.EXHIBIT_RECORD, Action.BREACHES_VIEW}),
+    ("risk:assurance", _("Grading assurance"), {Action.ASSURANCE_VIEW}),
+    ("clocks:notifications", _("Notifications"), {Action.WORKLIST_VIEW}),
     (
         "insight:dashboard",
-        "Insight",
+        _("Insight"),
         {Action.INSIGHT_FORCE, Action.INSIGHT_REGION, Action.INSIGHT_ROWS},
     ),
-    ("audit:search", "Audit trail", {Action.AUDIT_VIEW}),
-    ("clocks:mail-failures", "E-mails not sent", {Action.MAIL_VIEW}),
-    ("intake:unknown-values", "Unknown words", {Action.UNKNOWN_VALUES_MAP}),
+    ("audit:search", _("Audit trail"), {Action.AUDIT_VIEW}),
+    ("clocks:mail-failures", _("E-mails not sent"), {Action.MAIL_VIEW}),
+    ("intake:unknown-values", _("Unknown words"), {Action.UNKNOWN_VALUES_MAP}),
 ]
 
 

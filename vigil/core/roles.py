@@ -5,20 +5,21 @@ and every check in pages, API and CLI goes through ``vigil.core.permissions``.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    INTAKE_OFFICER = "intake_officer", "Intake officer"
-    ASSESSOR = "assessor", "Assessor"
-    INVESTIGATOR = "investigator", "Investigator"
-    SAFEGUARDING_OFFICER = "safeguarding_officer", "Safeguarding officer"
-    SUPERVISOR = "supervisor", "Supervisor"
-    UNIT_HEAD = "unit_head", "Unit head"
-    CHILD_PROTECTION_LEAD = "child_protection_lead", "Force lead for child protection"
-    ANALYST = "analyst", "Analyst"
-    REGIONAL_OVERSIGHT = "regional_oversight", "Regional oversight"
-    AUDITOR = "auditor", "Auditor"
-    ADMINISTRATOR = "administrator", "Administrator"
+    INTAKE_OFFICER = "intake_officer", _("Intake officer")
+    ASSESSOR = "assessor", _("Assessor")
+    INVESTIGATOR = "investigator", _("Investigator")
+    SAFEGUARDING_OFFICER = "safeguarding_officer", _("Safeguarding officer")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    UNIT_HEAD = "unit_head", _("Unit head")
+    CHILD_PROTECTION_LEAD = "child_protection_lead", _("Force lead for child protection")
+    ANALYST = "analyst", _("Analyst")
+    REGIONAL_OVERSIGHT = "regional_oversight", _("Regional oversight")
+    AUDITOR = "auditor", _("Auditor")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 class Action(models.TextChoices):
