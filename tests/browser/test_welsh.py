@@ -23,7 +23,7 @@ def test_a_browser_asking_for_welsh_gets_the_sign_in_page_in_welsh(live_server, 
     response = page.goto(f"{live_server.url}/accounts/login/")
     assert response.headers["content-language"] == "cy"
     assert page.get_attribute("html", "lang") == "cy"
-    assert page.locator("main h1").inner_text() == "Mewngofnodi"
+    assert page.locator("main h1").inner_text() == "Mewngofnodi i Vigil"
     context.close()
 
 
