@@ -45,4 +45,6 @@ def test_no_page_shown_in_welsh_carries_english(live_server, browser, demo, tmp_
             left[f"{address} as {username or 'nobody'}"] = found
     english.close()
     welsh.close()
-    assert left == {}
+    assert left == {}, "English left on pages shown in Welsh:\n" + "\n".join(
+        f"{page}: {found}" for page, found in left.items()
+    )
