@@ -15,11 +15,11 @@ import argparse
 import json
 import os
 import platform
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
+
+from benchmarks.common import databases, measure_in_child
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 
@@ -36,28 +36,14 @@ def main() -> None:
         f"Vigil audit benchmark, {date.today()}, {platform.node()}, {platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
-    databases = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
-    for database in databases:
-        env = dict(os.environ)
-        env["VIGIL_DATA_DIR"] = tempfile.mkdtemp(prefix="vigil-audit-bench-")
-        env["VIGIL_DEBUG"] = "0"
-        if database == "sqlite":
-            env.pop("DATABASE_URL", None)
-        else:
-            from benchmarks.intake import _fresh_postgres
-
-            env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], "vigil_audit_bench")
-        command = [sys.executable, "-m", "benchmarks.audit", "--measure", database]
-        result = subprocess.run(
-            [*command, "--events", str(args.events)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            sys.exit(f"{database} run failed:\n{result.stderr[-4000:]}")
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
+    for database in databases():
+        figures = measure_in_child(
+            "benchmarks.audit",
+            ["--measure", database, "--events", str(args.events)],
+            database,
+            data_dir=tempfile.mkdtemp(prefix="vigil-audit-bench-"),
+            postgres_name="vigil_audit_bench",
+        )[-1]
         print(
             f"{database}: {figures['events']} events; insert {figures['insert_rate']:.0f}/s, "
             f"seal {figures['seal_rate']:.0f}/s, ratio {figures['seal_rate'] / figures['insert_rate']:.2f}; "

@@ -19,11 +19,11 @@ import os
 import platform
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+
+from benchmarks.common import databases, measure_in_child
 
 FORCES = 10
 OFFICERS = 100
@@ -58,39 +58,14 @@ def main() -> None:
         f"{args.referrals} referrals in {FORCES} forces, {OPEN_SHARE:.0%} open; "
         f"{args.runs} runs per query"
     )
-    databases = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
-    if args.only:
-        databases = [args.only]
-    for database in databases:
-        env = dict(os.environ)
-        env["VIGIL_DATA_DIR"] = tempfile.mkdtemp(prefix="vigil-clock-bench-")
-        env["VIGIL_DEBUG"] = "0"
-        if database == "sqlite":
-            env.pop("DATABASE_URL", None)
-        else:
-            from benchmarks.intake import _fresh_postgres
-
-            env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], "vigil_clock_bench")
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "benchmarks.clocks",
-                "--measure",
-                database,
-                "--referrals",
-                str(args.referrals),
-                "--runs",
-                str(args.runs),
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            sys.exit(f"{database} run failed:\n{result.stderr[-4000:]}")
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
+    for database in databases(args.only):
+        figures = measure_in_child(
+            "benchmarks.clocks",
+            ["--measure", database, "--referrals", str(args.referrals), "--runs", str(args.runs)],
+            database,
+            data_dir=tempfile.mkdtemp(prefix="vigil-clock-bench-"),
+            postgres_name="vigil_clock_bench",
+        )[-1]
         print(
             f"\n{database}: built {figures['referrals']} referrals and {figures['clocks']} "
             f"clocks in {figures['build_seconds']:.0f} s"

@@ -24,12 +24,12 @@ import json
 import os
 import platform
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from benchmarks.common import databases, measure_in_child
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 LOOKUPS = 1000
@@ -100,22 +100,10 @@ def main() -> None:
     print(
         f"wrote {args.hashes} Media ({size / 2**20:.0f} MiB) in {time.perf_counter() - started:.0f} s"
     )
-    databases = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
-    for database in databases:
-        env = dict(os.environ)
-        env["VIGIL_DATA_DIR"] = str(work / database)
-        env["VIGIL_DEBUG"] = "0"
-        if database == "sqlite":
-            env.pop("DATABASE_URL", None)
-        else:
-            from benchmarks.intake import _fresh_postgres
-
-            env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], args.database)
-        result = subprocess.run(
+    for database in databases():
+        figures = measure_in_child(
+            "benchmarks.hashsets",
             [
-                sys.executable,
-                "-m",
-                "benchmarks.hashsets",
                 "--measure",
                 database,
                 "--file",
@@ -123,14 +111,10 @@ def main() -> None:
                 "--sample",
                 str(work / "sample.json"),
             ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            sys.exit(f"{database} run failed:\n{result.stderr[-4000:]}")
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
+            database,
+            data_dir=work / database,
+            postgres_name=args.database,
+        )[-1]
         print(
             f"{database}: imported {figures['hashes']} hashes in {figures['import_seconds']:.0f} s "
             f"({figures['hashes'] / figures['import_seconds']:.0f}/s); "
@@ -138,29 +122,21 @@ def main() -> None:
             f"{figures['lookup_warm_ms']:.0f} ms again ({figures['found']} found)"
         )
     sizes = sorted(int(size) for size in args.lookup_sizes.split(",") if size.strip())
-    for database in databases if sizes else []:
+    for database in databases() if sizes else []:
         grown = [size for size in sizes if database != "sqlite" or size <= args.sqlite_up_to]
         if grown:
             _lookups_as_the_set_grows(database, grown, work, args.database)
 
 
 def _lookups_as_the_set_grows(database: str, sizes: list[int], work: Path, name: str) -> None:
-    env = dict(os.environ)
-    env["VIGIL_DATA_DIR"] = str(work / f"{database}-grow")
-    env["VIGIL_DEBUG"] = "0"
-    if database == "sqlite":
-        env.pop("DATABASE_URL", None)
-    else:
-        from benchmarks.intake import _fresh_postgres
-
-        env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], name)
-    command = [sys.executable, "-m", "benchmarks.hashsets", "--measure", database]
-    command += ["--grow", ",".join(map(str, sizes))]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.exit(f"{database} growing run failed:\n{result.stderr[-4000:]}")
-    for line in result.stdout.strip().splitlines():
-        figures = json.loads(line)
+    grown = measure_in_child(
+        "benchmarks.hashsets",
+        ["--measure", database, "--grow", ",".join(map(str, sizes))],
+        database,
+        data_dir=work / f"{database}-grow",
+        postgres_name=name,
+    )
+    for figures in grown:
         print(
             f"{database} lookups at {figures['size']:>10,} hashes: {LOOKUPS} exact MD5 lookups "
             f"{figures['lookup_ms']:.0f} ms cold, {figures['lookup_warm_ms']:.0f} ms again "

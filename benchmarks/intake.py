@@ -19,13 +19,14 @@ import json
 import os
 import pickle
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from functools import partial
 from pathlib import Path
+
+from benchmarks.common import measure_in_child
 
 UNTIL = date(2026, 11, 1)
 FORCES = ["XF", "YF", "ZF", "WF"]
@@ -142,32 +143,17 @@ def _run(
     *,
     pg_database: str = "vigil_bench",
 ) -> dict:
-    env = dict(os.environ)
-    data_dir = Path(tempfile.mkdtemp(prefix=f"db-{measure}-{fmt}-", dir=work))
-    env["VIGIL_DATA_DIR"] = str(data_dir)
-    env["VIGIL_DEBUG"] = "0"  # as in production: no query log
-    if database == "sqlite":
-        env.pop("DATABASE_URL", None)
-    else:
-        env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], pg_database)
-    command = [sys.executable, "-m", "benchmarks.intake", "--measure", measure]
-    command += ["--database", database, "--work", str(folder), "--batch-size", str(batch_size)]
+    command = ["--measure", measure, "--database", database, "--work", str(folder)]
+    command += ["--batch-size", str(batch_size)]
     if rows is not None:
         command += ["--rows", str(rows)]
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0:
-        sys.exit(f"benchmark run failed ({database} {measure} {fmt}):\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def _fresh_postgres(url: str, name: str) -> str:
-    import psycopg
-
-    base = url.rsplit("/", 1)[0]
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}"
+    return measure_in_child(
+        "benchmarks.intake",
+        command,
+        database,
+        data_dir=tempfile.mkdtemp(prefix=f"db-{measure}-{fmt}-", dir=work),
+        postgres_name=pg_database,
+    )[-1]
 
 
 def _measure(args) -> None:

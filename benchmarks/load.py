@@ -42,6 +42,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from benchmarks.common import fresh_postgres
+
 PASSWORD = "vigil-load-bench-only"  # noqa: S105 - a synthetic benchmark database's users
 SUPERVISOR_SHARE = 5  # one locust user in five is a supervisor
 ACCOUNTS_FILE = "VIGIL_LOAD_ACCOUNTS"
@@ -116,9 +118,7 @@ def main() -> None:
         print(f"{database} {built['version']}: {built['referrals']} referrals built earlier")
     else:
         if database == "postgresql":
-            from benchmarks.intake import _fresh_postgres
-
-            env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], args.database)
+            env["DATABASE_URL"] = fresh_postgres(os.environ["DATABASE_URL"], args.database)
         begun = time.perf_counter()
         command = [sys.executable, "-m", "benchmarks.load", "--build", str(accounts)]
         command += ["--referrals", str(args.referrals), "--users", str(args.users)]

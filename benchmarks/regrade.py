@@ -22,13 +22,12 @@ import json
 import os
 import platform
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 
 from benchmarks.clocks import _build, _check_columns, _people, _write
+from benchmarks.common import measure_in_child
 
 NOW = datetime.now(UTC)
 YESTERDAY = NOW - timedelta(days=1)
@@ -51,20 +50,9 @@ def main() -> None:
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
     database = args.only or ("postgresql" if os.environ.get("DATABASE_URL") else "sqlite")
-    env = dict(os.environ)
-    env["VIGIL_DATA_DIR"] = tempfile.mkdtemp(prefix="vigil-regrade-bench-")
-    env["VIGIL_DEBUG"] = "0"
-    if database == "sqlite":
-        env.pop("DATABASE_URL", None)
-    else:
-        from benchmarks.intake import _fresh_postgres
-
-        env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], "vigil_regrade_bench")
-    result = subprocess.run(
+    figures = measure_in_child(
+        "benchmarks.regrade",
         [
-            sys.executable,
-            "-m",
-            "benchmarks.regrade",
             "--measure",
             database,
             "--referrals",
@@ -74,14 +62,10 @@ def main() -> None:
             "--child-share",
             str(args.child_share),
         ],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.exit(f"{database} run failed:\n{result.stderr[-4000:]}")
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+        database,
+        data_dir=tempfile.mkdtemp(prefix="vigil-regrade-bench-"),
+        postgres_name="vigil_regrade_bench",
+    )[-1]
     print(
         f"\n{database}: built {figures['referrals']} referrals ({figures['open']} open, "
         f"{figures['people']} people, {figures['indexed']} in the re-grade index, "

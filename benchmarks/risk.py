@@ -15,11 +15,11 @@ import json
 import os
 import platform
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
+
+from benchmarks.common import measure_in_child
 
 AS_OF = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -159,25 +159,13 @@ def _records(count: int):
 
 
 def _run_store(database: str, count: int) -> dict:
-    env = dict(os.environ)
-    env["VIGIL_DATA_DIR"] = tempfile.mkdtemp(prefix="vigil-risk-bench-")
-    env["VIGIL_DEBUG"] = "0"
-    if database == "sqlite":
-        env.pop("DATABASE_URL", None)
-    else:
-        from benchmarks.intake import _fresh_postgres
-
-        env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], "vigil_risk_bench")
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.risk", "--store", database, "--count", str(count)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        sys.exit(f"storage run failed ({database}):\n{result.stderr}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return measure_in_child(
+        "benchmarks.risk",
+        ["--store", database, "--count", str(count)],
+        database,
+        data_dir=tempfile.mkdtemp(prefix="vigil-risk-bench-"),
+        postgres_name="vigil_risk_bench",
+    )[-1]
 
 
 def _store(count: int) -> None:

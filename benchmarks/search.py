@@ -24,11 +24,12 @@ import os
 import platform
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+
+from benchmarks.common import databases, measure_in_child
 
 FORCES = 10
 BATCH = 5000
@@ -60,25 +61,14 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
     print(f"{args.referrals} referrals in {FORCES} forces; {args.runs} queries of each kind")
-    databases = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
-    if args.only:
-        databases = [args.only]
-    for database in databases:
-        env = dict(os.environ)
-        env["VIGIL_DATA_DIR"] = tempfile.mkdtemp(prefix="vigil-search-bench-")
-        env["VIGIL_DEBUG"] = "0"
-        if database == "sqlite":
-            env.pop("DATABASE_URL", None)
-        else:
-            from benchmarks.intake import _fresh_postgres
-
-            env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], "vigil_search_bench")
-        command = [sys.executable, "-m", "benchmarks.search", "--measure", database]
-        command += ["--referrals", str(args.referrals), "--runs", str(args.runs)]
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        if result.returncode != 0:
-            sys.exit(f"{database} run failed:\n{result.stderr[-4000:]}")
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
+    for database in databases(args.only):
+        figures = measure_in_child(
+            "benchmarks.search",
+            ["--measure", database, "--referrals", str(args.referrals), "--runs", str(args.runs)],
+            database,
+            data_dir=tempfile.mkdtemp(prefix="vigil-search-bench-"),
+            postgres_name="vigil_search_bench",
+        )[-1]
         print(
             f"\n{database} {figures['version']}: built {figures['referrals']} referrals "
             f"({figures['people']} people) in {figures['build_seconds']:.0f} s"

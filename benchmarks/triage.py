@@ -14,12 +14,12 @@ import json
 import os
 import platform
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from benchmarks.common import databases, measure_in_child
 
 AT = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 RANDOM_PDQ = 100_000
@@ -105,27 +105,14 @@ def main() -> None:
     print(
         f"hashing alone (the ceiling): {count} files in {seconds:.1f} s, {count / seconds:.0f} files/s"
     )
-    databases = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
-    for database in databases:
-        env = dict(os.environ)
-        env["VIGIL_DATA_DIR"] = str(work / database)
-        env["VIGIL_DEBUG"] = "0"
-        if database == "sqlite":
-            env.pop("DATABASE_URL", None)
-        else:
-            from benchmarks.intake import _fresh_postgres
-
-            env["DATABASE_URL"] = _fresh_postgres(os.environ["DATABASE_URL"], args.database)
-        result = subprocess.run(
-            [sys.executable, "-m", "benchmarks.triage", "--measure", database, "--work", str(work)],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode != 0:
-            sys.exit(f"{database} run failed:\n{result.stderr[-4000:]}")
-        figures = json.loads(result.stdout.strip().splitlines()[-1])
+    for database in databases():
+        figures = measure_in_child(
+            "benchmarks.triage",
+            ["--measure", database, "--work", str(work)],
+            database,
+            data_dir=work / database,
+            postgres_name=args.database,
+        )[-1]
         print(
             f"{database}: triaged {figures['answer']['files']} files in {figures['seconds']:.1f} s, "
             f"{figures['answer']['files'] / figures['seconds']:.0f} files/s "

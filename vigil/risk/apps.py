@@ -14,7 +14,7 @@ class RiskConfig(AppConfig):
 
         # A flushed or migrated database forgets its policy rows; so must the cache of them.
         post_migrate.connect(
-            lambda **kwargs: services._checked_versions.clear(),
+            lambda **kwargs: services.forget_policy_versions(),
             weak=False,
             dispatch_uid="vigil_risk_forget_policy_versions",
         )

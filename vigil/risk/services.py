@@ -83,11 +83,16 @@ def policy_of(version: PolicyVersion) -> Policy:
 
 
 _checked_versions: dict[str, PolicyVersion] = {}
+# Policy texts whose row this process wrote and has not yet seen committed.
+_written_here: set[str] = set()
 
 
 def _stored_version(policy: Policy, as_of: datetime) -> PolicyVersion:
-    # Checked once per process for each policy text, remembered only once the row is committed
-    # (a rolled-back first use must not leave a remembered row that does not exist).
+    # Checked once per process for each policy text. A row this process wrote is remembered
+    # only once it is committed (a rolled-back first use must not leave a remembered row that
+    # does not exist); a row it found, and did not write, is committed already (no transaction
+    # sees another's uncommitted rows), so it is remembered at once: the first batch of an
+    # import then asks once, not once per referral.
     known = _checked_versions.get(policy.sha256)
     if known is not None:
         return known
@@ -95,7 +100,7 @@ def _stored_version(policy: Policy, as_of: datetime) -> PolicyVersion:
     if version is None:
         try:
             with transaction.atomic():
-                return PolicyVersion.objects.create(
+                version = PolicyVersion.objects.create(
                     policy_id=policy.id,
                     version=policy.version,
                     sha256=policy.sha256,
@@ -104,14 +109,32 @@ def _stored_version(policy: Policy, as_of: datetime) -> PolicyVersion:
                 )
         except IntegrityError:
             version = PolicyVersion.objects.get(policy_id=policy.id, version=policy.version)
+        else:
+            _written_here.add(policy.sha256)
+            transaction.on_commit(lambda: _remember(policy.sha256, version))
+            return version
     if version.sha256 != policy.sha256:
         # Reproducibility depends on one text per version.
         raise ValidationError(
             f"risk policy {policy.key} has changed since it was first used; give the changed "
             "policy a new version number"
         )
-    transaction.on_commit(lambda: _checked_versions.setdefault(policy.sha256, version))
+    if policy.sha256 in _written_here:
+        transaction.on_commit(lambda: _remember(policy.sha256, version))
+    else:
+        _remember(policy.sha256, version)
     return version
+
+
+def forget_policy_versions() -> None:
+    """Forget every remembered policy row (the database was flushed or migrated)."""
+    _checked_versions.clear()
+    _written_here.clear()
+
+
+def _remember(sha256: str, version: PolicyVersion) -> None:
+    _checked_versions.setdefault(sha256, version)
+    _written_here.discard(sha256)
 
 
 # ---------------------------------------------------------------------------------------------
