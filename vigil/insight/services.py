@@ -490,14 +490,14 @@ def _breaches(scope: Scope, as_of: datetime, group: tuple[str, ...]) -> dict[tup
         ):
             found[tuple(row[name] for name in group)][row["escalation_level"]] += row["n"]
         return found
-    _, escalation = clock_tables()
+    escalation = clock_tables()[1]
     overdue = (
         Clock.objects.filter(force_id__in=scope.ids, started_at__lte=as_of, due_at__lte=as_of)
         .filter(Q(met_at__isnull=True) | Q(met_at__gt=as_of))
         .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
     )
     for *key, started, due_at in overdue.values_list(*group, "started_at", "due_at"):
-        level, _ = rules.level_at(started, due_at, as_of, escalation)
+        level, _reached_at = rules.level_at(started, due_at, as_of, escalation)
         found[tuple(key)][level] += 1
     return found
 
