@@ -470,17 +470,17 @@ def worklist(
 # An export is a working list, not a data extract: the most a spreadsheet of duties should hold.
 EXPORT_LIMIT = 10_000
 EXPORT_COLUMNS = [
-    "State",
-    "Grade",
-    "Referral",
-    "Force",
-    "Children in view",
-    "Duty",
-    "Owner",
-    "Started",
-    "Due",
-    "Overdue by (hours)",
-    "Escalation level",
+    gettext_lazy("State"),
+    gettext_lazy("Grade"),
+    gettext_lazy("Referral"),
+    gettext_lazy("Force"),
+    gettext_lazy("Children in view"),
+    gettext_lazy("Duty"),
+    gettext_lazy("Owner"),
+    gettext_lazy("Started"),
+    gettext_lazy("Due"),
+    gettext_lazy("Overdue by (hours)"),
+    gettext_lazy("Escalation level"),
 ]
 
 
@@ -534,7 +534,8 @@ def worklist_csv(
             "as_of": as_of,
         },
     )
-    return csv_bytes(EXPORT_COLUMNS, rows)
+    # The headings in the reader's language; the values as stored (codes, not words).
+    return csv_bytes([str(column) for column in EXPORT_COLUMNS], rows)
 
 
 def _sorted(clocks, as_of: datetime, sort: str):
