@@ -138,11 +138,11 @@ def retry_email(request, notification_id: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        error = {"error": tried["last_error"]}
+        last = {"error": tried["last_error"]}
         outcome = {
             "sent": _("sent"),
-            "retrying": _("failed again (%(error)s); it will be tried again later") % error,
-            "failed": _("failed again (%(error)s); given up") % error,
+            "retrying": _("failed again (%(error)s); it will be tried again later") % last,
+            "failed": _("failed again (%(error)s); given up") % last,
             "no_address": _("they still have no e-mail address"),
         }[tried["state"]]
         messages.info(
