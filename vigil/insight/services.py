@@ -829,7 +829,9 @@ def regional(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
 
 
 def audit_export(actor: Actor, what: str, scope: Scope, period: Period, as_of: datetime) -> None:
-    """Every export goes on the audit trail."""
+    """Every export goes on the audit trail (in English, whatever the reader's language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        label = scope.label
     record(
         actor,
         AuditAction.EXPORTED,
@@ -838,7 +840,7 @@ def audit_export(actor: Actor, what: str, scope: Scope, period: Period, as_of: d
         force_code=",".join(f.code for f in scope.forces),
         after={
             "export": what,
-            "scope": scope.label,
+            "scope": label,
             "from": period.start,
             "to": period.end,
             "as_of": as_of,
