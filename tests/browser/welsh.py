@@ -11,6 +11,7 @@ import json
 import re
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import models
 
 # Every piece of text a person can see or hear on the page: text nodes (hidden ones too, which
@@ -104,6 +105,10 @@ def stored_text() -> str:
                     with contextlib.suppress(ValueError):
                         value = json.loads(value)
                 collect(value)
+    # A person's name as pages show it ("Demo Investigator") is data too, though its first and
+    # last names are stored apart.
+    for user in get_user_model()._default_manager.all():
+        collect(user.get_full_name())
     return "\n".join(pieces)
 
 

@@ -185,3 +185,43 @@ def test_only_an_administrator_changes_someone_elses_digest(owner, make_user):
     set_email_digest(make_user("administrator", "XF"), owner, True, as_of=RECEIVED)
     owner.refresh_from_db()
     assert owner.email_digest is True
+
+
+def test_each_person_is_emailed_in_their_own_language_in_the_same_sweep(
+    smtp_server, referral, owner, make_user
+):
+    welsh = make_user("supervisor", "XF", username="goruchwyliwr")
+    welsh.email, welsh.language = "goruchwyliwr@example.test", "cy"
+    welsh.save()
+    sweep(OVERDUE)
+    reference = referral.source_reference
+
+    english_subject = f"Vigil: enforcement action overdue on {reference} (level 1)"
+    welsh_subject = f"Vigil: camau gorfodi yn hwyr ar {reference} (lefel 1)"
+    sent = {(message["To"], message["Subject"]): message for message in smtp_server.messages}
+    in_english = sent[(owner.email, english_subject)]
+    in_welsh = sent[(welsh.email, welsh_subject)]
+    assert "February 2026" in in_english.get_content()
+    assert "It has reached escalation level 1." in in_english.get_content()
+    # The month too is in Welsh.
+    assert "Chwefror 2026" in in_welsh.get_content()
+    assert "Mae wedi cyrraedd lefel uwchgyfeirio 1." in in_welsh.get_content()
+    # The in-app notice is the same message, in the same language.
+    note = Notification.objects.get(recipient=welsh, level=1, clock__kind="enforcement_action")
+    assert note.subject == welsh_subject
+
+
+def test_a_daily_digest_is_in_its_recipients_language(smtp_server, referral, owner, make_user):
+    welsh = make_user("supervisor", "XF", username="goruchwyliwr")
+    welsh.email, welsh.language = "goruchwyliwr@example.test", "cy"
+    welsh.save()
+    for person in (owner, welsh):
+        set_email_digest(person, person, True, as_of=RECEIVED)
+    sweep(OVERDUE)
+    assert clocks.send_digests(OVERDUE + timedelta(hours=20))["digests_emailed"] == 2
+    sent = {message["To"]: message for message in smtp_server.messages}
+    assert sent[owner.email]["Subject"].startswith("Vigil: your daily digest, ")
+    assert "Change how you are told" in sent[owner.email].get_content()
+    assert sent[welsh.email]["Subject"].startswith("Vigil: eich crynodeb dyddiol, ")
+    body = sent[welsh.email].get_content()
+    assert "Newidiwch sut rydych yn cael gwybod" in body and "camau gorfodi yn hwyr" in body

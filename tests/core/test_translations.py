@@ -9,7 +9,7 @@ from pathlib import Path
 import polib
 import pytest
 
-from tests.browser.welsh import english_left
+from tests.browser.welsh import english_left, stored_text
 from tests.conftest import REPO
 
 CATALOGUES = sorted((REPO / "vigil").glob("*/locale/cy/LC_MESSAGES/django.po"))
@@ -98,3 +98,12 @@ def test_english_left_on_a_welsh_page_is_found():
 def test_data_and_names_on_a_welsh_page_are_not_english_left():
     texts = ["Jane Smith, 12 High Street", "LADO", "Vigil", "07/12/2026 06:00", "NCA · XF"]
     assert english_left(texts, texts, data="Jane Smith\n12 High Street") == []
+
+
+@pytest.mark.django_db
+def test_a_persons_full_name_on_a_welsh_page_is_data(make_user):
+    person = make_user("investigator", "XF")
+    person.first_name, person.last_name = "Demo", "Investigator"
+    person.save()
+    shown = ["Demo Investigator"]
+    assert english_left(shown, shown, data=stored_text()) == []

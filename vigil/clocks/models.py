@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from vigil.core.actors import is_system
 from vigil.core.permissions import has_permission
@@ -35,32 +36,32 @@ class ClockQuerySet(RestrictedQuerySet):
 
 
 class ClockKind(models.TextChoices):
-    RISK_ASSESSMENT = "risk_assessment", "Risk assessment"
-    ALLOCATION = "allocation", "Allocation"
-    ENFORCEMENT_ACTION = "enforcement_action", "Enforcement action"
-    SOCIAL_CARE_REFERRAL = "social_care_referral", "Social care referral"
-    STRATEGY_DISCUSSION = "strategy_discussion", "Strategy discussion"
-    LADO_REFERRAL = "lado_referral", "LADO referral"
-    SUPERVISOR_REVIEW = "supervisor_review", "Supervisor review"
-    ESTABLISH_FACTS = "establish_facts", "Establish missing facts"
-    RELEASE_SOCIAL_CARE = "release_social_care", "Social care told of a release"
-    BAIL_RETURN = "bail_return", "Bail return"
-    DATA_REQUEST = "data_request", "Data request"
-    TRANSFER_ACCEPTANCE = "transfer_acceptance", "Transfer answered"
+    RISK_ASSESSMENT = "risk_assessment", _("Risk assessment")
+    ALLOCATION = "allocation", _("Allocation")
+    ENFORCEMENT_ACTION = "enforcement_action", _("Enforcement action")
+    SOCIAL_CARE_REFERRAL = "social_care_referral", _("Social care referral")
+    STRATEGY_DISCUSSION = "strategy_discussion", _("Strategy discussion")
+    LADO_REFERRAL = "lado_referral", _("LADO referral")
+    SUPERVISOR_REVIEW = "supervisor_review", _("Supervisor review")
+    ESTABLISH_FACTS = "establish_facts", _("Establish missing facts")
+    RELEASE_SOCIAL_CARE = "release_social_care", _("Social care told of a release")
+    BAIL_RETURN = "bail_return", _("Bail return")
+    DATA_REQUEST = "data_request", _("Data request")
+    TRANSFER_ACCEPTANCE = "transfer_acceptance", _("Transfer answered")
     CHILD_PROTECTION_CONFERENCE = (
         "child_protection_conference",
-        "Initial child protection conference",
+        _("Initial child protection conference"),
     )
-    STRATEGY_ACTION = "strategy_action", "Strategy discussion action"
-    RUI_REVIEW = "rui_review", "Release under investigation review"
-    BAIL_REMINDER = "bail_reminder", "Bail reminder"
-    DEVICE_TRIAGE = "device_triage", "Device examination"
+    STRATEGY_ACTION = "strategy_action", _("Strategy discussion action")
+    RUI_REVIEW = "rui_review", _("Release under investigation review")
+    BAIL_REMINDER = "bail_reminder", _("Bail reminder")
+    DEVICE_TRIAGE = "device_triage", _("Device examination")
 
 
 class EscalationReach(models.TextChoices):
-    EVERYONE = "everyone", "Every level reached someone"
-    PASSED_UP = "passed_up", "A level reached nobody and went further up"
-    NOBODY = "nobody", "Reached nobody at all"
+    EVERYONE = "everyone", _("Every level reached someone")
+    PASSED_UP = "passed_up", _("A level reached nobody and went further up")
+    NOBODY = "nobody", _("Reached nobody at all")
 
 
 class Clock(ReferralOwned):
@@ -140,11 +141,11 @@ class Clock(ReferralOwned):
 
 
 class EmailState(models.TextChoices):
-    WAITING = "waiting", "Waiting to be sent"
-    SENT = "sent", "Sent"
-    RETRYING = "retrying", "Failing: will try again"
-    FAILED = "failed", "Given up"
-    NO_ADDRESS = "no_address", "No e-mail address"
+    WAITING = "waiting", _("Waiting to be sent")
+    SENT = "sent", _("Sent")
+    RETRYING = "retrying", _("Failing: will try again")
+    FAILED = "failed", _("Given up")
+    NO_ADDRESS = "no_address", _("No e-mail address")
 
 
 # The e-mails an administrator is shown: those that did not reach their recipient.

@@ -18,7 +18,9 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.http import Http404
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import User
@@ -319,7 +321,7 @@ def clock_view(clock: Clock, as_of: datetime, escalation: rules.Escalation) -> d
 
 def referral_clocks(referral: Referral, *, as_of: datetime) -> list[dict]:
     """Every clock of a referral as of a moment (for the timeline, the API and the CLI)."""
-    _, escalation = clock_tables()
+    escalation = clock_tables()[1]
     clocks = (
         Clock.objects.filter(referral=referral, started_at__lte=as_of)
         .select_related("owner")
@@ -411,11 +413,11 @@ WORKLIST_DUTIES = tuple(ClockKind.values)
 
 # How a worklist may be sorted; "urgency" is the default order every list starts in.
 WORKLIST_SORTS = {
-    "urgency": "Most urgent first",
-    "due": "Due soonest first",
-    "grade": "Highest grade first",
-    "received": "Oldest referral first",
-    "referral": "Referral reference",
+    "urgency": gettext_lazy("Most urgent first"),
+    "due": gettext_lazy("Due soonest first"),
+    "grade": gettext_lazy("Highest grade first"),
+    "received": gettext_lazy("Oldest referral first"),
+    "referral": gettext_lazy("Referral reference"),
 }
 
 
@@ -436,10 +438,16 @@ def worklist(
     if scope == "force" and not is_system(actor):
         require(actor, Action.BREACHES_VIEW)
     if sort not in WORKLIST_SORTS:
-        raise ValidationError(f"Sort by one of {', '.join(WORKLIST_SORTS)}, not {sort!r}.")
+        raise ValidationError(
+            _("Sort by one of %(sorts)s, not %(sort)r.")
+            % {"sorts": ", ".join(WORKLIST_SORTS), "sort": sort}
+        )
     if narrow.state and narrow.state not in _STATE_AT:
-        raise ValidationError(f"A state is one of {', '.join(_STATE_AT)}, not {narrow.state!r}.")
-    _, escalation = clock_tables()
+        raise ValidationError(
+            _("A state is one of %(states)s, not %(state)r.")
+            % {"states": ", ".join(_STATE_AT), "state": narrow.state}
+        )
+    escalation = clock_tables()[1]
     open_clocks = narrow.apply(_open(_scoped(actor, scope, force_code), as_of), as_of)
     counts = open_clocks.aggregate(
         total=Count("id"),
@@ -462,17 +470,17 @@ def worklist(
 # An export is a working list, not a data extract: the most a spreadsheet of duties should hold.
 EXPORT_LIMIT = 10_000
 EXPORT_COLUMNS = [
-    "State",
-    "Grade",
-    "Referral",
-    "Force",
-    "Children in view",
-    "Duty",
-    "Owner",
-    "Started",
-    "Due",
-    "Overdue by (hours)",
-    "Escalation level",
+    gettext_lazy("State"),
+    gettext_lazy("Grade"),
+    gettext_lazy("Referral"),
+    gettext_lazy("Force"),
+    gettext_lazy("Children in view"),
+    gettext_lazy("Duty"),
+    gettext_lazy("Owner"),
+    gettext_lazy("Started"),
+    gettext_lazy("Due"),
+    gettext_lazy("Overdue by (hours)"),
+    gettext_lazy("Escalation level"),
 ]
 
 
@@ -526,7 +534,8 @@ def worklist_csv(
             "as_of": as_of,
         },
     )
-    return csv_bytes(EXPORT_COLUMNS, rows)
+    # The headings in the reader's language; the values as stored (codes, not words).
+    return csv_bytes([str(column) for column in EXPORT_COLUMNS], rows)
 
 
 def _sorted(clocks, as_of: datetime, sort: str):
@@ -594,7 +603,7 @@ def _item(clock: Clock, as_of: datetime, escalation: rules.Escalation) -> dict:
 def breaches(actor: Actor, *, as_of: datetime, force_code: str = "", limit: int = 500) -> dict:
     """Every overdue clock in the force, highest escalation first."""
     require(actor, Action.BREACHES_VIEW)
-    _, escalation = clock_tables()
+    escalation = clock_tables()[1]
     overdue = _open(_scoped(actor, "force", force_code), as_of).filter(due_at__lte=as_of)
     # Ordered by the level the sweep has reached (at most a minute behind), highest first.
     items = _items(
@@ -703,7 +712,7 @@ def sweep(*, actor: Actor, as_of: datetime) -> Counter:
     new. A level that reaches nobody is sent further up and flagged on the clock. E-mails that
     failed are tried again once their wait is over.
     """
-    _, escalation = clock_tables()
+    escalation = clock_tables()[1]
     counts: Counter = Counter()
     levels = {level.level: level for level in escalation.levels}
     # Only clocks whose next level has come: the cost follows what changed, not the backlog.
@@ -711,7 +720,7 @@ def sweep(*, actor: Actor, as_of: datetime) -> Counter:
         "referral", "force", "owner"
     )
     for clock in waiting.iterator(chunk_size=500):
-        reached, _ = rules.level_at(clock.started_at, clock.due_at, as_of, escalation)
+        reached, _sent_to = rules.level_at(clock.started_at, clock.due_at, as_of, escalation)
         if reached <= clock.escalation_level:
             continue
         with transaction.atomic():
@@ -728,12 +737,12 @@ def sweep(*, actor: Actor, as_of: datetime) -> Counter:
                 if sent_to != level:
                     unreached.append({"level": level, "sent_to_level": sent_to})
                 for user in told:
-                    _, created = Notification.objects.get_or_create(
+                    _note, created = Notification.objects.get_or_create(
                         referral_id=clock.referral_id,
                         clock=clock,
                         level=level,
                         recipient=user,
-                        defaults=_message(clock, level, as_of, sent_to_level=sent_to),
+                        defaults=_message(clock, level, as_of, user, sent_to_level=sent_to),
                     )
                     counts["notifications"] += int(created)
             previous = clock.escalation_level
@@ -776,26 +785,48 @@ def _reach(unreached: list[dict], level: int) -> str:
 
 
 def _message(
-    clock: Clock, level: int, as_of: datetime, *, sent_to_level: int | None = None
+    clock: Clock, level: int, as_of: datetime, recipient: User, *, sent_to_level: int | None = None
 ) -> dict:
-    # No names or details of the case: only the reference and the duty, which the reader
-    # follows into Vigil.
+    """The notification of a breach, in the recipient's language (their in-app notice and
+    e-mail both keep it). No names or details of the case: only the reference and the duty,
+    which the reader follows into Vigil."""
     local_due = timezone.localtime(clock.due_at)
-    subject = (
-        f"Vigil: {clock.get_kind_display().lower()} overdue on {clock.referral.source_reference}"
-        f" (level {level})"
-    )
-    body = (
-        f"{clock.get_kind_display()} for referral {clock.referral.source_reference} "
-        f"({clock.force.code}, grade {clock.grade.replace('_', ' ') or 'not set'}) was due "
-        f"{local_due:%d %B %Y %H:%M} and is overdue. It has reached escalation level {level}.\n\n"
-    )
-    if sent_to_level and sent_to_level != level:
-        body += (
-            f"Nobody at level {level} could be told, so it comes to you at level "
-            f"{sent_to_level}.\n\n"
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        facts = {
+            "duty": clock.get_kind_display(),
+            "duty_lower": clock.get_kind_display().lower(),
+            "reference": clock.referral.source_reference,
+            "force": clock.force.code,
+            "grade": Grade(clock.grade).label.lower()
+            if clock.grade in Grade.values
+            else _("not set"),
+            "due": formats.date_format(local_due, "d F Y H:i"),
+            "level": level,
+            "sent_to_level": sent_to_level,
+        }
+        subject = _("Vigil: %(duty_lower)s overdue on %(reference)s (level %(level)s)") % facts
+        body = (
+            _(
+                "%(duty)s for referral %(reference)s (%(force)s, grade %(grade)s) was due "
+                "%(due)s and is overdue. It has reached escalation level %(level)s."
+            )
+            % facts
+            + "\n\n"
         )
-    body += f"Open it in Vigil: {settings.VIGIL_BASE_URL}/referrals/{clock.referral_id}/\n"
+        if sent_to_level and sent_to_level != level:
+            body += (
+                _(
+                    "Nobody at level %(level)s could be told, so it comes to you at level "
+                    "%(sent_to_level)s."
+                )
+                % facts
+                + "\n\n"
+            )
+        body += (
+            _("Open it in Vigil: %(address)s")
+            % {"address": f"{settings.VIGIL_BASE_URL}/referrals/{clock.referral_id}/"}
+            + "\n"
+        )
     return {
         "created_at": as_of,
         "subject": subject[:300],
@@ -827,18 +858,7 @@ def tell_of_new_links(links, *, as_of: datetime) -> int:
         ours = Referral.objects.select_related("force").get(pk=link.referral_id)
         for user in _holders(theirs):
             can_open = Referral.objects.restrict(user).filter(pk=ours.pk).exists()
-            found_in = (
-                f"referral {ours.source_reference}" if can_open else "a referral"
-            ) + f" held by {ours.force.code}"
-            subject = f"Vigil: new link to your referral {theirs.source_reference}"
-            body = (
-                f"Research on {found_in} found someone who matches a person in your referral "
-                f"{theirs.source_reference}: {link.get_reason_display().lower()} "
-                f"({link.matched_on}).\n\n"
-            )
-            if not can_open:
-                body += f"Ask {ours.force.name} ({ours.force.code}) for what they hold.\n\n"
-            body += f"Open it in Vigil: {settings.VIGIL_BASE_URL}/referrals/{theirs.pk}/\n"
+            subject, body = _link_message(link, theirs, ours, can_open, user)
             Notification.objects.create(
                 referral=theirs,
                 level=0,
@@ -850,6 +870,41 @@ def tell_of_new_links(links, *, as_of: datetime) -> int:
             )
             told += 1
     return told
+
+
+def _link_message(link, theirs: Referral, ours: Referral, can_open: bool, user: User):
+    """The subject and body telling a holder of a new link, in their language."""
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        facts = {
+            "ours": ours.source_reference,
+            "theirs": theirs.source_reference,
+            "force": ours.force.code,
+            "force_name": ours.force.name,
+            "reason": link.get_reason_display().lower(),
+            "matched_on": link.matched_on,
+        }
+        found_in = (
+            _("referral %(ours)s held by %(force)s")
+            if can_open
+            else _("a referral held by %(force)s")
+        ) % facts
+        subject = _("Vigil: new link to your referral %(theirs)s") % facts
+        body = (
+            _(
+                "Research on %(found_in)s found someone who matches a person in your referral "
+                "%(theirs)s: %(reason)s (%(matched_on)s)."
+            )
+            % (facts | {"found_in": found_in})
+            + "\n\n"
+        )
+        if not can_open:
+            body += _("Ask %(force_name)s (%(force)s) for what they hold.") % facts + "\n\n"
+        body += (
+            _("Open it in Vigil: %(address)s")
+            % {"address": f"{settings.VIGIL_BASE_URL}/referrals/{theirs.pk}/"}
+            + "\n"
+        )
+    return subject, body
 
 
 def _holders(referral: Referral) -> list[User]:
@@ -949,45 +1004,39 @@ def send_digests(as_of: datetime) -> Counter:
 
 def _email_digest(notes: list[Notification], as_of: datetime) -> str:
     recipient = notes[0].recipient
-    subject = f"Vigil: your daily digest, {len(notes)} notification{'s' if len(notes) > 1 else ''}"
-    body = (
-        f"Since your last digest, {len(notes)} notification"
-        f"{'s' if len(notes) > 1 else ''} (each is also in Vigil under Notifications):\n\n"
-        + "\n".join(
-            f"{n}. {note.subject}\n\n" + "\n".join(f"   {line}" for line in note.body.splitlines())
-            for n, note in enumerate(notes, start=1)
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        count = {"count": len(notes)}
+        subject = (
+            ngettext(
+                "Vigil: your daily digest, %(count)s notification",
+                "Vigil: your daily digest, %(count)s notifications",
+                len(notes),
+            )
+            % count
         )
-        + f"\n\nChange how you are told: {settings.VIGIL_BASE_URL}/accounts/settings/\n"
-    )
-    fields = {"email_tried_at": as_of, "email_attempts": F("email_attempts") + 1}
-    if not recipient.email:
-        fields = {
-            "email_state": EmailState.NO_ADDRESS,
-            "email_error": "the recipient has no e-mail address",
-            "email_next_try_at": None,
-        }
-    else:
-        try:
-            send_mail(subject, body, None, [recipient.email])
-        except ValueError as error:
-            fields |= {
-                "email_state": EmailState.FAILED,
-                "email_error": _short_error(error),
-                "email_next_try_at": None,
-            }
-        except OSError as error:
-            fields |= {
-                "email_state": EmailState.RETRYING,
-                "email_error": _short_error(error),
-                "email_next_try_at": rules.email_retry_at(1, as_of),
-            }
-        else:
-            fields |= {
-                "email_state": EmailState.SENT,
-                "emailed_at": as_of,
-                "email_error": "",
-                "email_next_try_at": None,
-            }
+        body = (
+            ngettext(
+                "Since your last digest, %(count)s notification (each is also in Vigil under "
+                "Notifications):",
+                "Since your last digest, %(count)s notifications (each is also in Vigil under "
+                "Notifications):",
+                len(notes),
+            )
+            % count
+            + "\n\n"
+            + "\n".join(
+                f"{n}. {note.subject}\n\n"
+                + "\n".join(f"   {line}" for line in note.body.splitlines())
+                for n, note in enumerate(notes, start=1)
+            )
+            + "\n\n"
+            + _("Change how you are told: %(address)s")
+            % {"address": f"{settings.VIGIL_BASE_URL}/accounts/settings/"}
+            + "\n"
+        )
+    fields, _server_failed = _send(subject, body, recipient.email, attempts=1, as_of=as_of)
+    if recipient.email:
+        fields |= {"email_tried_at": as_of, "email_attempts": F("email_attempts") + 1}
     Notification.objects.filter(pk__in=[note.pk for note in notes]).update(**fields)
     return fields["email_state"]
 
@@ -1012,36 +1061,15 @@ def _email(note: Notification, as_of: datetime) -> bool:
 
     Returns whether the mail server failed (rather than this message or its recipient).
     """
-    server_failed = False
-    if not note.recipient.email:
-        # Not tried again by itself: nothing changes until someone gives the person an address.
-        note.email_state = EmailState.NO_ADDRESS
-        note.email_error = "the recipient has no e-mail address"
-        note.email_next_try_at = None
-    else:
+    address = note.recipient.email
+    if address:
         note.email_attempts += 1
         note.email_tried_at = as_of
-        try:
-            send_mail(note.subject, note.body, None, [note.recipient.email])
-        except ValueError as error:
-            # Django refuses the address or a header (BadHeaderError) before anything is sent:
-            # every later try would be refused the same way.
-            note.email_state = EmailState.FAILED
-            note.email_error = _short_error(error)
-            note.email_next_try_at = None
-        except OSError as error:
-            # smtplib.SMTPException, socket and TLS errors, a full disk for the file backend:
-            # the server or the disk may be back later.
-            server_failed = True
-            retry_at = rules.email_retry_at(note.email_attempts, as_of)
-            note.email_state = EmailState.RETRYING if retry_at else EmailState.FAILED
-            note.email_error = _short_error(error)
-            note.email_next_try_at = retry_at
-        else:
-            note.email_state = EmailState.SENT
-            note.emailed_at = as_of
-            note.email_error = ""
-            note.email_next_try_at = None
+    fields, server_failed = _send(
+        note.subject, note.body, address, attempts=note.email_attempts, as_of=as_of
+    )
+    for name, value in fields.items():
+        setattr(note, name, value)
     note.save(
         update_fields=[
             "email_state",
@@ -1053,6 +1081,43 @@ def _email(note: Notification, as_of: datetime) -> bool:
         ]
     )
     return server_failed
+
+
+def _send(subject: str, body: str, address: str, *, attempts: int, as_of: datetime):
+    """Send one e-mail once (its ``attempts``-th try): what the notifications it carries record
+    of how it went, and whether the mail server failed (rather than this message or address)."""
+    if not address:
+        # Not tried again by itself: nothing changes until someone gives the person an address.
+        return {
+            "email_state": EmailState.NO_ADDRESS,
+            "email_error": "the recipient has no e-mail address",
+            "email_next_try_at": None,
+        }, False
+    try:
+        send_mail(subject, body, None, [address])
+    except ValueError as error:
+        # Django refuses the address or a header (BadHeaderError) before anything is sent:
+        # every later try would be refused the same way.
+        return {
+            "email_state": EmailState.FAILED,
+            "email_error": _short_error(error),
+            "email_next_try_at": None,
+        }, False
+    except OSError as error:
+        # smtplib.SMTPException, socket and TLS errors, a full disk for the file backend:
+        # the server or the disk may be back later.
+        retry_at = rules.email_retry_at(attempts, as_of)
+        return {
+            "email_state": EmailState.RETRYING if retry_at else EmailState.FAILED,
+            "email_error": _short_error(error),
+            "email_next_try_at": retry_at,
+        }, True
+    return {
+        "email_state": EmailState.SENT,
+        "emailed_at": as_of,
+        "email_error": "",
+        "email_next_try_at": None,
+    }, False
 
 
 def _short_error(error: Exception) -> str:
@@ -1092,14 +1157,16 @@ def mail_failures(actor: Actor, *, limit: int = 200) -> list[dict]:
 
 def _mail_failure(note: Notification) -> dict:
     referral = note.referral
-    reference = "a restricted referral" if referral.is_restricted else referral.source_reference
+    reference = _("a restricted referral") if referral.is_restricted else referral.source_reference
     return {
         "id": note.pk,
         "recipient": note.recipient.username,
         "recipient_email": note.recipient.email,
         "force": referral.force.code,
         "reference": reference,
-        "duty": note.clock.get_kind_display() if note.clock else "New link to another referral",
+        "duty": (
+            note.clock.get_kind_display() if note.clock else _("New link to another referral")
+        ),
         "level": note.level,
         "subject": note.subject.replace(referral.source_reference, reference),
         "state": note.email_state,
@@ -1130,8 +1197,8 @@ def retry_email(actor: Actor, notification_id: int, *, as_of: datetime) -> dict:
             raise Http404("No such e-mail.")
         if note.email_state not in EMAIL_NOT_SENT:
             raise ValidationError(
-                f"This e-mail is {note.get_email_state_display().lower()}: "
-                "there is nothing to try again."
+                _("This e-mail is %(state)s: there is nothing to try again.")
+                % {"state": note.get_email_state_display().lower()}
             )
         before = _email_record(note)
         _email(note, as_of)
@@ -1161,7 +1228,7 @@ def breach_report(actor: Actor, *, as_of: datetime, force_code: str = "", limit:
     """Every breach in the force (``breaches``), each with the levels that reached nobody,
     and apart, first, the breaches whose escalation reached nobody at all."""
     report = breaches(actor, as_of=as_of, force_code=force_code, limit=limit)
-    _, escalation = clock_tables()
+    escalation = clock_tables()[1]
     flagged = (
         _open(_scoped(actor, "force", force_code), as_of)
         .filter(due_at__lte=as_of)
@@ -1189,10 +1256,11 @@ def _reach_of(clock: Clock | None) -> dict:
                 "level": item["level"],
                 "sent_to_level": item["sent_to_level"],
                 "text": (
-                    f"level {item['level']} reached nobody: sent to level {item['sent_to_level']}"
+                    _("level %(level)s reached nobody: sent to level %(sent_to_level)s")
                     if item["sent_to_level"]
-                    else f"level {item['level']} reached nobody at all"
-                ),
+                    else _("level %(level)s reached nobody at all")
+                )
+                % item,
             }
             for item in unreached
         ],
@@ -1259,5 +1327,5 @@ def queue_once(name: str, period: str, *, as_of: datetime, enqueue) -> str | Non
 
 def forget_periodic_before(moment: datetime) -> int:
     """Forget the periods queued before ``moment`` (no worker queues a past period again)."""
-    deleted, _ = PeriodicTaskQueued.objects.filter(queued_at__lt=moment).delete()
+    deleted, _by_model = PeriodicTaskQueued.objects.filter(queued_at__lt=moment).delete()
     return deleted

@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from vigil.accounts.selectors import colleagues, teams
@@ -17,12 +19,12 @@ from . import services
 from .forms import WorklistFilterForm
 
 TABS = [
-    ("mine", "My clocks"),
-    ("team", "My team's clocks"),
-    ("force", "Every clock in the force"),
-    ("unallocated", "Unallocated"),
-    ("provisional", "Provisional grades"),
-    ("overrides", "Overrides waiting for me"),
+    ("mine", gettext_lazy("My clocks")),
+    ("team", gettext_lazy("My team's clocks")),
+    ("force", gettext_lazy("Every clock in the force")),
+    ("unallocated", gettext_lazy("Unallocated")),
+    ("provisional", gettext_lazy("Provisional grades")),
+    ("overrides", gettext_lazy("Overrides waiting for me")),
 ]
 CLOCK_TABS = {"mine", "team", "force"}
 
@@ -136,11 +138,16 @@ def retry_email(request, notification_id: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
+        last = {"error": tried["last_error"]}
         outcome = {
-            "sent": "sent",
-            "retrying": f"failed again ({tried['last_error']}); it will be tried again later",
-            "failed": f"failed again ({tried['last_error']}); given up",
-            "no_address": "they still have no e-mail address",
+            "sent": _("sent"),
+            "retrying": _("failed again (%(error)s); it will be tried again later") % last,
+            "failed": _("failed again (%(error)s); given up") % last,
+            "no_address": _("they still have no e-mail address"),
         }[tried["state"]]
-        messages.info(request, f"E-mail to {tried['recipient']} tried again: {outcome}.")
+        messages.info(
+            request,
+            _("E-mail to %(recipient)s tried again: %(outcome)s.")
+            % {"recipient": tried["recipient"], "outcome": outcome},
+        )
     return redirect("clocks:mail-failures")

@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+from django.utils.translation import gettext as _
 
 from .services import Table
 
@@ -50,7 +51,7 @@ def _line(table: Table) -> bytes:
     axes.plot(labels, values, marker="o", color="#0b0c0c", linewidth=2)
     for x, y in zip(labels, values, strict=True):
         axes.annotate(str(y), (x, y), textcoords="offset points", xytext=(0, 6), ha="center")
-    axes.set_ylabel("Referrals")
+    axes.set_ylabel(_("Referrals"))
     axes.set_title(table.title)
     axes.tick_params(axis="x", rotation=45)
     return _png(figure)
@@ -72,11 +73,11 @@ def _forecast(table: Table) -> bytes:
     figure, axes = _figure()
     history = table.chart.get("history", [])
     axes.plot(
-        [m for m, _ in history],
-        [n for _, n in history],
+        [m for m, _n in history],
+        [n for _m, n in history],
         marker="o",
         color="#0b0c0c",
-        label="Received",
+        label=_("Received"),
     )
     if table.rows:
         months = [row[0] for row in table.rows]
@@ -86,7 +87,7 @@ def _forecast(table: Table) -> bytes:
             marker="s",
             linestyle="--",
             color="#505a5f",
-            label="Expected",
+            label=_("Expected"),
         )
         axes.fill_between(
             months,
@@ -95,10 +96,10 @@ def _forecast(table: Table) -> bytes:
             facecolor="none",
             edgecolor="#505a5f",
             hatch="///",
-            label="95% prediction interval",
+            label=_("95% prediction interval"),
         )
     axes.legend(frameon=False)
-    axes.set_title("Referrals per month and the next six months")
+    axes.set_title(_("Referrals per month and the next six months"))
     axes.tick_params(axis="x", rotation=45)
     return _png(figure)
 
@@ -138,9 +139,9 @@ def _timeliness(table: Table) -> bytes:
         fontsize=8,
     )
     axes.set_ylim(0, 110)
-    axes.set_ylabel("Met in time (%)")
+    axes.set_ylabel(_("Met in time (%)"))
     axes.legend(frameon=False, fontsize=8, ncols=4)
-    axes.set_title("Duties met within their timescale, by grade")
+    axes.set_title(_("Duties met within their timescale, by grade"))
     return _png(figure)
 
 
@@ -148,9 +149,9 @@ def _regional(table: Table) -> bytes:
     figure, axes = _figure()
     forces = table.columns[1:]
     wanted = [
-        "Enforcement action within timescale (%)",
-        "Low-risk enforcement action within timescale (%)",
-        "Social care told within timescale (%)",
+        _("Enforcement action within timescale (%)"),
+        _("Low-risk enforcement action within timescale (%)"),
+        _("Social care told within timescale (%)"),
     ]
     rows = [row for row in table.rows if row[0] in wanted]
     width = 0.8 / max(len(rows), 1)
@@ -161,5 +162,5 @@ def _regional(table: Table) -> bytes:
     axes.set_ylim(0, 110)
     axes.set_ylabel("%")
     axes.legend(frameon=False, fontsize=7)
-    axes.set_title("Timeliness, force by force")
+    axes.set_title(_("Timeliness, force by force"))
     return _png(figure)

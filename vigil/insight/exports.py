@@ -2,7 +2,11 @@
 
 import io
 from datetime import datetime
+from pathlib import Path
 
+import matplotlib
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from vigil.core.spreadsheets import csv_bytes, safe_rows, spreadsheet_safe
@@ -34,8 +38,29 @@ def as_xlsx(tables: list[Table]) -> bytes:
     return buffer.getvalue()
 
 
+# Reportlab's built-in fonts cannot draw ŵ or ŷ (Welsh): the pack uses DejaVu Sans, which
+# matplotlib (the charts) ships.
+FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+
+
+def _register_fonts() -> None:
+    from reportlab.lib.fonts import addMapping
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if "DejaVuSans" in pdfmetrics.getRegisteredFontNames():
+        return
+    pdfmetrics.registerFont(TTFont("DejaVuSans", FONTS / "DejaVuSans.ttf"))
+    pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", FONTS / "DejaVuSans-Bold.ttf"))
+    addMapping("DejaVuSans", 0, 0, "DejaVuSans")
+    addMapping("DejaVuSans", 1, 0, "DejaVuSans-Bold")
+    addMapping("DejaVuSans", 0, 1, "DejaVuSans")
+    addMapping("DejaVuSans", 1, 1, "DejaVuSans-Bold")
+
+
 def inspection_pack(tables: list[Table], scope: Scope, period: Period, as_of: datetime) -> bytes:
-    """One PDF with every chart and table for the scope and period (an inspector's pack)."""
+    """One PDF with every chart and table for the scope and period (an inspector's pack), in
+    the language active when it is made."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet
@@ -59,19 +84,29 @@ def inspection_pack(tables: list[Table], scope: Scope, period: Period, as_of: da
         rightMargin=15 * mm,
         topMargin=15 * mm,
         bottomMargin=15 * mm,
-        title=f"Vigil inspection pack: {scope.label}",
+        title=_("Vigil inspection pack: %(scope)s") % {"scope": scope.label},
         author="Vigil",
     )
+    _register_fonts()
     styles = getSampleStyleSheet()
+    for style in styles.byName.values():
+        if hasattr(style, "fontName"):
+            bold = style.fontName.endswith("-Bold")
+            style.fontName = "DejaVuSans-Bold" if bold else "DejaVuSans"
     small = styles["BodyText"].clone("small", fontSize=7, leading=9)
     story = [
-        Paragraph(f"Inspection pack: {scope.label}", styles["Title"]),
+        Paragraph(_("Inspection pack: %(scope)s") % {"scope": scope.label}, styles["Title"]),
         Paragraph(
-            f"Period {period}; figures as of {as_of:%d %B %Y %H:%M} (London time).",
+            _("Period %(period)s; figures as of %(as_of)s (London time).")
+            % {
+                "period": period,
+                "as_of": formats.date_format(timezone.localtime(as_of), "d F Y H:i"),
+            },
             styles["BodyText"],
         ),
         Paragraph(
-            "Counted from Vigil's own records. No person is named in this pack.", styles["BodyText"]
+            _("Counted from Vigil's own records. No person is named in this pack."),
+            styles["BodyText"],
         ),
         Spacer(1, 6 * mm),
     ]
@@ -87,7 +122,7 @@ def inspection_pack(tables: list[Table], scope: Scope, period: Period, as_of: da
         rows = [[Paragraph(str(c), small) for c in table.columns]]
         rows += [
             [Paragraph("–" if v is None else str(v), small) for v in row] for row in table.rows
-        ] or [[Paragraph("No data", small)]]
+        ] or [[Paragraph(_("No data"), small)]]
         grid = PdfTable(rows, repeatRows=1, hAlign="LEFT")
         grid.setStyle(
             TableStyle(

@@ -5,6 +5,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext_lazy
+
 
 def percentile(values: Sequence[float], share: float) -> float | None:
     """The value below which ``share`` of the values fall (linear between closest ranks)."""
@@ -61,7 +63,7 @@ class Forecast:
     upper: float
 
 
-FORECAST_METHOD = (
+FORECAST_METHOD = gettext_lazy(
     "A straight-line trend fitted by ordinary least squares to the monthly counts "
     "(statsmodels OLS), projected six months ahead with 95% prediction intervals; "
     "no forecast from fewer than four months."

@@ -22,6 +22,8 @@ class PreparedReport(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     ready_at = models.DateTimeField(null=True, blank=True)
     content = models.BinaryField(blank=True, default=b"")
+    # The language the requester had Vigil in when they asked: the report comes out in it.
+    language = models.CharField(max_length=8, blank=True, default="")
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -32,7 +32,10 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Extract, TruncMonth, TruncWeek
-from django.utils import timezone
+from django.utils import formats, timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import Force
@@ -60,11 +63,11 @@ from .models import PreparedReport
 LONDON = ZoneInfo("Europe/London")
 GRADES = list(reversed(Grade.values))  # very high first: shown as prominently as low, in order
 AGE_BANDS = [
-    (0, 7, "up to 7 days"),
-    (8, 30, "8 to 30 days"),
-    (31, 90, "31 to 90 days"),
-    (91, 180, "91 to 180 days"),
-    (181, 100_000, "over 180 days"),
+    (0, 7, gettext_lazy("up to 7 days")),
+    (8, 30, gettext_lazy("8 to 30 days")),
+    (31, 90, gettext_lazy("31 to 90 days")),
+    (91, 180, gettext_lazy("91 to 180 days")),
+    (181, 100_000, gettext_lazy("over 180 days")),
 ]
 
 
@@ -77,10 +80,21 @@ class Table:
     note: str = ""
     chart: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        # Labels from vocabularies are lazy translations: made words here, in the language
+        # the table is built in, so every export and the API get plain strings.
+        self.title, self.note = str(self.title), str(self.note)
+        self.columns = [str(column) for column in self.columns]
+        self.rows = [[_plain(value) for value in row] for row in self.rows]
+
+
+def _plain(value):
+    return str(value) if isinstance(value, Promise) else value
+
 
 def _measures(key: str, title: str, rows: list[list], **more) -> Table:
     """A table of single figures, each beside what it measures."""
-    return Table(key=key, title=title, columns=["Measure", "Value"], rows=rows, **more)
+    return Table(key=key, title=title, columns=[_("Measure"), _("Value")], rows=rows, **more)
 
 
 @dataclass
@@ -93,7 +107,10 @@ class Scope:
     @property
     def label(self) -> str:
         if self.region:
-            return f"Region {self.region} ({', '.join(f.code for f in self.forces)})"
+            return _("Region %(region)s (%(forces)s)") % {
+                "region": self.region,
+                "forces": ", ".join(f.code for f in self.forces),
+            }
         return str(self.forces[0])
 
     @property
@@ -115,7 +132,10 @@ class Period:
         return datetime.combine(self.end + timedelta(days=1), time(), LONDON)
 
     def __str__(self) -> str:
-        return f"{self.start:%d %B %Y} to {self.end:%d %B %Y}"
+        return _("%(start)s to %(end)s") % {
+            "start": formats.date_format(self.start, "d F Y"),
+            "end": formats.date_format(self.end, "d F Y"),
+        }
 
 
 def scope_for(actor: Actor, *, force_code: str = "", region: str = "") -> Scope:
@@ -192,10 +212,10 @@ def demand(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
     months = _months(period)
     monthly = Table(
         key="demand_monthly",
-        title="Referrals received per month, by source and grade",
+        title=_("Referrals received per month, by source and grade"),
         columns=[
-            "Month",
-            "Total",
+            _("Month"),
+            _("Total"),
             *[Source(s).label for s in sources],
             *[Grade(g).label for g in GRADES],
         ],
@@ -208,16 +228,18 @@ def demand(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
             ]
             for month in months
         ],
-        note="Counted by the force that received each referral, by the month (London time) it "
-        "was received; the grade is the grade in force now.",
+        note=_(
+            "Counted by the force that received each referral, by the month (London time) it "
+            "was received; the grade is the grade in force now."
+        ),
         chart={"kind": "line", "x": 0, "y": [1]},
     )
     weekly = Table(
         key="demand_weekly",
-        title="Referrals received per week",
-        columns=["Week beginning", "Total", *[Grade(g).label for g in GRADES]],
+        title=_("Referrals received per week"),
+        columns=[_("Week beginning"), _("Total"), *[Grade(g).label for g in GRADES]],
         rows=[],
-        note="Weeks begin on Monday.",
+        note=_("Weeks begin on Monday."),
     )
     weeks = defaultdict(Counter)
     for week, row in _counted_by(received, TruncWeek, "received_at", "grade"):
@@ -235,13 +257,15 @@ def demand(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
     forecast = forecast_monthly(history)
     projected = Table(
         key="demand_forecast",
-        title="Expected referrals per month, next six months",
-        columns=["Month", "Expected", "Lower (95%)", "Upper (95%)"],
+        title=_("Expected referrals per month, next six months"),
+        columns=[_("Month"), _("Expected"), _("Lower (95%)"), _("Upper (95%)")],
         rows=[
             [f"{f.month:%Y-%m}", round(f.expected, 1), round(f.lower, 1), round(f.upper, 1)]
             for f in forecast
         ],
-        note=FORECAST_METHOD if forecast else FORECAST_METHOD + " Not enough months yet.",
+        note=str(FORECAST_METHOD)
+        if forecast
+        else f"{FORECAST_METHOD} {_('Not enough months yet.')}",
         chart={"kind": "forecast", "history": [[f"{m:%Y-%m}", n] for m, n in history]},
     )
     return [monthly, weekly, projected]
@@ -276,10 +300,10 @@ def backlog(scope: Scope, *, as_of: datetime) -> list[Table]:
         by_state[row["grade"] or "ungraded"][state] += row["n"]
     band = Case(
         *[
-            When(received_at__gt=as_of - timedelta(days=high + 1), then=Value(label))
-            for _, high, label in AGE_BANDS[:-1]
+            When(received_at__gt=as_of - timedelta(days=high + 1), then=Value(str(index)))
+            for index, (_low, high, _label) in enumerate(AGE_BANDS[:-1])
         ],
-        default=Value(AGE_BANDS[-1][2]),
+        default=Value(str(len(AGE_BANDS) - 1)),
         output_field=CharField(),
     )
     ages = defaultdict(Counter)
@@ -290,23 +314,24 @@ def backlog(scope: Scope, *, as_of: datetime) -> list[Table]:
     return [
         Table(
             key="backlog_state",
-            title="Open referrals by grade and state",
-            columns=["Grade", "Total", *[ReferralStatus(s).label for s in states]],
+            title=_("Open referrals by grade and state"),
+            columns=[_("Grade"), _("Total"), *[ReferralStatus(s).label for s in states]],
             rows=[
                 [_grade_label(g), sum(by_state[g].values()), *[by_state[g][s] for s in states]]
                 for g in grades
             ],
-            note="Referrals held and not closed at the date shown; the state is the state now.",
+            note=_("Referrals held and not closed at the date shown; the state is the state now."),
             chart={"kind": "bar", "x": 0, "y": 1},
         ),
         Table(
             key="backlog_age",
-            title="Open referrals by age and grade",
-            columns=["Grade", *[label for _, _, label in AGE_BANDS]],
+            title=_("Open referrals by age and grade"),
+            columns=[_("Grade"), *[label for _low, _high, label in AGE_BANDS]],
             rows=[
-                [_grade_label(g), *[ages[g][label] for _, _, label in AGE_BANDS]] for g in grades
+                [_grade_label(g), *[ages[g][str(index)] for index in range(len(AGE_BANDS))]]
+                for g in grades
             ],
-            note="Age counted from receipt.",
+            note=_("Age counted from receipt."),
         ),
     ]
 
@@ -315,7 +340,12 @@ def backlog(scope: Scope, *, as_of: datetime) -> list[Table]:
 # The device queue
 
 
-QUEUE_COLUMNS = ["Waiting", "Oldest (days)", "Median age (days)", "Breaches now"]
+QUEUE_COLUMNS = [
+    gettext_lazy("Waiting"),
+    gettext_lazy("Oldest (days)"),
+    gettext_lazy("Median age (days)"),
+    gettext_lazy("Breaches now"),
+]
 
 
 def _devices_waiting(scope: Scope, as_of: datetime) -> list[tuple[int, str, float, bool]]:
@@ -349,19 +379,21 @@ def device_queue(scope: Scope, *, as_of: datetime) -> Table:
     grades = [*GRADES, ""]
     return Table(
         key="device_queue",
-        title="Devices waiting for examination, by grade",
-        columns=["Grade", *QUEUE_COLUMNS],
+        title=_("Devices waiting for examination, by grade"),
+        columns=[_("Grade"), *QUEUE_COLUMNS],
         rows=[
             *[
                 _queue_row(_grade_label(grade), [item for item in waiting if item[1] == grade])
                 for grade in grades
             ],
-            _queue_row("All grades", waiting),
+            _queue_row(_("All grades"), waiting),
         ],
-        note="Devices seized or produced whose examination (triage or full examination) had "
-        "not started at the date shown, their age counted from seizure (or from their record, "
-        "when the seizure time is not known); breaches are those past their device examination "
-        "clock's due time.",
+        note=_(
+            "Devices seized or produced whose examination (triage or full examination) had "
+            "not started at the date shown, their age counted from seizure (or from their record, "
+            "when the seizure time is not known); breaches are those past their device examination "
+            "clock's due time."
+        ),
     )
 
 
@@ -370,21 +402,22 @@ def device_queue_by_force(scope: Scope, *, as_of: datetime) -> Table:
     waiting = _devices_waiting(scope, as_of)
     return Table(
         key="device_queue_region",
-        title=f"Devices waiting for examination in region {scope.region}, by force",
-        columns=["Force", *QUEUE_COLUMNS],
+        title=_("Devices waiting for examination in region %(region)s, by force")
+        % {"region": scope.region},
+        columns=[_("Force"), *QUEUE_COLUMNS],
         rows=[
             *[
                 _queue_row(force.code, [item for item in waiting if item[0] == force.pk])
                 for force in scope.forces
             ],
-            _queue_row(f"Region {scope.region}", waiting),
+            _queue_row(_("Region %(region)s") % {"region": scope.region}, waiting),
         ],
-        note="Aggregates only. Counted as on the force dashboards.",
+        note=_("Aggregates only. Counted as on the force dashboards."),
     )
 
 
 def _grade_label(grade: str) -> str:
-    return Grade(grade).label if grade in Grade.values else "Not graded"
+    return Grade(grade).label if grade in Grade.values else _("Not graded")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,24 +457,26 @@ def timeliness(scope: Scope, period: Period, *, as_of: datetime) -> Table:
             )
     return Table(
         key="timeliness",
-        title="Timeliness: duties due in the period, met within their timescale",
+        title=_("Timeliness: duties due in the period, met within their timescale"),
         columns=[
-            "Duty",
-            "Grade",
-            "Due",
-            "Met in time",
-            "Met in time (%)",
-            "Median hours taken",
-            "90th percentile hours",
-            "Breaches now: level 1",
-            "Level 2",
-            "Level 3",
+            _("Duty"),
+            _("Grade"),
+            _("Due"),
+            _("Met in time"),
+            _("Met in time (%)"),
+            _("Median hours taken"),
+            _("90th percentile hours"),
+            _("Breaches now: level 1"),
+            _("Level 2"),
+            _("Level 3"),
         ],
         rows=rows,
-        note="Duties that fell due in the period (a late one counts as not met in time, even "
-        "when done later); hours from the duty's start to when it was met, for those met; "
-        "breaches are those overdue at the date shown, by escalation level. Every grade is "
-        "listed, low as well as very high.",
+        note=_(
+            "Duties that fell due in the period (a late one counts as not met in time, even "
+            "when done later); hours from the duty's start to when it was met, for those met; "
+            "breaches are those overdue at the date shown, by escalation level. Every grade is "
+            "listed, low as well as very high."
+        ),
         chart={"kind": "timeliness"},
     )
 
@@ -490,14 +525,14 @@ def _breaches(scope: Scope, as_of: datetime, group: tuple[str, ...]) -> dict[tup
         ):
             found[tuple(row[name] for name in group)][row["escalation_level"]] += row["n"]
         return found
-    _, escalation = clock_tables()
+    escalation = clock_tables()[1]
     overdue = (
         Clock.objects.filter(force_id__in=scope.ids, started_at__lte=as_of, due_at__lte=as_of)
         .filter(Q(met_at__isnull=True) | Q(met_at__gt=as_of))
         .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
     )
     for *key, started, due_at in overdue.values_list(*group, "started_at", "due_at"):
-        level, _ = rules.level_at(started, due_at, as_of, escalation)
+        level, _reached_at = rules.level_at(started, due_at, as_of, escalation)
         found[tuple(key)][level] += 1
     return found
 
@@ -566,20 +601,22 @@ def safeguarding(scope: Scope, period: Period, *, as_of: datetime) -> Table:
     ).count()
     return _measures(
         "safeguarding",
-        "Safeguarding",
+        _("Safeguarding"),
         [
-            ["Children in view (referrals received in the period)", children],
-            ["Social care referrals due in the period", social_due],
-            ["Social care told within timescale", social_on_time],
-            ["Social care told within timescale (%)", share(social_on_time, social_due)],
-            ["Strategy discussions requested", requested],
-            ["Strategy discussions held", held],
-            ["LADO referrals made", lado],
+            [_("Children in view (referrals received in the period)"), children],
+            [_("Social care referrals due in the period"), social_due],
+            [_("Social care told within timescale"), social_on_time],
+            [_("Social care told within timescale (%)"), share(social_on_time, social_due)],
+            [_("Strategy discussions requested"), requested],
+            [_("Strategy discussions held"), held],
+            [_("LADO referrals made"), lado],
         ],
-        note="Children in view, by the rule the referral page uses: children who live with "
-        "the suspect, children the suspect has access to, child victims (under 18 or of "
-        "unknown age on the day) and a suspect who is a child, in referrals received in the "
-        "period.",
+        note=_(
+            "Children in view, by the rule the referral page uses: children who live with "
+            "the suspect, children the suspect has access to, child victims (under 18 or of "
+            "unknown age on the day) and a suspect who is a child, in referrals received in the "
+            "period."
+        ),
     )
 
 
@@ -621,36 +658,38 @@ def grading(scope: Scope, period: Period) -> list[Table]:
     for username, team, status in overrides.values_list(
         "proposed_by__username", "proposed_by__team", "status"
     ):
-        by_person[(team or "(no team)", username)]["proposed"] += 1
-        by_person[(team or "(no team)", username)][status] += 1
+        by_person[(team or _("(no team)"), username)]["proposed"] += 1
+        by_person[(team or _("(no team)"), username)][status] += 1
     summary = _measures(
         "grading",
-        "Grading quality",
+        _("Grading quality"),
         [
-            ["Referrals received", total],
-            ["Provisional now", provisional],
-            ["Provisional now (%)", share(provisional, total)],
-            ["Re-grades in the period", sum(directions.values())],
-            ["Re-graded up", directions["up"]],
-            ["Re-graded down", directions["down"]],
-            ["Overrides proposed", overrides.count()],
-            ["Overrides approved", overrides.filter(status="approved").count()],
-            ["Overrides refused", overrides.filter(status="refused").count()],
+            [_("Referrals received"), total],
+            [_("Provisional now"), provisional],
+            [_("Provisional now (%)"), share(provisional, total)],
+            [_("Re-grades in the period"), sum(directions.values())],
+            [_("Re-graded up"), directions["up"]],
+            [_("Re-graded down"), directions["down"]],
+            [_("Overrides proposed"), overrides.count()],
+            [_("Overrides approved"), overrides.filter(status="approved").count()],
+            [_("Overrides refused"), overrides.filter(status="refused").count()],
         ],
-        note="Re-grades are the engine's grades after a fact changed; up or down against the "
-        "engine's previous grade.",
+        note=_(
+            "Re-grades are the engine's grades after a fact changed; up or down against the "
+            "engine's previous grade."
+        ),
     )
     people = Table(
         key="grading_by_assessor",
-        title="Overrides by team and assessor",
+        title=_("Overrides by team and assessor"),
         columns=[
-            "Team",
-            "Assessor",
-            "Proposed",
-            "Applied (raised)",
-            "Approved",
-            "Refused",
-            "Waiting",
+            _("Team"),
+            _("Assessor"),
+            _("Proposed"),
+            _("Applied (raised)"),
+            _("Approved"),
+            _("Refused"),
+            _("Waiting"),
         ],
         rows=[
             [team, username, c["proposed"], c["applied"], c["approved"], c["refused"], c["pending"]]
@@ -681,21 +720,25 @@ def outcomes(scope: Scope, period: Period) -> list[Table]:
     return [
         Table(
             key="outcomes",
-            title="Outcomes by month",
-            columns=["Month", "Total", *[f"{c}: {types.get(c, {}).get('text', c)}" for c in codes]],
+            title=_("Outcomes by month"),
+            columns=[
+                _("Month"),
+                _("Total"),
+                *[f"{c}: {types.get(c, {}).get('text', c)}" for c in codes],
+            ],
             rows=[
                 [f"{m:%Y-%m}", sum(by_month[m].values()), *[by_month[m][c] for c in codes]]
                 for m in _months(period)
             ],
-            note="Home Office outcome types, by the month the referral was closed.",
+            note=_("Home Office outcome types, by the month the referral was closed."),
         ),
         _measures(
             "outcomes_summary",
-            "Outcomes in the period",
+            _("Outcomes in the period"),
             [
-                ["Referrals closed", total],
-                ['Closed as "not in the public interest"', npi],
-                ['Closed as "not in the public interest" (%)', share(npi, total)],
+                [_("Referrals closed"), total],
+                [_('Closed as "not in the public interest"'), npi],
+                [_('Closed as "not in the public interest" (%)'), share(npi, total)],
             ],
         ),
     ]
@@ -747,36 +790,38 @@ def regional(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
     ):
         figures[row["force_id"]].update(closed=row["n"], npi=row["npi"])
     measures = [
-        ("Referrals received", lambda f: f["received"]),
-        ("Open now", lambda f: f["open"]),
+        (_("Referrals received"), lambda f: f["received"]),
+        (_("Open now"), lambda f: f["open"]),
         (
-            "Enforcement action within timescale (%)",
+            _("Enforcement action within timescale (%)"),
             lambda f: share(f["enforcement_on_time"], f["enforcement_due"]),
         ),
         (
-            "Low-risk enforcement action within timescale (%)",
+            _("Low-risk enforcement action within timescale (%)"),
             lambda f: share(f["low_on_time"], f["low_due"]),
         ),
         (
-            "Social care told within timescale (%)",
+            _("Social care told within timescale (%)"),
             lambda f: share(f["care_on_time"], f["care_due"]),
         ),
-        ("Breaches now", lambda f: f["breaches"]),
-        ("Breaches now at level 3", lambda f: f["level_3"]),
-        ("Provisional now (%)", lambda f: share(f["provisional"], f["received"])),
-        ('Closed "not in the public interest" (%)', lambda f: share(f["npi"], f["closed"])),
+        (_("Breaches now"), lambda f: f["breaches"]),
+        (_("Breaches now at level 3"), lambda f: f["level_3"]),
+        (_("Provisional now (%)"), lambda f: share(f["provisional"], f["received"])),
+        (_('Closed "not in the public interest" (%)'), lambda f: share(f["npi"], f["closed"])),
     ]
     return [
         Table(
             key="regional",
-            title=f"Forces of region {scope.region}, side by side",
-            columns=["Measure", *[force.code for force in scope.forces]],
+            title=_("Forces of region %(region)s, side by side") % {"region": scope.region},
+            columns=[_("Measure"), *[force.code for force in scope.forces]],
             rows=[
                 [name, *[value(figures[force.pk]) for force in scope.forces]]
                 for name, value in measures
             ],
-            note="Aggregates only: no referral, person or officer is named. Counted as on the "
-            "force dashboards.",
+            note=_(
+                "Aggregates only: no referral, person or officer is named. Counted as on the "
+                "force dashboards."
+            ),
             chart={"kind": "regional"},
         ),
         device_queue_by_force(scope, as_of=as_of),
@@ -784,7 +829,9 @@ def regional(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
 
 
 def audit_export(actor: Actor, what: str, scope: Scope, period: Period, as_of: datetime) -> None:
-    """Every export goes on the audit trail."""
+    """Every export goes on the audit trail (in English, whatever the reader's language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        label = scope.label
     record(
         actor,
         AuditAction.EXPORTED,
@@ -793,7 +840,7 @@ def audit_export(actor: Actor, what: str, scope: Scope, period: Period, as_of: d
         force_code=",".join(f.code for f in scope.forces),
         after={
             "export": what,
-            "scope": scope.label,
+            "scope": label,
             "from": period.start,
             "to": period.end,
             "as_of": as_of,
@@ -843,20 +890,22 @@ def pseudonymised_rows(actor: Actor, scope: Scope, period: Period) -> Table:
         )
     return Table(
         key="rows",
-        title="Referrals received, pseudonymised",
+        title=_("Referrals received, pseudonymised"),
         columns=[
-            "Referral (pseudonym)",
-            "Force",
-            "Source",
-            "Received",
-            "Grade",
-            "Provisional",
-            "State",
-            "Outcome",
+            _("Referral (pseudonym)"),
+            _("Force"),
+            _("Source"),
+            _("Received"),
+            _("Grade"),
+            _("Provisional"),
+            _("State"),
+            _("Outcome"),
         ],
         rows=rows,
-        note="No names, references or addresses. The pseudonym is a keyed hash of the referral. "
-        "Restricted referrals are counted in the figures but have no row here.",
+        note=_(
+            "No names, references or addresses. The pseudonym is a keyed hash of the referral. "
+            "Restricted referrals are counted in the figures but have no row here."
+        ),
     )
 
 
@@ -875,7 +924,7 @@ def request_report(
     requested_at: datetime,
 ) -> PreparedReport:
     """Record someone's request for a report to be prepared in the background (audited as the
-    export it is); ``tasks.prepare_report`` prepares it."""
+    export it is), in the language they see Vigil in now; ``tasks.prepare_report`` prepares it."""
     audit_export(actor, kind, scope, period, as_of)
     return PreparedReport.objects.create(
         requested_by=actor,
@@ -885,6 +934,7 @@ def request_report(
         period_end=period.end,
         as_of=as_of,
         requested_at=requested_at,
+        language=translation.get_language() or "",
     )
 
 

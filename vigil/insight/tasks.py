@@ -2,8 +2,9 @@
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from vigil.accounts.actors import Actor
 from vigil.core.background import background
@@ -41,17 +42,18 @@ def start_inspection_pack(
 
 @background(attempts=3)
 def prepare_report(report_id: int) -> dict:
-    """Prepare a requested inspection pack as its requester would see it, and keep it for them
-    (and forget the reports older than ``KEEP_REPORTS``)."""
+    """Prepare a requested inspection pack as its requester would see it, in the language they
+    asked in, and keep it for them (and forget the reports older than ``KEEP_REPORTS``)."""
     report = services.report_to_prepare(report_id)
     if report is None:
         return {"prepared": 0}
     services.start_report(report, started_at=timezone.now())
     actor = report.requested_by
-    scope = services.scope_for(actor, force_code=report.force_code)
-    period = services.Period(report.period_start, report.period_end)
-    tables = services.dashboard(actor, scope, period, as_of=report.as_of)
-    content = exports.inspection_pack(tables, scope, period, report.as_of)
+    with translation.override(report.language or settings.LANGUAGE_CODE):
+        scope = services.scope_for(actor, force_code=report.force_code)
+        period = services.Period(report.period_start, report.period_end)
+        tables = services.dashboard(actor, scope, period, as_of=report.as_of)
+        content = exports.inspection_pack(tables, scope, period, report.as_of)
     now = timezone.now()
     services.store_report(report, content, ready_at=now)
     return {"prepared": 1, "forgotten": services.forget_reports_before(now - KEEP_REPORTS)}

@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from vigil.core.asof import AsOfError, is_now, parse_as_of
@@ -118,8 +119,10 @@ def prepare_inspection_pack(request):
     )
     messages.info(
         request,
-        "The inspection pack is being prepared; it will be listed below, ready to download, "
-        "in a minute or so.",
+        _(
+            "The inspection pack is being prepared; it will be listed below, ready to download, "
+            "in a minute or so."
+        ),
     )
     query = request.GET.urlencode()
     return redirect(f"{reverse('insight:dashboard')}?{query}" if query else "insight:dashboard")

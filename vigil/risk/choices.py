@@ -1,23 +1,24 @@
 """The vocabularies of grading."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Grade(models.TextChoices):
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
-    VERY_HIGH = "very_high", "Very high"
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+    VERY_HIGH = "very_high", _("Very high")
 
 
 class OverrideStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for a supervisor"
-    APPLIED = "applied", "Applied (raises the grade)"
-    APPROVED = "approved", "Approved"
-    REFUSED = "refused", "Refused"
-    SUPERSEDED = "superseded", "Superseded by a re-grade"
+    PENDING = "pending", _("Waiting for a supervisor")
+    APPLIED = "applied", _("Applied (raises the grade)")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    SUPERSEDED = "superseded", _("Superseded by a re-grade")
 
 
 class QualityOutcome(models.TextChoices):
-    AGREE = "agree", "Agree with the grade"
-    DISAGREE = "disagree", "Disagree with the grade"
+    AGREE = "agree", _("Agree with the grade")
+    DISAGREE = "disagree", _("Disagree with the grade")

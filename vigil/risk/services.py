@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, OuterRef, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import User
@@ -711,7 +713,7 @@ class OverrideRefused(RecordError):
     Action.GRADE_OVERRIDE_PROPOSE,
     Audit.OVERRIDE_PROPOSED,
     OverrideIn,
-    "Your proposal is recorded.",
+    gettext_lazy("Your proposal is recorded."),
 )
 def propose_override(change: Change, grade: str, reason: str) -> Override:
     """Propose a different grade with a written reason.
@@ -720,21 +722,27 @@ def propose_override(change: Change, grade: str, reason: str) -> Override:
     """
     referral = change.referral
     if grade not in GRADES:
-        raise OverrideRefused(f"{grade!r} is not a grade")
+        raise OverrideRefused(_("%(grade)r is not a grade") % {"grade": grade})
     if len(reason.strip()) < 10:
         raise OverrideRefused(
-            "give the reason for a different grade in words (10 characters or more)"
+            _("give the reason for a different grade in words (10 characters or more)")
         )
     assessment = Assessment.objects.filter(referral=referral, is_current=True).first()
     if assessment is None:
-        raise OverrideRefused("the referral has not been graded yet")
+        raise OverrideRefused(_("the referral has not been graded yet"))
     if grade == assessment.grade:
-        raise OverrideRefused(f"the grade is already {Grade(grade).label.lower()}")
+        raise OverrideRefused(
+            _("the grade is already %(grade)s") % {"grade": Grade(grade).label.lower()}
+        )
     if rank(grade) < rank(assessment.minimum_grade):
         floors = "; ".join(assessment.floors)
         raise OverrideRefused(
-            f"{Grade(grade).label} is below the floor of "
-            f"{Grade(assessment.minimum_grade).label.lower()} ({floors})"
+            _("%(grade)s is below the floor of %(minimum)s (%(floors)s)")
+            % {
+                "grade": Grade(grade).label,
+                "minimum": Grade(assessment.minimum_grade).label.lower(),
+                "floors": floors,
+            }
         )
     raising = rank(grade) > rank(assessment.grade)
     override = Override.objects.create(
@@ -768,7 +776,7 @@ def propose_override(change: Change, grade: str, reason: str) -> Override:
     Action.GRADE_OVERRIDE_APPROVE,
     Audit.OVERRIDE_DECIDED,
     DecisionIn,
-    "Decision recorded.",
+    gettext_lazy("Decision recorded."),
     item=Override,
     api_path="/overrides/{item_id}/decision",
 )
@@ -777,18 +785,23 @@ def decide_override(
 ) -> Override:
     """A supervisor, not the proposer, approves or refuses a lower grade."""
     if override.status != OverrideStatus.PENDING:
-        raise OverrideRefused(f"this proposal is already {override.get_status_display().lower()}")
+        raise OverrideRefused(
+            _("this proposal is already %(status)s")
+            % {"status": override.get_status_display().lower()}
+        )
     if override.proposed_by_id is not None and override.proposed_by_id == getattr(
         change.actor, "pk", None
     ):
-        raise PermissionDenied("a lower grade must be approved by someone other than its proposer")
+        raise PermissionDenied(
+            _("a lower grade must be approved by someone other than its proposer")
+        )
     if not approve and not reason.strip():
-        raise OverrideRefused("say why the proposal is refused")
+        raise OverrideRefused(_("say why the proposal is refused"))
     assessment = override.assessment
     if not assessment.is_current:
-        raise OverrideRefused("the referral has been re-graded since; propose again")
+        raise OverrideRefused(_("the referral has been re-graded since; propose again"))
     if approve and rank(override.proposed_grade) < rank(assessment.minimum_grade):
-        raise OverrideRefused("the proposed grade is below the floor")
+        raise OverrideRefused(_("the proposed grade is below the floor"))
     override.status = OverrideStatus.APPROVED if approve else OverrideStatus.REFUSED
     override.decided_by = None if is_system(change.actor) else change.actor
     override.decided_by_name = actor_name(change.actor)
@@ -877,7 +890,7 @@ def _in_force(assessment: Assessment, as_of: datetime) -> tuple[str, list[Overri
         if o.status == OverrideStatus.APPLIED
         or (o.status == OverrideStatus.APPROVED and o.decided_at is not None)
     )
-    for at, _, override in took_effect:
+    for at, _pk, override in took_effect:
         if at <= as_of:
             grade = override.proposed_grade
     pending = [
@@ -1030,7 +1043,7 @@ def queue_quality_sample(
     for assessment_id, assessor_id in recent.values_list("id", "assessed_by"):
         by_assessor[assessor_id].append(assessment_id)
     drawn = []
-    for _, ids in sorted(by_assessor.items()):
+    for _assessor, ids in sorted(by_assessor.items()):
         drawn.extend(chooser.sample(sorted(ids), min(size, len(ids))))
     chosen = Assessment.objects.filter(pk__in=drawn).order_by("referral_id", "pk")
     return [queue_quality_check(actor, assessment, as_of=as_of) for assessment in chosen]
@@ -1044,7 +1057,7 @@ def queue_quality_check(actor: Actor, assessment: Assessment, *, as_of: datetime
         audit=Audit.QUALITY_SAMPLED,
         as_of=as_of,
     ) as change:
-        check, _ = QualityCheck.objects.get_or_create(
+        check, _created = QualityCheck.objects.get_or_create(
             assessment=assessment,
             defaults={"assessor_id": assessment.assessed_by_id, "queued_at": as_of},
         )
@@ -1059,7 +1072,7 @@ def queue_quality_check(actor: Actor, assessment: Assessment, *, as_of: datetime
     Action.QUALITY_CHECK,
     Audit.QUALITY_CHECKED,
     QualityCheckIn,
-    "Check recorded.",
+    gettext_lazy("Check recorded."),
     item=QualityCheck,
     api_path="/quality-checks/{item_id}",
 )
@@ -1068,9 +1081,12 @@ def record_quality_check(
 ) -> QualityCheck:
     """Record a supervisor's check of a sampled assessment"""
     if outcome not in QualityCheck.Outcome.values:
-        raise RecordError(f"outcome must be one of {', '.join(QualityCheck.Outcome.values)}")
+        raise RecordError(
+            _("outcome must be one of %(outcomes)s")
+            % {"outcomes": ", ".join(QualityCheck.Outcome.values)}
+        )
     if getattr(change.actor, "pk", None) == check.assessor_id:
-        raise PermissionDenied("an assessor does not check their own assessment")
+        raise PermissionDenied(_("an assessor does not check their own assessment"))
     check.outcome = outcome
     check.notes = notes
     check.checked_by = None if is_system(change.actor) else change.actor

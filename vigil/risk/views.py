@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from vigil.referrals.recordings import REFUSALS, form_data, refusal_text
 
@@ -34,13 +36,21 @@ def quality_checks(request):
     if request.method == "POST":
         if "draw" in request.POST:
             queued = services.queue_quality_sample(request.user, as_of=timezone.now())
-            messages.success(request, f"{len(queued)} assessments drawn for checking.")
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s assessment drawn for checking.",
+                    "%(count)s assessments drawn for checking.",
+                    len(queued),
+                )
+                % {"count": len(queued)},
+            )
         else:
             check_id = request.POST.get("check", "")
             check = checks.filter(pk=int(check_id) if check_id.isdigit() else 0).first()
             try:
                 if check is None:
-                    raise PermissionDenied("That check is not one you may see.")
+                    raise PermissionDenied(_("That check is not one you may see."))
                 data = QualityCheckIn.model_validate(form_data(QualityCheckIn, request.POST))
                 services.record_quality_check(
                     request.user,
@@ -49,9 +59,9 @@ def quality_checks(request):
                     notes=data.notes,
                     as_of=timezone.now(),
                 )
-                messages.success(request, "Check recorded.")
+                messages.success(request, _("Check recorded."))
             except (*REFUSALS, PermissionDenied) as error:
-                messages.error(request, f"Not recorded: {refusal_text(error)}")
+                messages.error(request, _("Not recorded: %(why)s") % {"why": refusal_text(error)})
         return redirect("risk:quality-checks")
     return render(
         request,
