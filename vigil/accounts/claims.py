@@ -25,6 +25,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.translation import gettext_noop
+
 # Roles single sign-on never gives (set up by hand).
 NOT_BY_SINGLE_SIGN_ON = frozenset({"regional_oversight"})
 _USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
@@ -137,7 +139,7 @@ def map_claims(claims: dict, mapping: ClaimMapping, *, roles: Iterable[str]) -> 
     """The place in Vigil the claims give this person, or ``Unmapped`` saying why there is none."""
     subject = _text(claims, mapping.subject_claim)
     if not subject:
-        raise Unmapped("The identity provider did not say who you are (no subject).")
+        raise Unmapped(gettext_noop("The identity provider did not say who you are (no subject)."))
     email = _text(claims, mapping.email_claim)
     username = _text(claims, mapping.username_claim) or email
     if not username:
@@ -147,8 +149,10 @@ def map_claims(claims: dict, mapping: ClaimMapping, *, roles: Iterable[str]) -> 
         )
     if not _USERNAME.match(username):
         raise Unmapped(
-            "The username the identity provider gave is not one Vigil can use "
-            "(letters, digits and @ . + - _ only, at most 150)."
+            gettext_noop(
+                "The username the identity provider gave is not one Vigil can use "
+                "(letters, digits and @ . + - _ only, at most 150)."
+            )
         )
     role = _one_role(claims, mapping, set(roles))
     force_code = _one_force(claims, mapping)

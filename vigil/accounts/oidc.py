@@ -14,6 +14,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from vigil.core.roles import Role
@@ -23,11 +24,16 @@ from .services import SignInRefused, sign_in_by_sso
 
 logger = logging.getLogger(__name__)
 
-# Where the backend leaves its outcome for the callback view, on the request.
+# Where the backend leaves its outcome for the callback view, on the request. Reasons are in
+# English (they are audited); the page shows those of fixed words in the reader's language.
 REFUSAL = "vigil_sso_refusal"
 SECOND_FACTOR = "vigil_sso_second_factor"
-PROVIDER_FAILED = "Vigil could not complete the sign-in with your identity provider. Try again."
-MISCONFIGURED = "Single sign-on is not set up correctly in Vigil. Tell your Vigil administrator."
+PROVIDER_FAILED = gettext_noop(
+    "Vigil could not complete the sign-in with your identity provider. Try again."
+)
+MISCONFIGURED = gettext_noop(
+    "Single sign-on is not set up correctly in Vigil. Tell your Vigil administrator."
+)
 
 
 @functools.cache

@@ -5,6 +5,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
@@ -268,7 +269,9 @@ def sign_in_by_sso(claims: dict, mapping: ClaimMapping, *, as_of: datetime) -> U
             # The same person's first sign-in in two tabs at once: the second finds the user
             # the first created.
             if attempt:
-                raise SignInRefused("Vigil could not set you up just now. Try again.") from None
+                raise SignInRefused(
+                    gettext_noop("Vigil could not set you up just now. Try again.")
+                ) from None
     if refusal:
         record(
             None,
