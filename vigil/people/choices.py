@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PersonRole(models.TextChoices):
@@ -48,7 +49,7 @@ class CheckSystem(models.TextChoices):
 
 
 class AddressKind(models.TextChoices):
-    HOME = "home", _("Home")
+    HOME = "home", pgettext_lazy("address", "Home")
     ESTIMATED = "estimated", _("Estimated location")
     OTHER = "other", _("Other")
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from vigil.accounts.selectors import colleagues, forces_with_ids, other_forces
 from vigil.core.asof import AsOfError, is_now, parse_as_of
+from vigil.core.labels import label_of
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
 from vigil.exhibits.queue import KINDS as EXHIBIT_KINDS
@@ -174,7 +175,8 @@ def referral_detail(request, referral_id: int):
             ],
             "check_systems": CheckSystem.choices,
             "person_refs": [
-                (p["ref"], f"{p['ref']}: {p['role'].replace('_', ' ')}") for p in detail["subjects"]
+                (p["ref"], f"{p['ref']}: {label_of(PersonRole, p['role']).lower()}")
+                for p in detail["subjects"]
             ],
             # The investigation panel.
             "can_transfer": can(Action.REFERRAL_TRANSFER) and offer is None,

@@ -70,7 +70,9 @@ def seconds_words(seconds: int) -> str:
     hours = rest // 3600
     if days:
         day_words = ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
-        return f"{day_words} {_('%(hours)d h') % {'hours': hours}}" if hours else day_words
+        if not hours:
+            return day_words
+        return _("%(days)s %(hours)d h") % {"days": day_words, "hours": hours}
     minutes = (rest % 3600) // 60
     if hours:
         return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
