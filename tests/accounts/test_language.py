@@ -6,10 +6,18 @@ import html
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import translation
 
+from tests.conftest import AS_OF
+from vigil.accounts.claims import parse_mapping
+from vigil.accounts.services import SignInRefused, sign_in_by_sso
+from vigil.accounts.views import SingleSignOnCallback
 from vigil.audit.models import AuditEvent
+from vigil.core.roles import Role
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
@@ -160,3 +168,20 @@ def test_a_wrong_password_and_the_lock_out_are_told_in_welsh(client, officer):
     assert locked.status_code == 429
     assert is_welsh(locked)
     assert "Mae'r cyfrif hwn wedi'i gloi am y tro" in words(locked)
+
+
+def test_a_single_sign_on_refusal_is_told_in_welsh_and_audited_in_english(forces):
+    mapping = parse_mapping({"forces": {"faraway": "ZZ"}}, roles=Role.values)
+    claims = {"sub": "kim-0001", "preferred_username": "kim.lee", "groups": ["investigator"]}
+    with translation.override("cy"), pytest.raises(SignInRefused) as refused:
+        sign_in_by_sso({**claims, "force": "faraway"}, mapping, as_of=AS_OF)
+    with translation.override("cy"):
+        assert str(refused.value) == "Nid yw eich heddlu (ZZ) wedi'i sefydlu yn Vigil."
+    [failed] = AuditEvent.objects.filter(action="login.failed")
+    assert failed.detail == "single sign-on refused: Your force (ZZ) is not set up in Vigil."
+    request = RequestFactory().get("/accounts/oidc/callback/?error=access_denied&state=x")
+    request.session, request.user = SessionStore(), AnonymousUser()
+    with translation.override("cy"):
+        page = SingleSignOnCallback.as_view()(request)
+    assert page.status_code == 403
+    assert "Ni chwblhaodd eich darparwr hunaniaeth y mewngofnodi." in words(page)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from . import oidc, second_factor
+from .claims import reason
 from .services import set_email_digest, set_language
 
 
@@ -125,20 +126,18 @@ def _remember_language(response, language: str):
     return response
 
 
-SIGN_IN_INCOMPLETE = gettext_noop("Your identity provider did not complete the sign-in.")
+SIGN_IN_INCOMPLETE = reason(gettext_noop("Your identity provider did not complete the sign-in."))
 
 
 class SingleSignOnCallback(OIDCAuthenticationCallbackView):
     """The provider sends people back here: signed in, or shown why not (403, never a 500)."""
 
     def login_failure(self):
-        # The reasons are kept in English for the audit trail; those of fixed words are shown
-        # in the reader's language (``gettext_noop`` marks them where they are made).
-        reason = _(getattr(self.request, oidc.REFUSAL, "") or SIGN_IN_INCOMPLETE)
+        why = getattr(self.request, oidc.REFUSAL, "") or SIGN_IN_INCOMPLETE
         # Whoever was signed in in this browser is not any more: a refused sign-in ends it.
         if self.request.user.is_authenticated:
             auth.logout(self.request)
-        return render(self.request, "accounts/sso_refused.html", {"reason": reason}, status=403)
+        return render(self.request, "accounts/sso_refused.html", {"reason": why}, status=403)
 
     def login_success(self):
         response = super().login_success()
