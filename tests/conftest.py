@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.utils import translation
 
 from vigil.accounts.models import Force, User
 from vigil.core.actors import SystemActor
@@ -139,6 +140,14 @@ def _second_factor_only_where_tested(settings, request):
     """Most tests sign supervisors in with force_login; the second factor has its own tests."""
     if "second_factor" not in request.keywords:
         settings.VIGIL_SECOND_FACTOR_ROLES = []
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_english():
+    """A request in Welsh leaves Welsh active on its thread (Django resets it only at the next
+    request): a later test that calls a view or a service directly must not inherit it."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

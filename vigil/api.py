@@ -5,10 +5,12 @@ Routes stay thin: they call a service and turn its errors into responses here, i
 
 import json
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
+from django.utils import translation
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestInvalid
@@ -139,11 +141,14 @@ def _not_found(request, error):
 
 @api.exception_handler(PermissionDenied)
 def _forbidden(request, error):
-    # The refused service's transaction has rolled back; the refusal is recorded on its own.
+    # The refused service's transaction has rolled back; the refusal is recorded on its own,
+    # in English whatever language the client asked for.
+    with translation.override(settings.LANGUAGE_CODE):
+        detail = str(error)
     record_refusal(
         getattr(request, "user", None),
         getattr(error, "action", "") or request.path[:64],
-        detail=str(error),
+        detail=detail,
     )
     return api.create_response(
         request, {"error": str(error) or "not allowed", "location": ""}, status=403

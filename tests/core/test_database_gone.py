@@ -29,6 +29,7 @@ from django.utils import timezone
 from tests.conftest import as_bytes, referral_data
 from vigil.accounts.tokens import create_token
 from vigil.clocks.management.commands import worker
+from vigil.core.middleware import database_unavailable
 from vigil.referrals.models import Referral
 
 VIGIL = str(Path(sys.executable).parent / "vigil")
@@ -210,6 +211,49 @@ def test_while_the_database_is_gone_everything_answers_503_and_then_resumes(serv
     assert not Referral.objects.filter(source_reference="NCA-WHILE-DOWN").exists()
     assert api.post(f"{base}/api/v1/referrals", data=as_bytes(referral)).status_code == 201
     assert Referral.objects.filter(source_reference="NCA-WHILE-DOWN").count() == 1
+
+
+GONE_IN_WELSH = "Ni all Vigil gyrraedd ei gronfa ddata ar hyn o bryd"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_welsh_browser_gets_the_database_gone_page_in_welsh(served):
+    base, proxy = served["base"], served["proxy"]
+    welsh = Session()
+    welsh.headers["Accept-Language"] = "cy"
+    page = Session()
+    page.cookies.set("sessionid", served["session"])
+    page.headers["Accept-Language"] = "cy"
+    form = welsh.get(f"{base}/accounts/login/").text
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+
+    proxy.stop()
+    answers = {
+        # Loading the signed-in person's session needs the database: their own choice of
+        # language is out of reach, so the browser's is used.
+        "page": page.get(f"{base}/referrals/"),
+        "sign-in form": welsh.post(
+            f"{base}/accounts/login/",
+            data={"csrfmiddlewaretoken": token, "username": "x", "password": "y"},
+            headers={"Referer": f"{base}/accounts/login/"},
+        ),
+    }
+    for what, answer in answers.items():
+        assert answer.status_code == 503, (what, answer.status_code, answer.text[:300])
+        assert answer.headers["Content-Type"].startswith("text/html"), what
+        assert '<html lang="cy"' in answer.text, what
+        assert GONE_IN_WELSH in answer.text, what
+        assert GONE not in answer.text, what
+
+
+def test_the_database_gone_page_asks_the_database_nothing_for_its_language(rf):
+    # No database for this test at all: pytest-django refuses any use of it.
+    request = rf.get("/referrals/", HTTP_ACCEPT_LANGUAGE="cy")
+    answer = database_unavailable(request, OperationalError("gone"))
+    assert answer.status_code == 503
+    assert GONE_IN_WELSH in answer.content.decode()
+    in_english = database_unavailable(rf.get("/referrals/"), OperationalError("gone"))
+    assert GONE in in_english.content.decode()
 
 
 def test_the_background_worker_keeps_going_while_the_database_is_gone(db):

@@ -25,6 +25,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
+
 # Roles single sign-on never gives (set up by hand).
 NOT_BY_SINGLE_SIGN_ON = frozenset({"regional_oversight"})
 _USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
@@ -32,6 +35,20 @@ _USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 
 class Unmapped(ValueError):
     """The claims do not give this person a place in Vigil; the message says why, to them."""
+
+
+def _said(message: str, params: dict) -> str:
+    return gettext(message) % params if params else gettext(message)
+
+
+_said_lazily = lazy(_said, str)
+
+
+def reason(message: str, **params) -> str:
+    """Why someone is refused, in whichever language it is read: the page shows it in the
+    reader's, the audit trail keeps it in English. ``message`` is marked with ``gettext_noop``
+    and holds named placeholders for ``params``."""
+    return _said_lazily(message, params)
 
 
 @dataclass(frozen=True)
@@ -137,18 +154,28 @@ def map_claims(claims: dict, mapping: ClaimMapping, *, roles: Iterable[str]) -> 
     """The place in Vigil the claims give this person, or ``Unmapped`` saying why there is none."""
     subject = _text(claims, mapping.subject_claim)
     if not subject:
-        raise Unmapped("The identity provider did not say who you are (no subject).")
+        raise Unmapped(
+            reason(gettext_noop("The identity provider did not say who you are (no subject)."))
+        )
     email = _text(claims, mapping.email_claim)
     username = _text(claims, mapping.username_claim) or email
     if not username:
         raise Unmapped(
-            f"The identity provider gave no username ({mapping.username_claim}) "
-            "and no e-mail address."
+            reason(
+                gettext_noop(
+                    "The identity provider gave no username (%(claim)s) and no e-mail address."
+                ),
+                claim=mapping.username_claim,
+            )
         )
     if not _USERNAME.match(username):
         raise Unmapped(
-            "The username the identity provider gave is not one Vigil can use "
-            "(letters, digits and @ . + - _ only, at most 150)."
+            reason(
+                gettext_noop(
+                    "The username the identity provider gave is not one Vigil can use "
+                    "(letters, digits and @ . + - _ only, at most 150)."
+                )
+            )
         )
     role = _one_role(claims, mapping, set(roles))
     force_code = _one_force(claims, mapping)
@@ -167,7 +194,12 @@ def _one_role(claims: dict, mapping: ClaimMapping, known: set[str]) -> str:
     values = _values(claims, mapping.role_claim)
     if not values:
         raise Unmapped(
-            f"The identity provider did not say what your role is (claim {mapping.role_claim!r})."
+            reason(
+                gettext_noop(
+                    "The identity provider did not say what your role is (claim %(claim)s)."
+                ),
+                claim=repr(mapping.role_claim),
+            )
         )
     if mapping.roles:
         found = {mapping.roles[value] for value in values if value in mapping.roles}
@@ -176,13 +208,21 @@ def _one_role(claims: dict, mapping: ClaimMapping, known: set[str]) -> str:
     found -= NOT_BY_SINGLE_SIGN_ON
     if not found:
         raise Unmapped(
-            f"None of your {mapping.role_claim} ({', '.join(sorted(values))}) gives a role in "
-            "Vigil."
+            reason(
+                gettext_noop("None of your %(claim)s (%(values)s) gives a role in Vigil."),
+                claim=mapping.role_claim,
+                values=", ".join(sorted(values)),
+            )
         )
     if len(found) > 1:
         raise Unmapped(
-            f"Your {mapping.role_claim} give more than one role in Vigil "
-            f"({', '.join(sorted(found))}); a person has one."
+            reason(
+                gettext_noop(
+                    "Your %(claim)s give more than one role in Vigil (%(roles)s); a person has one."
+                ),
+                claim=mapping.role_claim,
+                roles=", ".join(sorted(found)),
+            )
         )
     return found.pop()
 
@@ -193,8 +233,12 @@ def _one_force(claims: dict, mapping: ClaimMapping) -> str:
         if mapping.default_force:
             return mapping.default_force
         raise Unmapped(
-            f"The identity provider did not say which force you are in "
-            f"(claim {mapping.force_claim!r})."
+            reason(
+                gettext_noop(
+                    "The identity provider did not say which force you are in (claim %(claim)s)."
+                ),
+                claim=repr(mapping.force_claim),
+            )
         )
     if mapping.forces:
         found = {mapping.forces[value] for value in values if value in mapping.forces}
@@ -202,11 +246,19 @@ def _one_force(claims: dict, mapping: ClaimMapping) -> str:
         found = {_code(value) for value in values}
     if not found:
         raise Unmapped(
-            f"Your {mapping.force_claim} ({', '.join(sorted(values))}) is not a force in Vigil."
+            reason(
+                gettext_noop("Your %(claim)s (%(values)s) is not a force in Vigil."),
+                claim=mapping.force_claim,
+                values=", ".join(sorted(values)),
+            )
         )
     if len(found) > 1:
         raise Unmapped(
-            f"Your {mapping.force_claim} names more than one force ({', '.join(sorted(found))})."
+            reason(
+                gettext_noop("Your %(claim)s names more than one force (%(forces)s)."),
+                claim=mapping.force_claim,
+                forces=", ".join(sorted(found)),
+            )
         )
     return found.pop()
 

@@ -14,20 +14,26 @@ import requests
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from vigil.core.roles import Role
 
-from .claims import ClaimMapping, load_mapping, second_factor_asserted
+from .claims import ClaimMapping, load_mapping, reason, second_factor_asserted
 from .services import SignInRefused, sign_in_by_sso
 
 logger = logging.getLogger(__name__)
 
-# Where the backend leaves its outcome for the callback view, on the request.
+# Where the backend leaves its outcome for the callback view, on the request: the reason is
+# read in the reader's language (``claims.reason``).
 REFUSAL = "vigil_sso_refusal"
 SECOND_FACTOR = "vigil_sso_second_factor"
-PROVIDER_FAILED = "Vigil could not complete the sign-in with your identity provider. Try again."
-MISCONFIGURED = "Single sign-on is not set up correctly in Vigil. Tell your Vigil administrator."
+PROVIDER_FAILED = reason(
+    gettext_noop("Vigil could not complete the sign-in with your identity provider. Try again.")
+)
+MISCONFIGURED = reason(
+    gettext_noop("Single sign-on is not set up correctly in Vigil. Tell your Vigil administrator.")
+)
 
 
 @functools.cache
@@ -75,7 +81,7 @@ class ProvisioningBackend(OIDCAuthenticationBackend):
         try:
             user = sign_in_by_sso(claims, mapping, as_of=timezone.now())
         except SignInRefused as refused:
-            setattr(self.request, REFUSAL, str(refused))
+            setattr(self.request, REFUSAL, refused.args[0])
             return None
         setattr(self.request, SECOND_FACTOR, second_factor_asserted(payload, mapping))
         return user

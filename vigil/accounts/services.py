@@ -5,6 +5,8 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext_noop
 
 from vigil.audit.choices import AuditAction
 from vigil.audit.services import record
@@ -13,7 +15,7 @@ from vigil.core.permissions import require
 from vigil.core.roles import Action, Role
 
 from .actors import Actor
-from .claims import ClaimMapping, Mapped, Unmapped, map_claims
+from .claims import ClaimMapping, Mapped, Unmapped, map_claims, reason
 from .models import Force, User
 from .tokens import create_token, revoke_token
 
@@ -268,15 +270,19 @@ def sign_in_by_sso(claims: dict, mapping: ClaimMapping, *, as_of: datetime) -> U
             # The same person's first sign-in in two tabs at once: the second finds the user
             # the first created.
             if attempt:
-                raise SignInRefused("Vigil could not set you up just now. Try again.") from None
+                raise SignInRefused(
+                    reason(gettext_noop("Vigil could not set you up just now. Try again."))
+                ) from None
     if refusal:
+        with translation.override(settings.LANGUAGE_CODE):  # the trail is kept in English
+            detail = f"single sign-on refused: {refusal}"[:500]
         record(
             None,
             AuditAction.LOGIN_FAILED,
             object_type="accounts.user",
             object_id=str(user.pk) if user else "",
             at=as_of,
-            detail=f"single sign-on refused: {refusal}"[:500],
+            detail=detail,
         )
         raise SignInRefused(refusal)
     return user
@@ -294,20 +300,31 @@ def _sso_user(claims: dict, mapping: ClaimMapping, *, as_of: datetime):
         mapped = map_claims(claims, mapping, roles=Role.values)
         force = Force.objects.filter(code=mapped.force_code).first()
         if force is None:
-            raise Unmapped(f"Your force ({mapped.force_code}) is not set up in Vigil.")
+            raise Unmapped(
+                reason(
+                    gettext_noop("Your force (%(force)s) is not set up in Vigil."),
+                    force=mapped.force_code,
+                )
+            )
     except Unmapped as unmapped:
+        why = unmapped.args[0]
         if user is not None and user.sso_subject and user.is_active:
-            _switch_off(user, str(unmapped), as_of=as_of)
-        return user, str(unmapped)
+            _switch_off(user, why, as_of=as_of)
+        return user, why
     if user is None:
         if User.objects.filter(username=mapped.username).exists():
-            return None, (
-                f"There is already a Vigil user called {mapped.username} who does not sign in "
-                "through your identity provider. Ask your Vigil administrator."
+            return None, reason(
+                gettext_noop(
+                    "There is already a Vigil user called %(username)s who does not sign in "
+                    "through your identity provider. Ask your Vigil administrator."
+                ),
+                username=mapped.username,
             )
         return _provision(mapped, force, as_of=as_of), ""
     if not user.is_active:
-        return user, "Your Vigil account is switched off. Ask your Vigil administrator."
+        return user, reason(
+            gettext_noop("Your Vigil account is switched off. Ask your Vigil administrator.")
+        )
     _bring_up_to_date(user, mapped, force, as_of=as_of)
     return user, ""
 
@@ -387,7 +404,9 @@ def _bring_up_to_date(user: User, mapped: Mapped, force: Force, *, as_of: dateti
     )
 
 
-def _switch_off(user: User, reason: str, *, as_of: datetime) -> None:
+def _switch_off(user: User, why: str, *, as_of: datetime) -> None:
+    with translation.override(settings.LANGUAGE_CODE):  # the trail is kept in English
+        detail = f"switched off at single sign-on: {why}"[:500]
     user.is_active = False
     user.save(update_fields=["is_active"])
     record(
@@ -398,5 +417,5 @@ def _switch_off(user: User, reason: str, *, as_of: datetime) -> None:
         force_code=user.force.code if user.force else "",
         before={"is_active": True},
         after={"is_active": False},
-        detail=f"switched off at single sign-on: {reason}"[:500],
+        detail=detail,
     )

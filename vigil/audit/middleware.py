@@ -1,7 +1,9 @@
 import re
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.utils import translation
 
 from .context import origin
 from .services import record_refusal
@@ -29,9 +31,12 @@ class RequestContextMiddleware:
         # Recorded here, after the refused service's transaction has rolled back, so the
         # refusal itself is never lost with it.
         if isinstance(exception, PermissionDenied):
+            # The trail is kept in English, whatever language the refused person reads.
+            with translation.override(settings.LANGUAGE_CODE):
+                detail = str(exception)
             record_refusal(
                 getattr(request, "user", None),
                 getattr(exception, "action", "") or request.path[:64],
-                detail=str(exception),
+                detail=detail,
             )
         return None

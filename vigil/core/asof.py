@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -31,8 +32,11 @@ def parse_as_of(value: str | None) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise AsOfError(
-            f"{value!r} is not a date (YYYY-MM-DD) or a date and time "
-            "(YYYY-MM-DDTHH:MM, optionally with an offset)"
+            _(
+                "%(value)s is not a date (YYYY-MM-DD) or a date and time "
+                "(YYYY-MM-DDTHH:MM, optionally with an offset)"
+            )
+            % {"value": repr(value)}
         ) from None
     return within_range(moment if moment.tzinfo else moment.replace(tzinfo=LONDON), value)
 
@@ -44,7 +48,10 @@ def within_range(moment: datetime, given: str = "") -> datetime:
     except OverflowError:
         inside = False
     if not inside:
-        raise AsOfError(f"{given or moment.isoformat()!r} is outside the years 1970 to 2199")
+        raise AsOfError(
+            _("%(value)s is outside the years 1970 to 2199")
+            % {"value": repr(given or moment.isoformat())}
+        )
     return moment
 
 

@@ -5,6 +5,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, connectio
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from .asof import AsOfError
 
@@ -116,13 +117,16 @@ def database_gone(error: BaseException | None) -> bool:
 def database_unavailable(request, error: BaseException) -> HttpResponse:
     """503 with ``Retry-After``, saying plainly that nothing was saved: JSON on the API, a page
     elsewhere. The page is drawn without the request (no signed-in user, no menu): each of
-    those would ask the database again."""
+    those would ask the database again. Its language is the one the browser's cookie or
+    Accept-Language asks for, which needs no database either (a person's own choice is stored
+    on their user, out of reach just now)."""
     log.warning("database unavailable for %s %s: %s", request.method, request.path, error)
     _discard_broken_connections()
     if request.path.startswith("/api/"):
         response = JsonResponse({"error": DATABASE_GONE_MESSAGE, "location": ""}, status=503)
     else:
-        response = HttpResponse(render_to_string("core/503.html"), status=503)
+        with translation.override(translation.get_language_from_request(request)):
+            response = HttpResponse(render_to_string("core/503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 

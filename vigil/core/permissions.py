@@ -5,6 +5,8 @@ it to the audit trail, outside the transaction that it stopped.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.utils.functional import lazy
+from django.utils.translation import gettext as _
 
 from .actors import is_system
 from .roles import ROLE_ACTIONS
@@ -14,8 +16,16 @@ class Refused(PermissionDenied):
     """The actor's role does not allow the action."""
 
     def __init__(self, action: str, message: str = ""):
-        super().__init__(message or f"Your role does not allow this ({action}).")
+        # Lazy: the 403 page says it in the reader's language, the audit trail in English.
+        super().__init__(message or _refusal_text(str(action)))
         self.action = str(action)
+
+
+def _refusal(action: str) -> str:
+    return _("Your role does not allow this (%(action)s).") % {"action": action}
+
+
+_refusal_text = lazy(_refusal, str)
 
 
 def has_permission(actor, action: str) -> bool:

@@ -15,6 +15,7 @@ from datetime import datetime
 from django.contrib.postgres.lookups import TrigramSimilar, TrigramWordSimilar
 from django.db import connection
 from django.db.models import F, Q, Value
+from django.utils.translation import gettext as _
 
 from vigil.audit import services as audit
 from vigil.audit.choices import AuditAction as Audit
@@ -154,7 +155,14 @@ def _postcodes(actor, value: str) -> list[dict]:
         .select_related("person__referral__force")[:LIMIT]
     )
     return [
-        _item("postcode", row.person.referral, row.person, f"Address: {row}", 1) for row in rows
+        _item(
+            "postcode",
+            row.person.referral,
+            row.person,
+            _("Address: %(address)s") % {"address": row},
+            1,
+        )
+        for row in rows
     ]
 
 
@@ -164,7 +172,16 @@ def _references(actor, value: str) -> list[dict]:
         .filter(source_reference__in={value, value.upper(), value.lower()})
         .select_related("force")[:LIMIT]
     )
-    return [_item("reference", row, None, f"Reference: {row.source_reference}", 1) for row in rows]
+    return [
+        _item(
+            "reference",
+            row,
+            None,
+            _("Reference: %(reference)s") % {"reference": row.source_reference},
+            1,
+        )
+        for row in rows
+    ]
 
 
 def _hashes(kind: str):

@@ -8,6 +8,8 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.audit.choices import AuditAction as Audit
 from vigil.core.roles import Action
@@ -756,7 +758,7 @@ def children_for(referral, *, as_of: datetime, viewer=None) -> list[dict]:
 def _person(referral, ref: str) -> Person:
     person = Person.objects.filter(referral=referral, ref=ref).first()
     if person is None:
-        raise RecordError(f"no one in this referral has the ref {ref!r}")
+        raise RecordError(_("no one in this referral has the ref %(ref)s") % {"ref": repr(ref)})
     return person
 
 
@@ -769,7 +771,7 @@ def suspect_ref(referral) -> str:
 def _suspect_ref(referral) -> str:
     ref = suspect_ref(referral)
     if not ref:
-        raise RecordError("the referral has no suspect; name whom the person lives with")
+        raise RecordError(_("the referral has no suspect; name whom the person lives with"))
     return ref
 
 
@@ -794,7 +796,7 @@ def _fact(change: Change, what: str, after: dict, source: str, learned_at) -> No
     Action.FACTS_RECORD,
     Audit.FACT_RECORDED,
     HouseholdMemberIn,
-    "Household member recorded; the referral has been re-graded.",
+    gettext_lazy("Household member recorded; the referral has been re-graded."),
 )
 def add_household_member(
     change: Change,
@@ -811,7 +813,7 @@ def add_household_member(
     referral = change.referral
     learned_at = learned(change, learned_at)
     if date_of_birth and date_of_birth > learned_at.date():
-        raise RecordError("a date of birth cannot be after the day it was learned")
+        raise RecordError(_("a date of birth cannot be after the day it was learned"))
     other = _person(referral, lives_with or _suspect_ref(referral))
     member = Person.objects.create(
         referral=referral,
@@ -842,7 +844,7 @@ def add_household_member(
     Action.FACTS_RECORD,
     Audit.FACT_RECORDED,
     AccessIn,
-    "Access to a child recorded; the referral has been re-graded.",
+    gettext_lazy("Access to a child recorded; the referral has been re-graded."),
 )
 def add_access(
     change: Change,
@@ -858,7 +860,9 @@ def add_access(
     """A person's access to a child outside their home (an existing person or a new child)."""
     referral = change.referral
     if kind not in AccessKind.values:
-        raise RecordError(f"kind must be one of {', '.join(AccessKind.values)}")
+        raise RecordError(
+            _("kind must be one of %(kinds)s") % {"kinds": ", ".join(AccessKind.values)}
+        )
     learned_at = learned(change, learned_at)
     person = _person(referral, person_ref or _suspect_ref(referral))
     if child_ref:
@@ -875,7 +879,7 @@ def add_access(
             source=source,
             learned_at=learned_at,
         )
-    access, _ = Access.objects.get_or_create(
+    access, _created = Access.objects.get_or_create(
         person=person,
         child=child,
         kind=kind,
@@ -896,7 +900,7 @@ def add_access(
     Action.FACTS_RECORD,
     Audit.FACT_RECORDED,
     HistoryIn,
-    "History recorded; the referral has been re-graded.",
+    gettext_lazy("History recorded; the referral has been re-graded."),
 )
 def add_history(
     change: Change,
@@ -912,9 +916,14 @@ def add_history(
     """A previous offence or allegation found for a person."""
     referral = change.referral
     if type not in HistoryType.values:
-        raise RecordError(f"type must be one of {', '.join(HistoryType.values)}")
+        raise RecordError(
+            _("type must be one of %(types)s") % {"types": ", ".join(HistoryType.values)}
+        )
     if outcome and outcome not in HistoryOutcome.values:
-        raise RecordError(f"outcome must be one of {', '.join(HistoryOutcome.values)}")
+        raise RecordError(
+            _("outcome must be one of %(outcomes)s")
+            % {"outcomes": ", ".join(HistoryOutcome.values)}
+        )
     learned_at = learned(change, learned_at)
     person = _person(referral, person_ref or _suspect_ref(referral))
     item = History.objects.create(
@@ -965,7 +974,7 @@ def _person_changes(data: dict) -> dict:
     Action.FACTS_RECORD,
     Audit.FACT_RECORDED,
     PersonCorrectionIn,
-    "The person's facts are updated; the referral has been re-graded.",
+    gettext_lazy("The person's facts are updated; the referral has been re-graded."),
     api_path="/referrals/{referral_id}/people/{ref}",
     api_method="PATCH",
     arguments=_person_changes,
@@ -982,7 +991,9 @@ def correct_person(
     household and history being established…)."""
     unknown = set(changes) - PERSON_FACTS
     if unknown:
-        raise RecordError(f"these cannot be changed here: {', '.join(sorted(unknown))}")
+        raise RecordError(
+            _("these cannot be changed here: %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
     learned_at = learned(change, learned_at)
     person = _person(change.referral, ref)
     before = {name: getattr(person, name) for name in changes}
@@ -1073,9 +1084,15 @@ def record_research(
         else:
             if item.role != person.role:
                 raise RecordError(
-                    f"$.subjects[{index}].role: {item.ref!r} is the "
-                    f"{person.get_role_display().lower()} on this referral; research adds to a "
-                    "person, it does not change their role"
+                    _(
+                        "%(where)s: %(ref)s is the %(role)s on this referral; research adds to "
+                        "a person, it does not change their role"
+                    )
+                    % {
+                        "where": f"$.subjects[{index}].role",
+                        "ref": repr(item.ref),
+                        "role": person.get_role_display().lower(),
+                    }
                 )
             if _add_to_person(person, item, on, stamp):
                 changed.append(item.ref)
@@ -1205,7 +1222,7 @@ def _add_person_facts(referral, draft: ResearchDraft, held, touched, stamp) -> d
             ties += 1
     reached = 0
     for entry in draft.access:
-        _, created = Access.objects.get_or_create(
+        _access, created = Access.objects.get_or_create(
             person=held[entry.person_ref],
             child=held[entry.child_ref],
             kind=entry.kind,

@@ -4,9 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vigil.accounts.selectors import colleagues, forces_with_ids, other_forces
 from vigil.core.asof import AsOfError, is_now, parse_as_of
+from vigil.core.labels import label_of
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action
 from vigil.exhibits.queue import KINDS as EXHIBIT_KINDS
@@ -63,7 +65,7 @@ def _section_pages(request, detail: dict) -> dict:
 @login_required
 def referral_list(request):
     form = ReferralFilterForm(request.GET or None)
-    form.fields["force"].choices = [("", "All forces you can see")] + [
+    form.fields["force"].choices = [("", _("All forces you can see"))] + [
         (force.code, str(force))
         for force in forces_with_ids(referrals_for(request.user).values("force_id"))
     ]
@@ -126,17 +128,17 @@ def referral_detail(request, referral_id: int):
             "suspect_flags": [
                 (
                     "household_established",
-                    "Household established (everyone listed)",
+                    _("Household established (everyone listed)"),
                     suspect and suspect.household_established,
                 ),
                 (
                     "access_established",
-                    "Access to children established",
+                    _("Access to children established"),
                     suspect and suspect.access_established,
                 ),
                 (
                     "history_established",
-                    "History checked and complete",
+                    _("History checked and complete"),
                     suspect and suspect.history_established,
                 ),
             ],
@@ -173,7 +175,8 @@ def referral_detail(request, referral_id: int):
             ],
             "check_systems": CheckSystem.choices,
             "person_refs": [
-                (p["ref"], f"{p['ref']}: {p['role'].replace('_', ' ')}") for p in detail["subjects"]
+                (p["ref"], f"{p['ref']}: {label_of(PersonRole, p['role']).lower()}")
+                for p in detail["subjects"]
             ],
             # The investigation panel.
             "can_transfer": can(Action.REFERRAL_TRANSFER) and offer is None,

@@ -1,14 +1,18 @@
 import json
+from datetime import datetime
 
 from django import template
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 register = template.Library()
 
 
 @register.filter
-def known(value, labels="Yes,No,Not known"):
+def known(value, labels=""):
     """A three-valued fact in words: a missing fact is *not known*, never *no*."""
-    yes, no, unknown = labels.split(",")
+    yes, no, unknown = labels.split(",") if labels else (_("Yes"), _("No"), _("Not known"))
     if value is None:
         return unknown
     return yes if value else no
@@ -37,24 +41,21 @@ def split(value: str, separator: str = ",") -> list[str]:
 
 @register.filter
 def when(value) -> str:
-    """An ISO date and time (as the API gives it) in London time, for reading."""
-    from datetime import datetime
-
-    from django.utils import timezone
-
+    """An ISO date and time (as the API gives it) in London time, for reading (the month in the
+    reader's language)."""
     if not value:
         return ""
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return timezone.localtime(moment).strftime("%-d %b %Y %H:%M")
+    return dateformat.format(timezone.localtime(moment), "j M Y H:i")
 
 
 _STATE_LABELS = {
-    "overdue": "Overdue",
-    "due_soon": "Due soon",
-    "due": "Due",
-    "met": "Met",
-    "met_late": "Met late",
-    "cancelled": "Not needed",
+    "overdue": gettext_lazy("Overdue"),
+    "due_soon": gettext_lazy("Due soon"),
+    "due": gettext_lazy("Due"),
+    "met": gettext_lazy("Met"),
+    "met_late": gettext_lazy("Met late"),
+    "cancelled": gettext_lazy("Not needed"),
 }
 
 
@@ -68,17 +69,22 @@ def seconds_words(seconds: int) -> str:
     days, rest = divmod(seconds, 86400)
     hours = rest // 3600
     if days:
-        return f"{days} day{'s' if days != 1 else ''}" + (f" {hours} h" if hours else "")
+        day_words = ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
+        if not hours:
+            return day_words
+        return _("%(days)s %(hours)d h") % {"days": day_words, "hours": hours}
     minutes = (rest % 3600) // 60
-    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}
 
 
 _RELATIONS = {
-    "household": "Lives with the suspect",
-    "access": "The suspect has access",
-    "victim": "Identified victim",
-    "workplace": "Through work or volunteering",
-    "suspect": "The suspect is a child",
+    "household": gettext_lazy("Lives with the suspect"),
+    "access": gettext_lazy("The suspect has access"),
+    "victim": gettext_lazy("Identified victim"),
+    "workplace": gettext_lazy("Through work or volunteering"),
+    "suspect": gettext_lazy("The suspect is a child"),
 }
 
 
