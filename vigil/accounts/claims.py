@@ -25,30 +25,36 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from django.utils.functional import lazy
-from django.utils.translation import gettext, gettext_noop
-
 # Roles single sign-on never gives (set up by hand).
 NOT_BY_SINGLE_SIGN_ON = frozenset({"regional_oversight"})
 _USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a message for the Welsh catalogue (``makemessages`` finds it by this name). This
+    module is pure and knows no language: the message is translated where it is read
+    (``vigil.accounts.reasons``)."""
+    return message
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why the claims give someone no place in Vigil: a message with named placeholders and
+    their values, in English until it is read."""
+
+    message: str
+    params: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.message % self.params if self.params else self.message
+
+
+def reason(message: str, **params) -> Reason:
+    return Reason(message, params)
+
+
 class Unmapped(ValueError):
-    """The claims do not give this person a place in Vigil; the message says why, to them."""
-
-
-def _said(message: str, params: dict) -> str:
-    return gettext(message) % params if params else gettext(message)
-
-
-_said_lazily = lazy(_said, str)
-
-
-def reason(message: str, **params) -> str:
-    """Why someone is refused, in whichever language it is read: the page shows it in the
-    reader's, the audit trail keeps it in English. ``message`` is marked with ``gettext_noop``
-    and holds named placeholders for ``params``."""
-    return _said_lazily(message, params)
+    """The claims do not give this person a place in Vigil; the ``Reason`` says why, to them."""
 
 
 @dataclass(frozen=True)

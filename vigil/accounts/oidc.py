@@ -19,7 +19,8 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from vigil.core.roles import Role
 
-from .claims import ClaimMapping, load_mapping, reason, second_factor_asserted
+from .claims import ClaimMapping, load_mapping, second_factor_asserted
+from .reasons import reason
 from .services import SignInRefused, sign_in_by_sso
 
 logger = logging.getLogger(__name__)

@@ -15,8 +15,9 @@ from vigil.core.permissions import require
 from vigil.core.roles import Action, Role
 
 from .actors import Actor
-from .claims import ClaimMapping, Mapped, Unmapped, map_claims, reason
+from .claims import ClaimMapping, Mapped, Unmapped, map_claims
 from .models import Force, User
+from .reasons import reason, said
 from .tokens import create_token, revoke_token
 
 
@@ -307,7 +308,7 @@ def _sso_user(claims: dict, mapping: ClaimMapping, *, as_of: datetime):
                 )
             )
     except Unmapped as unmapped:
-        why = unmapped.args[0]
+        why = said(unmapped.args[0])
         if user is not None and user.sso_subject and user.is_active:
             _switch_off(user, why, as_of=as_of)
         return user, why

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from . import oidc, second_factor
-from .claims import reason
+from .reasons import reason
 from .services import set_email_digest, set_language
 
 

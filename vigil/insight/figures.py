@@ -5,8 +5,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from django.utils.translation import gettext_lazy
-
 
 def percentile(values: Sequence[float], share: float) -> float | None:
     """The value below which ``share`` of the values fall (linear between closest ranks)."""
@@ -63,15 +61,9 @@ class Forecast:
     upper: float
 
 
-FORECAST_METHOD = gettext_lazy(
-    "A straight-line trend fitted by ordinary least squares to the monthly counts "
-    "(statsmodels OLS), projected six months ahead with 95% prediction intervals; "
-    "no forecast from fewer than four months."
-)
-
-
 def forecast_monthly(counts: Sequence[tuple[date, int]], months: int = 6) -> list[Forecast]:
-    """Project monthly counts ahead with their uncertainty (see ``FORECAST_METHOD``)."""
+    """Project monthly counts ahead with their uncertainty (``services.FORECAST_METHOD`` tells
+    readers how)."""
     if len(counts) < 4:
         return []
     import numpy as np

@@ -57,7 +57,7 @@ from vigil.risk.choices import Grade
 from vigil.risk.models import Assessment, Override
 from vigil.safeguarding.models import LadoReferral, StrategyDiscussion
 
-from .figures import FORECAST_METHOD, forecast_monthly, median, percentile, queue_age, share
+from .figures import forecast_monthly, median, percentile, queue_age, share
 from .models import PreparedReport
 
 LONDON = ZoneInfo("Europe/London")
@@ -69,6 +69,13 @@ AGE_BANDS = [
     (91, 180, gettext_lazy("91 to 180 days")),
     (181, 100_000, gettext_lazy("over 180 days")),
 ]
+
+# How ``figures.forecast_monthly`` projects demand, as the dashboard tells its readers.
+FORECAST_METHOD = gettext_lazy(
+    "A straight-line trend fitted by ordinary least squares to the monthly counts "
+    "(statsmodels OLS), projected six months ahead with 95% prediction intervals; "
+    "no forecast from fewer than four months."
+)
 
 
 @dataclass
