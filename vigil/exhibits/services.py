@@ -743,10 +743,11 @@ def _summary(found: Exhibit, run: TriageRun | None, victims: int) -> dict:
     }
 
 
-def triage_results(actor, exhibit: str, *, page: int = 1, per_page: int = MATCHES_PER_PAGE) -> dict:
+def triage_results(actor, exhibit: str, *, page: int = 1, per_page: int | None = None) -> dict:
     """What the exhibit page and the API show of its last finished triage: the summary (as
     ``triage_summary``, with the exhibit's and referral's ids), the whole victim identification
     list, and one page of the match list (past the last page, an empty one)."""
+    per_page = per_page or MATCHES_PER_PAGE
     found = find_exhibit(actor, exhibit)
     run = _last_run(actor, found)
     victims = _victim_rows(actor, run)
