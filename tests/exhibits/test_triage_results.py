@@ -199,3 +199,26 @@ def test_the_exhibit_page_is_not_found_for_another_force_and_refused_to_a_role_w
     assert client.get(address).status_code == 404
     client.force_login(make_user("analyst"))
     assert client.get(address).status_code == 403
+
+
+def test_the_exhibit_page_and_a_refused_move_are_in_welsh_for_a_welsh_browser(
+    client, make_user, forces
+):
+    referral, _ = store(referral_data())
+    exhibit = add_exhibit(SYSTEM, referral.pk, "JS/2", kind="storage", as_of=AS_OF)
+    client.force_login(make_user("investigator"))
+
+    shown = client.get(
+        reverse("exhibits:exhibit", args=[exhibit.pk]), HTTP_ACCEPT_LANGUAGE="cy"
+    ).content.decode()
+    refused = client.post(
+        f"/api/v1/exhibits/{exhibit.pk}/moves",
+        {"to": "waiting"},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="cy",
+    )
+
+    assert "Arddangosyn JS/2" in shown and "Heb ei brysbennu eto." in shown
+    assert "Not triaged yet." not in shown
+    assert refused.status_code == 422
+    assert "Mae arddangosyn JS/2 yn y cam 'yn aros'" in refused.json()["error"]
