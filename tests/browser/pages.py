@@ -3,6 +3,7 @@ the list the accessibility and Welsh checks walk (issue 16, points 2 and 5)."""
 
 from django.urls import get_resolver
 
+from vigil.exhibits.models import Exhibit
 from vigil.intake.models import ImportBatch
 from vigil.site.management.commands.demo import DEMO_PASSWORD
 
@@ -46,6 +47,8 @@ def page_names() -> set[str]:
 def pages_to_check(demo) -> list[tuple[str, str, str]]:
     """(route name, who looks, the address): at least one address for every page."""
     referral, person = demo["referral"], demo["person"]
+    # The demo's triaged phone (its page shows the counts, the victim list and the matches).
+    exhibit = Exhibit.objects.exclude(triage=None).order_by("pk").first()
     return [
         ("login", "", "/accounts/login/"),
         ("home", "administrator", "/"),
@@ -75,6 +78,7 @@ def pages_to_check(demo) -> list[tuple[str, str, str]]:
         ("second-factor", "supervisor", "/accounts/two-factor/"),
         ("preferences", "investigator", "/accounts/settings/"),
         ("queue", "supervisor", "/referrals/devices/"),
+        ("exhibit", "investigator", f"/referrals/devices/{exhibit.pk}/"),
     ]
 
 

@@ -50,7 +50,7 @@ def test_an_exhibit_joins_the_device_queue_and_leaves_it_when_triaged(
     assert page.locator("nav [aria-current=true]").inner_text() == "Devices"
     screenshot("device-queue")
 
-    row.locator("a").click()
+    row.locator("a", has_text=referral.source_reference).click()
     open_and_submit(
         page, "/exhibit-moves/", {"to": "triage"}, "Move exhibit PH/1 along its examination path"
     )

@@ -13,16 +13,19 @@ from PIL import Image
 
 from vigil.audit.models import AuditEvent
 from vigil.core.permissions import Refused
+from vigil.exhibits import queue
 from vigil.exhibits.hashing import file_digests
 from vigil.exhibits.models import Exhibit, TriageFile, TriageRun
 from vigil.exhibits.services import (
     add_exhibit,
+    finish_triage,
     import_hashset,
     read_files,
     start_triage,
     triage,
     triage_matches,
 )
+from vigil.referrals.changes import RecordError
 
 from ..conftest import AS_OF, SYSTEM, referral_data, store
 from .synthetic import blurred, cropped, known, picture, resized, vics
@@ -245,3 +248,31 @@ def test_the_command_says_when_the_exhibit_is_not_found(forces, tmp_path):
     with pytest.raises(CommandError, match="No exhibit JS/9 found") as raised:
         call_command("triage", "JS/9", str(tmp_path))
     assert raised.value.returncode == 1
+
+
+@pytest.mark.parametrize("gone", ["returned", "destroyed"])
+def test_a_returned_or_destroyed_exhibit_is_refused_triage_with_the_reason(
+    pictures, hash_set, exhibit, gone
+):
+    queue.move_exhibit(SYSTEM, exhibit, to=gone, as_of=AS_OF)
+
+    with pytest.raises(RecordError, match=f"JS/1 has been {gone}: a device no longer held"):
+        start_triage(SYSTEM, "JS/1", pictures["device"], as_of=AS_OF)
+    with pytest.raises(CommandError, match=f"has been {gone}: a device no longer held") as raised:
+        call_command("triage", "JS/1", str(pictures["device"]))
+    assert raised.value.returncode == 1
+    assert not TriageRun.objects.filter(exhibit=exhibit).exists()
+    assert Exhibit.objects.get(pk=exhibit.pk).triage is None
+
+
+def test_a_stopped_run_is_not_recorded_once_its_exhibit_is_returned(pictures, hash_set, exhibit):
+    run = start_triage(SYSTEM, "JS/1", pictures["device"], as_of=AS_OF)
+    read_files(run)
+    queue.move_exhibit(SYSTEM, Exhibit.objects.get(pk=exhibit.pk), to="returned", as_of=AS_OF)
+
+    with pytest.raises(RecordError, match="has been returned"):
+        finish_triage(SYSTEM, run, as_of=AS_OF)
+    with pytest.raises(RecordError, match="has been returned"):
+        start_triage(SYSTEM, "JS/1", pictures["device"], as_of=AS_OF)
+    assert TriageRun.objects.get(pk=run.pk).finished_at is None
+    assert Exhibit.objects.get(pk=exhibit.pk).triage is None

@@ -4,12 +4,12 @@ its examination path (the recordings ``exhibits`` and ``exhibit-moves``)."""
 from ninja import Router
 
 from vigil.core.asof import parse_as_of
-from vigil.core.schemas import AsOf, Id
+from vigil.core.schemas import AsOf, Id, Page
 from vigil.referrals.recordings import add_api_routes
 from vigil.referrals.services import find_referral
 
-from . import queue
-from .schemas import ExhibitOut
+from . import queue, services
+from .schemas import ExhibitOut, TriageResultsOut
 
 router = Router(tags=["exhibits"])
 
@@ -33,6 +33,20 @@ def device_queue(request, as_of: AsOf = ""):
 )
 def exhibit(request, exhibit_id: Id, as_of: AsOf = ""):
     return queue.exhibit_detail(request.user, exhibit_id, as_of=parse_as_of(as_of))
+
+
+@router.get(
+    "/exhibits/{exhibit_id}/triage",
+    response=TriageResultsOut,
+    summary="An exhibit's last triage: its answer, the victim identification list and a page of "
+    "its matches",
+)
+def exhibit_triage(request, exhibit_id: Id, page: Page = 1):
+    """The stored answer of the exhibit's last finished triage (counts by category, unknown
+    images waiting for an examiner), the matches listed for victim identification, and one page
+    of 100 of the match list (hashes and paths: never an image). `triage` and `run` are null
+    until a triage is recorded."""
+    return services.triage_results(request.user, f"#{exhibit_id}", page=page)
 
 
 @router.get(

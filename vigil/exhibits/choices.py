@@ -1,26 +1,27 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ExhibitKind(models.TextChoices):
     """What was seized or produced."""
 
-    PHONE = "phone", "Phone"
-    COMPUTER = "computer", "Computer"
-    STORAGE = "storage", "Storage (drive, card, stick)"
-    CLOUD = "cloud", "Cloud account"
-    OTHER = "other", "Other device"
+    PHONE = "phone", _("Phone")
+    COMPUTER = "computer", _("Computer")
+    STORAGE = "storage", _("Storage (drive, card, stick)")
+    CLOUD = "cloud", _("Cloud account")
+    OTHER = "other", _("Other device")
 
 
 class ExaminationPath(models.TextChoices):
     """Where the exhibit is on its way through examination."""
 
-    WAITING = "waiting", "Waiting"
-    TRIAGE = "triage", "Triage"
-    FULL_EXAMINATION = "full_examination", "Full examination"
-    RETURNED = "returned", "Returned"
-    DESTROYED = "destroyed", "Destroyed"
+    WAITING = "waiting", _("Waiting")
+    TRIAGE = "triage", _("Triage")
+    FULL_EXAMINATION = "full_examination", _("Full examination")
+    RETURNED = "returned", _("Returned")
+    DESTROYED = "destroyed", _("Destroyed")
 
 
 class HashSetFormat(models.TextChoices):
-    VICS = "vics", "Project VIC / CAID VICS JSON"
-    CSV = "csv", "CSV (md5,sha1,pdq,category)"
+    VICS = "vics", _("Project VIC / CAID VICS JSON")
+    CSV = "csv", _("CSV (md5,sha1,pdq,category)")

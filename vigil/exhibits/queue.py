@@ -13,6 +13,8 @@ from functools import partial
 
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.audit.choices import AuditAction as Audit
 from vigil.clocks.models import Clock, ClockKind
@@ -56,7 +58,13 @@ DAY_SECONDS = 86_400
 step = partial(recording, section="exhibits")
 
 
-@step("exhibits", Can.EXHIBIT_RECORD, Audit.EXHIBIT_ADDED, ExhibitIn, "Exhibit recorded.")
+@step(
+    "exhibits",
+    Can.EXHIBIT_RECORD,
+    Audit.EXHIBIT_ADDED,
+    ExhibitIn,
+    gettext_lazy("Exhibit recorded."),
+)
 def record_exhibit(
     change: Change,
     *,
@@ -83,7 +91,7 @@ def record_exhibit(
     Can.EXHIBIT_RECORD,
     Audit.EXHIBIT_MOVED,
     ExhibitMoveIn,
-    "Exhibit moved.",
+    gettext_lazy("Exhibit moved."),
     item=Exhibit,
     api_path="/exhibits/{item_id}/moves",
 )
@@ -94,22 +102,38 @@ def move_exhibit(
     returned or destroyed. A move out of waiting takes it off the device queue."""
     here = exhibit.path
     if to not in MOVES:
-        raise RecordError(f"{to!r} is not a place on the examination path ({', '.join(MOVES)}).")
-    if to not in MOVES[here]:
-        onward = ", ".join(MOVES[here]) or "nowhere: it is the end of the path"
         raise RecordError(
-            f"Exhibit {exhibit.reference} is {ExaminationPath(here).label.lower()}: it cannot "
-            f"move to {ExaminationPath(to).label.lower()} (from here it can move to {onward})."
+            _("%(to)r is not a place on the examination path (%(places)s).")
+            % {"to": to, "places": ", ".join(MOVES)}
         )
+    if to not in MOVES[here]:
+        words = {
+            "reference": exhibit.reference,
+            "here": ExaminationPath(here).label.lower(),
+            "to": ExaminationPath(to).label.lower(),
+            "onward": ", ".join(MOVES[here]),
+        }
+        if MOVES[here]:
+            message = _(
+                "Exhibit %(reference)s is %(here)s: it cannot move to %(to)s (from here it can "
+                "move to %(onward)s)."
+            )
+        else:
+            message = _(
+                "Exhibit %(reference)s is %(here)s: it cannot move to %(to)s (from here it can "
+                "move nowhere: it is the end of the path)."
+            )
+        raise RecordError(message % words)
     moment = change.happened_at(moved_at)
     if moment < exhibit.queued_since:
         raise RecordError(
-            f"Exhibit {exhibit.reference} cannot move before it was seized or recorded."
+            _("Exhibit %(reference)s cannot move before it was seized or recorded.")
+            % {"reference": exhibit.reference}
         )
     if exhibit.left_queue_at is not None and moment < exhibit.left_queue_at:
         raise RecordError(
-            f"Exhibit {exhibit.reference} cannot move before it left the queue "
-            f"({exhibit.left_queue_at.isoformat()})."
+            _("Exhibit %(reference)s cannot move before it left the queue (%(left)s).")
+            % {"reference": exhibit.reference, "left": exhibit.left_queue_at.isoformat()}
         )
     exhibit.path = to
     fields = ["path"]

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max, Q, Sum
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from vigil.audit.choices import AuditAction as Audit
 from vigil.audit.services import record
@@ -106,13 +107,19 @@ def new_exhibit(
     """The exhibit made inside a change of its referral (``add_exhibit``, the page, the API)."""
     reference = reference.strip()
     if not reference:
-        raise RecordError("An exhibit needs its reference.")
+        raise RecordError(_("An exhibit needs its reference."))
     if kind not in ExhibitKind.values:
-        raise RecordError(f"{kind!r} is not a kind of exhibit ({', '.join(ExhibitKind.values)}).")
+        raise RecordError(
+            _("%(kind)r is not a kind of exhibit (%(kinds)s).")
+            % {"kind": kind, "kinds": ", ".join(ExhibitKind.values)}
+        )
     if seized_at is not None and seized_at > change.as_of:
-        raise RecordError("a device cannot have been seized in the future")
+        raise RecordError(_("A device cannot have been seized in the future."))
     if Exhibit.objects.filter(referral=change.referral, reference=reference).exists():
-        raise RecordError(f"{change.referral.source_reference} already has an exhibit {reference}.")
+        raise RecordError(
+            _("%(referral)s already has an exhibit %(reference)s.")
+            % {"referral": change.referral.source_reference, "reference": reference}
+        )
     exhibit = Exhibit.objects.create(
         referral=change.referral,
         reference=reference,
@@ -321,9 +328,10 @@ def start_triage(actor, exhibit: str, source: Path | str, *, as_of: datetime) ->
     the unfinished one from the same place (a stopped run resumes where it stopped)."""
     require(actor, Action.TRIAGE_RUN)
     found = find_exhibit(actor, exhibit, Action.TRIAGE_RUN)
+    refuse_if_gone(found)
     source = Path(source).resolve()
     if not source.exists():
-        raise RecordError(f"{source} does not exist.")
+        raise RecordError(_("%(source)s does not exist.") % {"source": source})
     kind = "folder" if source.is_dir() else "list"
     unfinished = (
         TriageRun.objects.restrict(actor, Action.TRIAGE_RUN)
@@ -357,6 +365,23 @@ def start_triage(actor, exhibit: str, source: Path | str, *, as_of: datetime) ->
             run, after={"exhibit": found.reference, "source": str(source), "kind": kind}
         )
     return run
+
+
+def refuse_if_gone(exhibit: Exhibit) -> None:
+    """A device returned or destroyed is no longer held: it cannot be triaged."""
+    if exhibit.path == ExaminationPath.RETURNED:
+        raise RecordError(
+            _("Exhibit %(reference)s has been returned: a device no longer held cannot be triaged.")
+            % {"reference": exhibit.reference}
+        )
+    if exhibit.path == ExaminationPath.DESTROYED:
+        raise RecordError(
+            _(
+                "Exhibit %(reference)s has been destroyed: a device no longer held cannot be "
+                "triaged."
+            )
+            % {"reference": exhibit.reference}
+        )
 
 
 def files_to_read(run: TriageRun) -> int:
@@ -450,7 +475,9 @@ def finish_triage(actor, run: TriageRun, *, as_of: datetime) -> dict:
     ) as change:
         run = TriageRun.objects.select_related("exhibit").get(pk=run.pk)
         if run.finished_at is not None:
-            raise RecordError("This triage is already recorded.")
+            raise RecordError(_("This triage is already recorded."))
+        # Returned or destroyed while the run was stopped: its answer is not recorded.
+        refuse_if_gone(run.exhibit)
         TriageMatch.objects.bulk_create(
             TriageMatch(run=run, **match)
             for matches in (exact, near)
@@ -625,15 +652,7 @@ def _answer(files, exact: dict, near: dict) -> dict:
 def triage_matches(actor, exhibit: str) -> list[dict]:
     """The match list of an exhibit's last finished triage (hash, path, set, category,
     distance, and the entry's victim-identified and series fields)."""
-    run = _last_run(actor, find_exhibit(actor, exhibit))
-    if run is None:
-        return []
-    return list(
-        TriageMatch.objects.restrict(actor)
-        .filter(run=run)
-        .order_by("path", "distance")
-        .values(*MATCH_FIELDS)
-    )
+    return list(_match_rows(actor, _last_run(actor, find_exhibit(actor, exhibit))))
 
 
 MATCH_FIELDS = (
@@ -647,6 +666,19 @@ MATCH_FIELDS = (
     "victim_identified",
     "series",
 )
+# Matches on one page of the exhibit page and the API.
+MATCHES_PER_PAGE = 100
+
+
+def _match_rows(actor, run: TriageRun | None):
+    if run is None:
+        return TriageMatch.objects.none().values(*MATCH_FIELDS)
+    return (
+        TriageMatch.objects.restrict(actor)
+        .filter(run=run)
+        .order_by("path", "distance", "pk")
+        .values(*MATCH_FIELDS)
+    )
 
 
 def _last_run(actor, exhibit: Exhibit) -> TriageRun | None:
@@ -667,15 +699,13 @@ def victim_identification(actor, exhibit: str) -> list[dict]:
     identified; within each, by series and path. Each row is a match (a file matching two such
     entries is listed twice)."""
     found = find_exhibit(actor, exhibit)
-    run = _last_run(actor, found)
+    return _victim_rows(actor, _last_run(actor, found))
+
+
+def _victim_rows(actor, run: TriageRun | None) -> list[dict]:
     if run is None:
         return []
-    rows = list(
-        TriageMatch.objects.restrict(actor)
-        .filter(run=run)
-        .filter(Q(victim_identified__isnull=False) | ~Q(series=""))
-        .values(*MATCH_FIELDS)
-    )
+    rows = list(_match_rows(actor, run).filter(Q(victim_identified__isnull=False) | ~Q(series="")))
     order = {False: 0, None: 1, True: 2}
     rows.sort(
         key=lambda row: (order[row["victim_identified"]], row["series"], row["path"], row["kind"])
@@ -689,6 +719,10 @@ def triage_summary(actor, exhibit: str) -> dict:
     identification."""
     found = find_exhibit(actor, exhibit)
     run = _last_run(actor, found)
+    return _summary(found, run, len(_victim_rows(actor, run)))
+
+
+def _summary(found: Exhibit, run: TriageRun | None, victims: int) -> dict:
     return {
         "exhibit": found.reference,
         "referral": found.referral.source_reference,
@@ -705,7 +739,35 @@ def triage_summary(actor, exhibit: str) -> dict:
             "finished_at": run.finished_at.isoformat(),
             "hash_sets": run.hash_sets,
         },
-        "victim_identification": len(victim_identification(actor, exhibit)) if run else 0,
+        "victim_identification": victims,
+    }
+
+
+def triage_results(actor, exhibit: str, *, page: int = 1, per_page: int | None = None) -> dict:
+    """What the exhibit page and the API show of its last finished triage: the summary (as
+    ``triage_summary``, with the exhibit's and referral's ids), the whole victim identification
+    list, and one page of the match list (past the last page, an empty one)."""
+    per_page = per_page or MATCHES_PER_PAGE
+    found = find_exhibit(actor, exhibit)
+    run = _last_run(actor, found)
+    victims = _victim_rows(actor, run)
+    matches = _match_rows(actor, run)
+    count = matches.count()
+    # Past any real list a page is just empty; an offset over 64 bits is a database error.
+    page = min(max(page, 1), 1_000_000)
+    start = (page - 1) * per_page
+    return {
+        **_summary(found, run, len(victims)),
+        "exhibit_id": found.pk,
+        "referral_id": found.referral_id,
+        "victim_identification_list": victims,
+        "matches": {
+            "count": count,
+            "page": page,
+            "pages": max(1, -(-count // per_page)),
+            "per_page": per_page,
+            "results": list(matches[start : start + per_page]),
+        },
     }
 
 

@@ -8,5 +8,6 @@ app_name = "exhibits"
 
 urlpatterns = [
     path("devices/", views.device_queue, name="queue"),
+    path("devices/<int:exhibit_id>/", views.exhibit, name="exhibit"),
     *page_urls(queue.RECORDINGS),
 ]

@@ -1,9 +1,15 @@
+import json
+import random
+import shutil
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
+from PIL import Image, ImageDraw
 from tqdm import tqdm
 
 from vigil.accounts.selectors import user_named
@@ -11,6 +17,8 @@ from vigil.accounts.services import add_force, add_user
 from vigil.core.actors import SystemActor
 from vigil.core.commands import on_terminal
 from vigil.core.roles import Role
+from vigil.exhibits.hashing import file_digests
+from vigil.exhibits.services import add_exhibit, import_hashset, triage
 from vigil.intake import cybertip, native_json
 from vigil.intake.services import store_referral
 from vigil.intake.synth import Synthesiser, json_bytes
@@ -50,6 +58,7 @@ class Command(BaseCommand):
         else:
             self._referrals(options["referrals"], options["seed"], now)
             self._allocate_some(now)
+            self._exhibits(now)
         # Escalate what the demo data has left overdue, so worklists and notifications show it.
         call_command("escalate", verbosity=0, stdout=self.stdout)
         self._print_logins(users)
@@ -137,6 +146,55 @@ class Command(BaseCommand):
             if index % 2 == 0:
                 allocate(supervisor, referral, investigator, as_of=now)
 
+    def _exhibits(self, now) -> None:
+        """Two devices seized in the investigator's first referral: a phone triaged against a
+        small synthetic hash set (pictures of coloured shapes drawn here, never real material)
+        and a memory stick still waiting."""
+        referral = (
+            referrals_for(DEMO_ACTOR, force="XF")
+            .filter(owner=user_named("investigator"))
+            .order_by("received_at")
+            .first()
+        )
+        if referral is None:
+            return
+        seized = now - timedelta(days=2)
+        phone = add_exhibit(
+            DEMO_ACTOR, referral.pk, "DEMO/PH/1", kind="phone", seized_at=seized, as_of=now
+        )
+        add_exhibit(
+            DEMO_ACTOR, referral.pk, "DEMO/USB/1", kind="storage", seized_at=seized, as_of=now
+        )
+        with tempfile.TemporaryDirectory(prefix="vigil-demo-") as folder:
+            device = Path(folder) / "device"
+            (device / "DCIM").mkdir(parents=True)
+            media = []
+            for seed, entry in enumerate(
+                [
+                    {"Category": 3, "VictimIdentified": "false", "Series": "Demo series"},
+                    {"Category": 3},
+                ]
+            ):
+                path = device / "DCIM" / f"IMG_{seed:04}.png"
+                _shapes(seed).save(path)
+                _, md5, sha1 = file_digests(path)
+                media.append({"MD5": md5.upper(), "SHA1": sha1.upper(), **entry})
+            for seed in (7, 8):
+                _shapes(seed).save(device / "DCIM" / f"IMG_{seed:04}.png")
+            shutil.copy(device / "DCIM" / "IMG_0000.png", device / "copy.png")
+            hash_set = Path(folder) / "demo-set.json"
+            hash_set.write_text(
+                json.dumps(
+                    {
+                        "@odata.context": "http://github.com/ICMEC/ProjectVic/DataModels/2.0.xml/"
+                        "$metadata#Media",
+                        "value": media,
+                    }
+                )
+            )
+            import_hashset(DEMO_ACTOR, hash_set, name="Demo set (synthetic)", as_of=now)
+            triage(DEMO_ACTOR, f"#{phone.pk}", device, as_of=now)
+
     def _store(self, draft, now) -> int:
         try:
             _, status = store_referral(draft, actor=DEMO_ACTOR, as_of=now)
@@ -156,3 +214,15 @@ class Command(BaseCommand):
             "supervisor, unit_head and administrator set up an authenticator app (a second "
             "factor) the first time they sign in."
         )
+
+
+def _shapes(seed: int) -> Image.Image:
+    """A small picture of coloured rectangles, the same for the same seed."""
+    rng = random.Random(seed)  # noqa: S311 (a demo picture, not a secret)
+    image = Image.new("RGB", (160, 120), tuple(rng.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(image)
+    for _ in range(12):
+        x, y = rng.randrange(160), rng.randrange(120)
+        colour = tuple(rng.randrange(256) for _ in range(3))
+        draw.rectangle((x, y, x + rng.randrange(10, 80), y + rng.randrange(10, 60)), fill=colour)
+    return image
