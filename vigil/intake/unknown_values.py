@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from vigil.accounts.actors import Actor
 from vigil.audit.choices import AuditAction
@@ -113,13 +114,22 @@ def map_unknown_value(
     require(actor, Action.UNKNOWN_VALUES_MAP)
     allowed = choices().get(field)
     if allowed is None:
-        raise RecordError(f"{field!r} is not a field Vigil reads words of: {', '.join(FIELDS)}")
+        raise RecordError(
+            _("%(field)s is not a field Vigil reads words of: %(values)s")
+            % {"field": repr(field), "values": ", ".join(FIELDS)}
+        )
     if mapped_to not in allowed:
-        raise RecordError(f"{field} may be mapped to one of: {', '.join(allowed)}")
+        raise RecordError(
+            _("%(field)s may be mapped to one of: %(values)s")
+            % {"field": field, "values": ", ".join(allowed)}
+        )
     with transaction.atomic():
         row = UnknownValue.objects.select_for_update().filter(field=field, value=value).first()
         if row is None:
-            raise RecordError(f"Vigil has not met the {field} {value!r}")
+            raise RecordError(
+                _("Vigil has not met the %(field)s %(value)s")
+                % {"field": field, "value": repr(value)}
+            )
         before = row.mapped_to
         row.mapped_to, row.mapped_by_name, row.mapped_at = mapped_to, actor_name(actor), as_of
         row.save(update_fields=["mapped_to", "mapped_by_name", "mapped_at"])
