@@ -283,11 +283,11 @@ def _state(item: DataRequest, as_of: datetime) -> str:
 
 
 STATE_WORDS = {
-    "not_sent": "Not yet sent",
-    "sent": "Sent",
-    "acknowledged": "Acknowledged",
-    "returned": "Returned",
-    "refused": "Refused",
+    "not_sent": gettext_lazy("Not yet sent"),
+    "sent": gettext_lazy("Sent"),
+    "acknowledged": gettext_lazy("Acknowledged"),
+    "returned": gettext_lazy("Returned"),
+    "refused": gettext_lazy("Refused"),
 }
 
 
@@ -318,7 +318,7 @@ def requests_detail(referral: Referral, *, as_of: datetime) -> list[dict]:
                 "basis_text": item.get_basis_display(),
                 "asked": item.asked,
                 "state": state,
-                "state_text": STATE_WORDS[state],
+                "state_text": str(STATE_WORDS[state]),
                 "sent_at": moment(item.sent_at),
                 "acknowledged_at": moment(item.acknowledged_at),
                 "returned_at": moment(item.returned_at),

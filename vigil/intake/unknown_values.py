@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.accounts.actors import Actor
 from vigil.audit.choices import AuditAction
@@ -22,7 +23,23 @@ from vigil.core.actors import SystemActor, actor_name
 from vigil.core.permissions import require
 from vigil.core.roles import Action
 from vigil.people import services as people_services
+from vigil.people.choices import (
+    AccessKind,
+    AddressKind,
+    HistoryOutcome,
+    HistoryType,
+    IdentifierKind,
+    PersonRole,
+)
 from vigil.referrals.changes import Conflict, RecordError, changing
+from vigil.referrals.choices import (
+    ImageCategory,
+    IncidentType,
+    Indicator,
+    IndustryClassification,
+    MaterialKind,
+    Source,
+)
 from vigil.referrals.drafts import IntakeWarning
 from vigil.referrals.models import Material, Referral
 
@@ -38,6 +55,48 @@ _MATERIAL_FIELDS = {
 # A word's mapping changes a referral's facts, recorded as the mapping.
 _MAPPING = {"permission": Action.FACTS_RECORD, "audit": AuditAction.UNKNOWN_VALUE_MAPPED}
 FIELDS = tuple(dict.fromkeys(field for field, _ in VOCABULARIES.values()))
+# Each field as the administrator reads it, and the vocabulary whose labels name its words.
+_FIELD_LABELS = {
+    "source": gettext_lazy("Source"),
+    "incident_type": gettext_lazy("Incident type"),
+    "indicator": gettext_lazy("Indicator"),
+    "material_kind": gettext_lazy("Material kind"),
+    "material_category": gettext_lazy("Material category"),
+    "industry_classification": gettext_lazy("Industry classification"),
+    "role": gettext_lazy("Role"),
+    "identifier_type": gettext_lazy("Identifier type"),
+    "address_kind": gettext_lazy("Address kind"),
+    "history_type": gettext_lazy("History type"),
+    "history_outcome": gettext_lazy("History outcome"),
+    "access_kind": gettext_lazy("Access kind"),
+}
+_FIELD_WORDS = {
+    "source": Source,
+    "incident_type": IncidentType,
+    "indicator": Indicator,
+    "material_kind": MaterialKind,
+    "material_category": ImageCategory,
+    "industry_classification": IndustryClassification,
+    "role": PersonRole,
+    "identifier_type": IdentifierKind,
+    "address_kind": AddressKind,
+    "history_type": HistoryType,
+    "history_outcome": HistoryOutcome,
+    "access_kind": AccessKind,
+}
+
+
+def field_label(field: str) -> str:
+    """A field of ``FIELDS`` in the reader's language."""
+    return str(_FIELD_LABELS.get(field, field.replace("_", " ").capitalize()))
+
+
+def meaning_label(field: str, word: str) -> str:
+    """A word Vigil knows for a field, as its vocabulary names it in the reader's language."""
+    words = _FIELD_WORDS.get(field)
+    if words is not None and word in words.values:
+        return str(words(word).label)
+    return word.replace("_", " ")
 
 
 def mappings() -> dict[tuple[str, str], str]:

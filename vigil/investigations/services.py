@@ -342,10 +342,10 @@ def contact(held: Held | dict) -> str:
         code, name, how = held["force"], "", held["contact"]
     else:
         code, name, how = held.force_code, held.force_name, held.contact
-    return (
-        f"{f'{name} ({code})' if name else code} holds information about a child at this "
-        f"address: contact {how or 'its referral unit (single point of contact)'}"
-    )
+    return _("%(force)s holds information about a child at this address: contact %(how)s") % {
+        "force": f"{name} ({code})" if name else code,
+        "how": how or _("its referral unit (single point of contact)"),
+    }
 
 
 @step(
@@ -866,7 +866,11 @@ def standards(referral: Referral) -> list[dict]:
             how = answers.get(item["question"], {}).get("detail", "") if met else ""
         elif "fact" in item:
             met = bool(suspect and getattr(suspect, item["fact"], False))
-            how = f"recorded as established ({suspect.source})" if met and suspect else ""
+            how = (
+                _("recorded as established (%(source)s)") % {"source": suspect.source}
+                if met and suspect
+                else ""
+            )
         check = checks.get(item["code"])
         if check:
             met, how = True, f"{check.note} ({check.recorded_by_name}, {check.met_at:%Y-%m-%d})"
@@ -1289,50 +1293,82 @@ def timeline(detail: dict, assessments: list[dict]) -> list[dict]:
     for item in assessments:
         add(
             item["assessed_at"],
-            f"Graded {item['grade'].replace('_', ' ')} ({item['trigger']})",
+            _("Graded %(grade)s (%(trigger)s)")
+            % {"grade": item["grade"].replace("_", " "), "trigger": item["trigger"]},
             item["assessed_by"],
         )
     for item in detail["allocations"]:
-        add(item["allocated_at"], f"Allocated to {item['officer']}", item["recorded_by"])
+        add(
+            item["allocated_at"],
+            _("Allocated to %(officer)s") % {"officer": item["officer"]},
+            item["recorded_by"],
+        )
     for item in detail["actions"]:
         add(item["occurred_at"], item["text"], item["recorded_by"])
     for item in detail["reviews"]:
-        add(item["reviewed_at"], "Supervisor's review", item["by"])
+        add(item["reviewed_at"], _("Supervisor's review"), item["by"])
     care = detail["safeguarding"]
     for item in care["social_care_referrals"]:
         add(
-            item["shared_at"], f"Shared with social care ({item['authority']})", item["recorded_by"]
+            item["shared_at"],
+            _("Shared with social care (%(authority)s)") % {"authority": item["authority"]},
+            item["recorded_by"],
         )
-        add(item["decision_at"], f"Social care decided: {item['decision']}")
+        add(
+            item["decision_at"],
+            _("Social care decided: %(decision)s") % {"decision": item["decision"]},
+        )
     for item in care["strategy_discussions"]:
-        add(item["requested_at"], "Strategy discussion requested")
-        add(item["held_at"], "Strategy discussion held")
-        add(item["conference_held_at"], "Initial child protection conference held")
+        add(item["requested_at"], _("Strategy discussion requested"))
+        add(item["held_at"], _("Strategy discussion held"))
+        add(item["conference_held_at"], _("Initial child protection conference held"))
         for action in item["actions"]:
-            add(action["done_at"], f"Done: {action['action']} ({action['owner']})")
+            add(
+                action["done_at"],
+                _("Done: %(action)s (%(owner)s)")
+                % {"action": action["action"], "owner": action["owner"]},
+            )
     for item in care["lado_referrals"]:
-        add(item["referred_at"], f"LADO told ({item['authority']})")
+        add(item["referred_at"], _("LADO told (%(authority)s)") % {"authority": item["authority"]})
     for item in care["welfare_plans"]:
-        add(item["agreed_at"], "Suspect's welfare plan agreed")
+        add(item["agreed_at"], _("Suspect's welfare plan agreed"))
     for item in detail["releases"]:
-        add(item["released_at"], f"{item['text']} to {item['address']}", item["recorded_by"])
+        add(
+            item["released_at"],
+            _("%(release)s to %(address)s") % {"release": item["text"], "address": item["address"]},
+            item["recorded_by"],
+        )
         for review in item["rui_reviews"]:
             add(
                 review["reviewed_at"],
-                f"Release under investigation reviewed: {review['decision_text'].lower()}",
+                _("Release under investigation reviewed: %(decision)s")
+                % {"decision": review["decision_text"].lower()},
                 review["recorded_by"],
             )
     for item in detail["transfers"]:
-        add(item["transferred_at"], f"Transfer offered {item['from']} → {item['to']}", item["by"])
-        answer = {"accepted": "accepted", "rejected": "rejected"}.get(item["status"])
+        add(
+            item["transferred_at"],
+            _("Transfer offered %(sender)s → %(receiver)s")
+            % {"sender": item["from"], "receiver": item["to"]},
+            item["by"],
+        )
+        answer = {
+            "accepted": _("Transfer accepted by %(receiver)s"),
+            "rejected": _("Transfer rejected by %(receiver)s"),
+        }.get(item["status"])
         if answer:
             why = f": {item['answer_reason']}" if item["answer_reason"] else ""
-            add(item["answered_at"], f"Transfer {answer} by {item['to']}{why}", item["answered_by"])
+            add(
+                item["answered_at"],
+                answer % {"receiver": item["to"]} + why,
+                item["answered_by"],
+            )
     if detail["outcome"]:
         outcome = detail["outcome"]
         add(
             outcome["closed_at"],
-            f"Closed: outcome {outcome['code']} {outcome['text']}",
+            _("Closed: outcome %(code)s %(text)s")
+            % {"code": outcome["code"], "text": outcome["text"]},
             outcome["recorded_by"],
         )
     return sorted(events, key=lambda event: event["at"])
