@@ -15,8 +15,8 @@ from importlib import resources
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from vigil.accounts.models import Force, User
 from vigil.audit.choices import AuditAction as Audit
@@ -973,6 +973,13 @@ def outcome_types() -> dict[str, dict]:
     return {item["code"]: item for item in tomllib.loads(text)["outcomes"]}
 
 
+def outcome_text(outcome_type: dict) -> str:
+    """An outcome type's words in the active language (what is stored stays in English)."""
+    if get_language() == "cy" and outcome_type.get("text_cy"):
+        return outcome_type["text_cy"]
+    return outcome_type["text"]
+
+
 SAFEGUARDING_CLOCKS = {
     "social_care_referral",
     "strategy_discussion",
@@ -1013,7 +1020,7 @@ def close(
     if kind.get("supervisor") and not has_permission(change.actor, Can.OUTCOME_APPROVE):
         raise RecordError(
             _("outcome %(outcome)s (%(text)s) needs a supervisor")
-            % {"outcome": outcome, "text": kind["text"]}
+            % {"outcome": outcome, "text": outcome_text(kind)}
         )
     outstanding = list(
         Clock.objects.filter(

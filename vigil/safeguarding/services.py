@@ -559,6 +559,7 @@ def safeguarding_detail(referral: Referral) -> dict:
                 "id": s.pk,
                 "authority": s.authority,
                 "method": s.method,
+                "method_text": s.get_method_display(),
                 "shared_at": s.shared_at.isoformat(),
                 "what_was_shared": s.what_was_shared,
                 "children": [c.ref for c in s.children.all()],
