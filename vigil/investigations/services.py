@@ -23,6 +23,7 @@ from vigil.audit.choices import AuditAction as Audit
 from vigil.clocks.models import Clock
 from vigil.clocks.services import clock_facts
 from vigil.core.actors import actor_name, is_system
+from vigil.core.labels import label_of
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action as Can
 from vigil.people.households import (
@@ -50,6 +51,7 @@ from vigil.referrals.choices import (
 )
 from vigil.referrals.models import Investigation, Referral, Transfer
 from vigil.referrals.recordings import recording
+from vigil.risk.choices import Grade
 from vigil.risk.services import active_policy, current_assessment
 from vigil.safeguarding.services import children_in_view, needs_welfare_plan, safeguarding_detail
 
@@ -1301,7 +1303,10 @@ def timeline(detail: dict, assessments: list[dict]) -> list[dict]:
         add(
             item["assessed_at"],
             _("Graded %(grade)s (%(trigger)s)")
-            % {"grade": item["grade"].replace("_", " "), "trigger": item["trigger"]},
+            % {
+                "grade": str(label_of(Grade, item["grade"])).lower(),
+                "trigger": item["trigger"],
+            },
             item["assessed_by"],
         )
     for item in detail["allocations"]:
