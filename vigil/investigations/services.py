@@ -260,7 +260,7 @@ TO_AN_ADDRESS = {
     ReleaseKind.RELEASED_UNDER_INVESTIGATION,
     ReleaseKind.CHARGED_BAILED,
 }
-NOT_ESTABLISHED = (
+NOT_ESTABLISHED = gettext_lazy(
     "the household at this address is not established: establish it, or a supervisor may "
     "accept the risk in writing"
 )
@@ -404,20 +404,29 @@ def record_release(
     if children:
         if not supervisor:
             problems.append(
-                f"a child lives at or visits this address ({', '.join(children)}): a supervisor "
-                "must record the release, with their decision and a safeguarding plan"
+                _(
+                    "a child lives at or visits this address (%(children)s): a supervisor "
+                    "must record the release, with their decision and a safeguarding plan"
+                )
+                % {"children": ", ".join(children)}
             )
         elif not supervisor_decision.strip() or not safeguarding_plan.strip():
             problems.append(
-                f"a child lives at or visits this address ({', '.join(children)}): record your "
-                "decision and the safeguarding plan"
+                _(
+                    "a child lives at or visits this address (%(children)s): record your "
+                    "decision and the safeguarding plan"
+                )
+                % {"children": ", ".join(children)}
             )
     if check.established is False and (not supervisor or not accepted_risk.strip()):
         problems.append(
-            NOT_ESTABLISHED
+            str(NOT_ESTABLISHED)
             if check.has_postcode
-            else f"{NOT_ESTABLISHED} (give the address's postcode: without it no household "
-            "there can be found)"
+            else _(
+                "%(problem)s (give the address's postcode: without it no household there can "
+                "be found)"
+            )
+            % {"problem": NOT_ESTABLISHED}
         )
     if problems:
         raise RecordError("; ".join(problems + [contact(one) for one in check.held_elsewhere]))

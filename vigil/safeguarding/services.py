@@ -504,9 +504,9 @@ def needs_welfare_plan(referral: Referral) -> str:
     """Why the suspect's welfare plan must come before arrest or interview ("" if it need not)."""
     assessment = current_assessment(referral)
     if assessment and assessment.flags.get("suspect_is_child"):
-        return "the suspect is a child"
+        return _("the suspect is a child")
     if Flag.SELF_HARM_RISK in referral.flags:
-        return "the suspect is at risk of self-harm after contact with police"
+        return _("the suspect is at risk of self-harm after contact with police")
     return ""
 
 
