@@ -47,9 +47,7 @@ def test_a_refusal_asked_for_in_welsh_on_the_page_gives_its_reason_in_welsh(
         follow=True,
         **IN_WELSH,
     )
-    assert (
-        "Heb ei gofnodi: rhowch y rheswm dros y trosglwyddiad mewn geiriau" in page_text(offered)
-    )
+    assert "Heb ei gofnodi: rhowch y rheswm dros y trosglwyddiad mewn geiriau" in page_text(offered)
 
 
 def test_the_same_refusal_asked_for_in_english_stays_english(client, make_user, referral):
