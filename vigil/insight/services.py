@@ -196,7 +196,7 @@ def demand(scope: Scope, period: Period, *, as_of: datetime) -> list[Table]:
         columns=[
             "Month",
             "Total",
-            *[str(Source(s).label) for s in sources],
+            *[Source(s).label for s in sources],
             *[Grade(g).label for g in GRADES],
         ],
         rows=[
@@ -291,7 +291,7 @@ def backlog(scope: Scope, *, as_of: datetime) -> list[Table]:
         Table(
             key="backlog_state",
             title="Open referrals by grade and state",
-            columns=["Grade", "Total", *[str(ReferralStatus(s).label) for s in states]],
+            columns=["Grade", "Total", *[ReferralStatus(s).label for s in states]],
             rows=[
                 [_grade_label(g), sum(by_state[g].values()), *[by_state[g][s] for s in states]]
                 for g in grades
