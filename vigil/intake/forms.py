@@ -1,5 +1,7 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -19,8 +21,8 @@ class MultipleFileField(forms.FileField):
 
 class ImportForm(forms.Form):
     files = MultipleFileField(
-        label="Referral files",
-        help_text=(
+        label=gettext_lazy("Referral files"),
+        help_text=gettext_lazy(
             "JSON (.json, .jsonl) in Vigil's referral format, CyberTipline XML (.xml), or a "
             "CyberTipline package as a .zip. Reported images and videos are never accepted."
         ),
@@ -28,14 +30,18 @@ class ImportForm(forms.Form):
     source_reference = forms.CharField(
         required=False,
         max_length=120,
-        label="CyberTipline report number (optional)",
-        help_text="Only for a single CyberTipline package whose files do not give it.",
+        label=gettext_lazy("CyberTipline report number (optional)"),
+        help_text=gettext_lazy(
+            "Only for a single CyberTipline package whose files do not give it."
+        ),
     )
     in_background = forms.BooleanField(
         required=False,
-        label="Import in the background",
-        help_text="For a large batch: the files are kept and imported by a worker, and a page "
-        "shows what became of each when it is done.",
+        label=gettext_lazy("Import in the background"),
+        help_text=gettext_lazy(
+            "For a large batch: the files are kept and imported by a worker, and a page "
+            "shows what became of each when it is done."
+        ),
     )
 
     def clean_files(self):
@@ -44,7 +50,11 @@ class ImportForm(forms.Form):
         for upload in files:
             if upload.size > limit:
                 raise forms.ValidationError(
-                    f"{upload.name} is {upload.size / 1_048_576:.1f} MB, over the "
-                    f"{limit / 1_048_576:.0f} MB limit"
+                    _("%(name)s is %(size).1f MB, over the %(limit).0f MB limit")
+                    % {
+                        "name": upload.name,
+                        "size": upload.size / 1_048_576,
+                        "limit": limit / 1_048_576,
+                    }
                 )
         return files

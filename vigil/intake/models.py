@@ -3,6 +3,7 @@ words Vigil met and did not know, and uploads waiting to be imported in the back
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from vigil.referrals.models import Recorded
 
@@ -10,22 +11,22 @@ from vigil.referrals.models import Recorded
 class RequestRoute(models.TextChoices):
     """Whom a request goes to, and through whom."""
 
-    INTERNET_COMPANY_NCA = "internet_company_nca", "Internet company, through the NCA"
-    INTERNET_COMPANY_DIRECT = "internet_company_direct", "Internet company, directly"
+    INTERNET_COMPANY_NCA = "internet_company_nca", _("Internet company, through the NCA")
+    INTERNET_COMPANY_DIRECT = "internet_company_direct", _("Internet company, directly")
     COMMUNICATIONS_SPOC = (
         "communications_spoc",
-        "Phone or internet provider, through the force's single point of contact",
+        _("Phone or internet provider, through the force's single point of contact"),
     )
-    OVERSEAS_MLA = "overseas_mla", "Overseas, by mutual legal assistance"
-    PARTNER = "partner", "Partner agency"
+    OVERSEAS_MLA = "overseas_mla", _("Overseas, by mutual legal assistance")
+    PARTNER = "partner", _("Partner agency")
 
 
 class LegalBasis(models.TextChoices):
-    PRODUCTION_ORDER = "production_order", "Production order"
-    IPA_AUTHORISATION = "ipa_authorisation", "Investigatory Powers Act authorisation"
-    VOLUNTARY_DISCLOSURE = "voluntary_disclosure", "Voluntary disclosure"
-    MUTUAL_LEGAL_ASSISTANCE = "mutual_legal_assistance", "Mutual legal assistance request"
-    OTHER = "other", "Other"
+    PRODUCTION_ORDER = "production_order", _("Production order")
+    IPA_AUTHORISATION = "ipa_authorisation", _("Investigatory Powers Act authorisation")
+    VOLUNTARY_DISCLOSURE = "voluntary_disclosure", _("Voluntary disclosure")
+    MUTUAL_LEGAL_ASSISTANCE = "mutual_legal_assistance", _("Mutual legal assistance request")
+    OTHER = "other", _("Other")
 
 
 class DataRequest(Recorded):

@@ -13,6 +13,8 @@ from datetime import datetime
 from functools import partial
 
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.audit.choices import AuditAction as Audit
 from vigil.clocks.services import clock_facts, referral_clocks
@@ -44,7 +46,7 @@ step = partial(recording, section="data-requests")
     Can.ACTION_RECORD,
     Audit.DATA_REQUEST_ADDED,
     DataRequestIn,
-    "Data request recorded.",
+    gettext_lazy("Data request recorded."),
 )
 def add_request(
     change: Change,
@@ -58,11 +60,15 @@ def add_request(
     """A request to a provider for what it holds: to whom, through whom, on what legal basis
     and what was asked (and when it went out, if it has)."""
     if route not in RequestRoute.values:
-        raise RecordError(f"route must be one of {', '.join(RequestRoute.values)}")
+        raise RecordError(
+            _("route must be one of %(values)s") % {"values": ", ".join(RequestRoute.values)}
+        )
     if basis not in LegalBasis.values:
-        raise RecordError(f"basis must be one of {', '.join(LegalBasis.values)}")
+        raise RecordError(
+            _("basis must be one of %(values)s") % {"values": ", ".join(LegalBasis.values)}
+        )
     if not provider.strip() or not asked.strip():
-        raise RecordError("say whom it was asked of and what was asked")
+        raise RecordError(_("say whom it was asked of and what was asked"))
     sent = change.happened_at(sent_at) if sent_at is not None else None
     item = DataRequest.objects.create(
         referral=change.referral,
@@ -89,20 +95,25 @@ def add_request(
 
 def _still_waiting(item: DataRequest) -> None:
     if item.returned_at:
-        raise RecordError(f"the request to {item.provider} was already returned")
+        raise RecordError(
+            _("the request to %(provider)s was already returned") % {"provider": item.provider}
+        )
     if item.refused_at:
-        raise RecordError(f"the request to {item.provider} was already refused")
+        raise RecordError(
+            _("the request to %(provider)s was already refused") % {"provider": item.provider}
+        )
 
 
 def _after_sending(change: Change, item: DataRequest, moment: datetime | None) -> datetime:
     """When the provider did something with the request: never before it was sent."""
     if item.sent_at is None:
         raise RecordError(
-            f"the request to {item.provider} is not recorded as sent; record when it went out"
+            _("the request to %(provider)s is not recorded as sent; record when it went out")
+            % {"provider": item.provider}
         )
     when = change.happened_at(moment)
     if when < item.sent_at:
-        raise RecordError("the provider cannot have answered before the request was sent")
+        raise RecordError(_("the provider cannot have answered before the request was sent"))
     return when
 
 
@@ -111,14 +122,16 @@ def _after_sending(change: Change, item: DataRequest, moment: datetime | None) -
     Can.ACTION_RECORD,
     Audit.DATA_REQUEST_SENT,
     RequestSentIn,
-    "Data request recorded as sent.",
+    gettext_lazy("Data request recorded as sent."),
     item=DataRequest,
     api_path="/data-requests/{item_id}/sent",
 )
 def record_sent(change: Change, item: DataRequest, *, sent_at: datetime | None = None):
     """Record when a request went out to the provider"""
     if item.sent_at is not None:
-        raise RecordError(f"the request to {item.provider} was already sent")
+        raise RecordError(
+            _("the request to %(provider)s was already sent") % {"provider": item.provider}
+        )
     _still_waiting(item)
     item.sent_at = change.happened_at(sent_at)
     item.save(update_fields=["sent_at"])
@@ -131,7 +144,7 @@ def record_sent(change: Change, item: DataRequest, *, sent_at: datetime | None =
     Can.ACTION_RECORD,
     Audit.DATA_REQUEST_ACKNOWLEDGED,
     RequestAcknowledgedIn,
-    "Data request recorded as acknowledged.",
+    gettext_lazy("Data request recorded as acknowledged."),
     item=DataRequest,
     api_path="/data-requests/{item_id}/acknowledged",
 )
@@ -141,7 +154,9 @@ def record_acknowledged(
     """Record that the provider acknowledged a request (its clock runs on until the answer)"""
     _still_waiting(item)
     if item.acknowledged_at is not None:
-        raise RecordError(f"the request to {item.provider} was already acknowledged")
+        raise RecordError(
+            _("the request to %(provider)s was already acknowledged") % {"provider": item.provider}
+        )
     item.acknowledged_at = _after_sending(change, item, acknowledged_at)
     item.save(update_fields=["acknowledged_at"])
     change.describe(
@@ -155,7 +170,7 @@ def record_acknowledged(
     Can.ACTION_RECORD,
     Audit.DATA_REQUEST_RETURNED,
     RequestReturnedIn,
-    "Data request recorded as returned.",
+    gettext_lazy("Data request recorded as returned."),
     item=DataRequest,
     api_path="/data-requests/{item_id}/returned",
 )
@@ -202,7 +217,7 @@ def record_returned(
     Can.ACTION_RECORD,
     Audit.DATA_REQUEST_REFUSED,
     RequestRefusedIn,
-    "Data request recorded as refused.",
+    gettext_lazy("Data request recorded as refused."),
     item=DataRequest,
     api_path="/data-requests/{item_id}/refused",
 )
@@ -211,7 +226,7 @@ def record_refused(
 ) -> DataRequest:
     """Record that the provider refused a request, and why; meets its clock."""
     if not reason.strip():
-        raise RecordError("say why the provider refused")
+        raise RecordError(_("say why the provider refused"))
     _still_waiting(item)
     item.refused_at = _after_sending(change, item, refused_at)
     item.refusal_reason = reason.strip()
@@ -268,11 +283,11 @@ def _state(item: DataRequest, as_of: datetime) -> str:
 
 
 STATE_WORDS = {
-    "not_sent": "Not yet sent",
-    "sent": "Sent",
-    "acknowledged": "Acknowledged",
-    "returned": "Returned",
-    "refused": "Refused",
+    "not_sent": gettext_lazy("Not yet sent"),
+    "sent": gettext_lazy("Sent"),
+    "acknowledged": gettext_lazy("Acknowledged"),
+    "returned": gettext_lazy("Returned"),
+    "refused": gettext_lazy("Refused"),
 }
 
 
@@ -303,7 +318,7 @@ def requests_detail(referral: Referral, *, as_of: datetime) -> list[dict]:
                 "basis_text": item.get_basis_display(),
                 "asked": item.asked,
                 "state": state,
-                "state_text": STATE_WORDS[state],
+                "state_text": str(STATE_WORDS[state]),
                 "sent_at": moment(item.sent_at),
                 "acknowledged_at": moment(item.acknowledged_at),
                 "returned_at": moment(item.returned_at),

@@ -12,6 +12,9 @@ clocks brought up to date, one audit event.
 from datetime import datetime
 from functools import partial
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from vigil.audit.choices import AuditAction as Audit
 from vigil.core.roles import Action
 from vigil.people import services as people
@@ -40,10 +43,15 @@ def apply_research(change: Change, record: dict) -> Research:
     try:
         learned_at = learned(change, draft.learned_at)
     except RecordError as error:
-        raise RecordError(f"$.learned_at: {' '.join(error.messages)}") from None
+        raise RecordError(
+            _("$.learned_at: %(problem)s") % {"problem": " ".join(error.messages)}
+        ) from None
     for index, check in enumerate(draft.checks):
         if check.done_at > change.as_of:
-            raise RecordError(f"$.checks[{index}].done_at: a check cannot be done in the future")
+            raise RecordError(
+                _("$.checks[%(index)s].done_at: a check cannot be done in the future")
+                % {"index": index}
+            )
     found = people.record_research(change, draft, content=record, learned_at=learned_at)
     research = found.research
     if draft.warnings:
@@ -74,7 +82,7 @@ def apply_research(change: Change, record: dict) -> Research:
     Action.FACTS_RECORD,
     Audit.RESEARCH_RECORDED,
     ResearchIn,
-    "Research recorded; the referral has been matched again and re-graded.",
+    gettext_lazy("Research recorded; the referral has been matched again and re-graded."),
 )
 def add_research(change: Change, **record) -> Research:
     """Record what research found: people, identifiers, addresses, history and checks.
@@ -107,14 +115,14 @@ def _subject(ref: str, role: str = "", **facts) -> dict:
 def _role_of(change: Change, ref: str) -> str:
     person = Person.objects.filter(referral=change.referral, ref=ref).first()
     if person is None:
-        raise RecordError(f"no one in this referral has the ref {ref!r}")
+        raise RecordError(_("no one in this referral has the ref %(ref)s") % {"ref": repr(ref)})
     return person.role
 
 
 def _suspect(change: Change) -> str:
     suspect = people.suspect_ref(change.referral)
     if not suspect:
-        raise RecordError("the referral has no suspect; say whose it is")
+        raise RecordError(_("the referral has no suspect; say whose it is"))
     return suspect
 
 
@@ -132,7 +140,7 @@ def _about(change: Change, ref: str, source: str, learned_at, **facts) -> Resear
     Action.FACTS_RECORD,
     Audit.RESEARCH_RECORDED,
     IdentifierIn,
-    "Identifier recorded; the referral has been matched again and re-graded.",
+    gettext_lazy("Identifier recorded; the referral has been matched again and re-graded."),
 )
 def add_identifier(
     change: Change,
@@ -162,7 +170,7 @@ def add_identifier(
     Action.FACTS_RECORD,
     Audit.RESEARCH_RECORDED,
     AddressIn,
-    "Address recorded; the referral has been matched again and re-graded.",
+    gettext_lazy("Address recorded; the referral has been matched again and re-graded."),
 )
 def add_address(
     change: Change,
@@ -190,7 +198,7 @@ def add_address(
     }
     address = {name: item for name, item in address.items() if item}
     if not (line1 or postcode or town):
-        raise RecordError("give at least the first line, the town or the postcode")
+        raise RecordError(_("give at least the first line, the town or the postcode"))
     return _about(change, person_ref, source, learned_at, addresses=[address])
 
 
@@ -199,7 +207,7 @@ def add_address(
     Action.FACTS_RECORD,
     Audit.RESEARCH_RECORDED,
     PersonFoundIn,
-    "Person recorded; the referral has been matched again and re-graded.",
+    gettext_lazy("Person recorded; the referral has been matched again and re-graded."),
 )
 def add_person_found(
     change: Change,
@@ -241,7 +249,7 @@ _REF_PREFIX = {"household_member": "h", "relative": "r", "associate": "a", "vict
     Action.FACTS_RECORD,
     Audit.RESEARCH_RECORDED,
     CheckIn,
-    "Check recorded.",
+    gettext_lazy("Check recorded."),
 )
 def add_check(
     change: Change,

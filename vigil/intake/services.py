@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from vigil.accounts.actors import Actor
 from vigil.accounts.models import Force
@@ -263,7 +264,7 @@ def import_json_referral(
     """Import one native JSON referral (the API). Raises ``IntakeError`` if it is refused."""
     require(actor, Action.REFERRAL_IMPORT)
     if len(content) > settings.VIGIL_MAX_DOCUMENT_BYTES:
-        raise IntakeError("the referral is larger than Vigil accepts", "$")
+        raise IntakeError(_("the referral is larger than Vigil accepts"), "$")
     draft = native_json.read_referral(
         label, content, as_of=as_of, mappings=unknown_values.mappings()
     )
@@ -340,7 +341,7 @@ def _import_json(unit: JsonUnit, options, batch: "_Batch") -> None:
         for label, content in parts:
             try:
                 if len(content) > settings.VIGIL_MAX_DOCUMENT_BYTES:
-                    raise IntakeError("this referral is larger than Vigil accepts", "")
+                    raise IntakeError(_("this referral is larger than Vigil accepts"), "")
                 draft = native_json.read_referral(
                     label,
                     content,
@@ -580,13 +581,18 @@ def _store(
     force = lookups.force(draft.force_code)
     if force is None:
         raise IntakeError(
-            f"force {draft.force_code!r} is not known to Vigil; an administrator adds it with "
-            f"`vigil forces add {draft.force_code} NAME`",
+            _(
+                "force %(force)s is not known to Vigil; an administrator adds it with "
+                "`vigil forces add %(code)s NAME`"
+            )
+            % {"force": repr(draft.force_code), "code": draft.force_code},
             "$.force",
         )
     if not isinstance(actor, SystemActor) and actor.force_id != force.pk:
         raise IntakeError(
-            f"you can import referrals for your own force only, not {force.code}", "$.force"
+            _("you can import referrals for your own force only, not %(force_code)s")
+            % {"force_code": force.code},
+            "$.force",
         )
     existing = _held(draft, lookups)
     if existing is not None:
@@ -669,8 +675,11 @@ def _held(draft: ReferralDraft, lookups: _Lookups) -> Referral | None:
     existing = lookups.held(draft)
     if existing is None and draft.supplements:
         raise IntakeError(
-            f"no {draft.source} referral {draft.supplements!r} is held to add this to; import "
-            "the referral it supplements first",
+            _(
+                "no %(source)s referral %(supplements)s is held to add this to; import the "
+                "referral it supplements first"
+            )
+            % {"source": draft.source, "supplements": repr(draft.supplements)},
             "$.supplements",
         )
     return existing
@@ -749,12 +758,21 @@ def _supplement(existing: Referral, draft: ReferralDraft, actor: Actor, as_of: d
             )
     except Http404:
         raise IntakeError(
-            f"{existing.get_source_display()} reference {existing.source_reference!r} is held "
-            "by another force; send the supplementary report to them",
+            _(
+                "%(source)s reference %(source_reference)s is held by another force; send the "
+                "supplementary report to them"
+            )
+            % {
+                "source": existing.get_source_display(),
+                "source_reference": repr(existing.source_reference),
+            },
             "",
         ) from None
     except Conflict as error:
-        raise IntakeError(f"{error.message}; reopen it to add a supplementary report", "") from None
+        raise IntakeError(
+            _("%(message)s; reopen it to add a supplementary report") % {"message": error.message},
+            "",
+        ) from None
     except RecordError as error:
         raise IntakeError(" ".join(error.messages), "") from None
     return existing

@@ -13,6 +13,8 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import F
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.accounts.actors import Actor
 from vigil.audit.choices import AuditAction
@@ -21,7 +23,23 @@ from vigil.core.actors import SystemActor, actor_name
 from vigil.core.permissions import require
 from vigil.core.roles import Action
 from vigil.people import services as people_services
+from vigil.people.choices import (
+    AccessKind,
+    AddressKind,
+    HistoryOutcome,
+    HistoryType,
+    IdentifierKind,
+    PersonRole,
+)
 from vigil.referrals.changes import Conflict, RecordError, changing
+from vigil.referrals.choices import (
+    ImageCategory,
+    IncidentType,
+    Indicator,
+    IndustryClassification,
+    MaterialKind,
+    Source,
+)
 from vigil.referrals.drafts import IntakeWarning
 from vigil.referrals.models import Material, Referral
 
@@ -37,6 +55,48 @@ _MATERIAL_FIELDS = {
 # A word's mapping changes a referral's facts, recorded as the mapping.
 _MAPPING = {"permission": Action.FACTS_RECORD, "audit": AuditAction.UNKNOWN_VALUE_MAPPED}
 FIELDS = tuple(dict.fromkeys(field for field, _ in VOCABULARIES.values()))
+# Each field as the administrator reads it, and the vocabulary whose labels name its words.
+_FIELD_LABELS = {
+    "source": gettext_lazy("Source"),
+    "incident_type": gettext_lazy("Incident type"),
+    "indicator": gettext_lazy("Indicator"),
+    "material_kind": gettext_lazy("Material kind"),
+    "material_category": gettext_lazy("Material category"),
+    "industry_classification": gettext_lazy("Industry classification"),
+    "role": gettext_lazy("Role"),
+    "identifier_type": gettext_lazy("Identifier type"),
+    "address_kind": gettext_lazy("Address kind"),
+    "history_type": gettext_lazy("History type"),
+    "history_outcome": gettext_lazy("History outcome"),
+    "access_kind": gettext_lazy("Access kind"),
+}
+_FIELD_WORDS = {
+    "source": Source,
+    "incident_type": IncidentType,
+    "indicator": Indicator,
+    "material_kind": MaterialKind,
+    "material_category": ImageCategory,
+    "industry_classification": IndustryClassification,
+    "role": PersonRole,
+    "identifier_type": IdentifierKind,
+    "address_kind": AddressKind,
+    "history_type": HistoryType,
+    "history_outcome": HistoryOutcome,
+    "access_kind": AccessKind,
+}
+
+
+def field_label(field: str) -> str:
+    """A field of ``FIELDS`` in the reader's language."""
+    return str(_FIELD_LABELS.get(field, field.replace("_", " ").capitalize()))
+
+
+def meaning_label(field: str, word: str) -> str:
+    """A word Vigil knows for a field, as its vocabulary names it in the reader's language."""
+    words = _FIELD_WORDS.get(field)
+    if words is not None and word in words.values:
+        return str(words(word).label)
+    return word.replace("_", " ")
 
 
 def mappings() -> dict[tuple[str, str], str]:
@@ -113,13 +173,22 @@ def map_unknown_value(
     require(actor, Action.UNKNOWN_VALUES_MAP)
     allowed = choices().get(field)
     if allowed is None:
-        raise RecordError(f"{field!r} is not a field Vigil reads words of: {', '.join(FIELDS)}")
+        raise RecordError(
+            _("%(field)s is not a field Vigil reads words of: %(values)s")
+            % {"field": repr(field), "values": ", ".join(FIELDS)}
+        )
     if mapped_to not in allowed:
-        raise RecordError(f"{field} may be mapped to one of: {', '.join(allowed)}")
+        raise RecordError(
+            _("%(field)s may be mapped to one of: %(values)s")
+            % {"field": field, "values": ", ".join(allowed)}
+        )
     with transaction.atomic():
         row = UnknownValue.objects.select_for_update().filter(field=field, value=value).first()
         if row is None:
-            raise RecordError(f"Vigil has not met the {field} {value!r}")
+            raise RecordError(
+                _("Vigil has not met the %(field)s %(value)s")
+                % {"field": field, "value": repr(value)}
+            )
         before = row.mapped_to
         row.mapped_to, row.mapped_by_name, row.mapped_at = mapped_to, actor_name(actor), as_of
         row.save(update_fields=["mapped_to", "mapped_by_name", "mapped_at"])

@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from vigil.core.permissions import require
@@ -72,14 +73,32 @@ def unknown_words(request):
         else:
             messages.success(
                 request,
-                f"{mapped.field.replace('_', ' ').capitalize()} “{mapped.value}” is now "
-                f"read as “{mapped.mapped_to.replace('_', ' ')}”: {mapped.referrals} "
-                "referral(s) re-read and re-graded.",
+                ngettext(
+                    "%(field)s “%(value)s” is now read as “%(meaning)s”: %(count)s referral "
+                    "re-read and re-graded.",
+                    "%(field)s “%(value)s” is now read as “%(meaning)s”: %(count)s referrals "
+                    "re-read and re-graded.",
+                    mapped.referrals,
+                )
+                % {
+                    "field": unknown_values.field_label(mapped.field),
+                    "value": mapped.value,
+                    "meaning": unknown_values.meaning_label(mapped.field, mapped.mapped_to),
+                    "count": mapped.referrals,
+                },
             )
             return redirect("intake:unknown-values")
     meanings = unknown_values.choices()
     rows = [
-        {"word": row, "meanings": meanings.get(row.field, [])}
+        {
+            "word": row,
+            "field": unknown_values.field_label(row.field),
+            "mapped_to": unknown_values.meaning_label(row.field, row.mapped_to),
+            "meanings": [
+                (meaning, unknown_values.meaning_label(row.field, meaning))
+                for meaning in meanings.get(row.field, [])
+            ],
+        }
         for row in unknown_values.unknown_values(request.user)
     ]
     return render(request, "intake/unknown_values.html", {"rows": rows, "error": error})

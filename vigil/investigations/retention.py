@@ -8,6 +8,8 @@ unit's figures stay true; and the audit trail, with a record that the deletion h
 from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from vigil.accounts.actors import Actor
 from vigil.audit.choices import AuditAction
@@ -83,13 +85,18 @@ def delete_personal_data(actor: Actor, referral: Referral, *, reason: str, as_of
     ) as change:
         locked = change.referral
         if locked.status != ReferralStatus.CLOSED or locked.review_at is None:
-            raise RecordError("only a closed referral at its review date can have its data deleted")
+            raise RecordError(
+                _("only a closed referral at its review date can have its data deleted")
+            )
         if locked.review_at > as_of:
-            raise RecordError(f"its review date is {locked.review_at:%d %B %Y}; not yet")
+            raise RecordError(
+                _("its review date is %(review_at)s; not yet")
+                % {"review_at": date_format(locked.review_at, "j F Y")}
+            )
         if locked.personal_data_deleted_at:
-            raise RecordError("its personal data has already been deleted")
+            raise RecordError(_("its personal data has already been deleted"))
         if len(reason.strip()) < 10:
-            raise RecordError("record why the data can go (the review's finding)")
+            raise RecordError(_("record why the data can go (the review's finding)"))
         counts = _erase(locked)
         locked.personal_data_deleted_at = as_of
         locked.save()

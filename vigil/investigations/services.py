@@ -15,12 +15,15 @@ from importlib import resources
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
 
 from vigil.accounts.models import Force, User
 from vigil.audit.choices import AuditAction as Audit
 from vigil.clocks.models import Clock
 from vigil.clocks.services import clock_facts
 from vigil.core.actors import actor_name, is_system
+from vigil.core.labels import label_of
 from vigil.core.permissions import has_permission
 from vigil.core.roles import Action as Can
 from vigil.people.households import (
@@ -48,6 +51,7 @@ from vigil.referrals.choices import (
 )
 from vigil.referrals.models import Investigation, Referral, Transfer
 from vigil.referrals.recordings import recording
+from vigil.risk.choices import Grade
 from vigil.risk.services import active_policy, current_assessment
 from vigil.safeguarding.services import children_in_view, needs_welfare_plan, safeguarding_detail
 
@@ -88,7 +92,7 @@ action_step = partial(recording, section="actions")
     Can.REFERRAL_ALLOCATE,
     Audit.REFERRAL_ALLOCATED,
     AllocationIn,
-    "Allocated.",
+    gettext_lazy("Allocated."),
 )
 def allocate(
     change: Change,
@@ -103,12 +107,13 @@ def allocate(
     lead = _lead_elsewhere(referral)
     if lead is not None:
         raise RecordError(
-            f"this referral is joined into the investigation {lead} leads: allocate {lead}"
+            _("this referral is joined into the investigation %(lead)s leads: allocate %(lead)s")
+            % {"lead": lead}
         )
     if not isinstance(officer, User):
         officer = User.objects.filter(username=officer).first()
     if officer is None or officer.force_id != referral.force_id or not officer.is_active:
-        raise RecordError("allocate to an active officer of the referral's force")
+        raise RecordError(_("allocate to an active officer of the referral's force"))
     when = change.happened_at(allocated_at)
     before = {"owner": referral.owner.username if referral.owner else None, "team": referral.team}
     allocation = Allocation.objects.create(
@@ -154,7 +159,7 @@ def _action_details(data: dict) -> dict:
     Can.ACTION_RECORD,
     Audit.ACTION_RECORDED,
     ActionIn,
-    "Action recorded.",
+    gettext_lazy("Action recorded."),
     arguments=_action_details,
 )
 def record_action(
@@ -168,13 +173,16 @@ def record_action(
     """Record something done: an arrest, a warrant, a search, devices seized, an interview…"""
     referral = change.referral
     if kind not in ActionKind.values:
-        raise RecordError(f"kind must be one of {', '.join(ActionKind.values)}")
+        raise RecordError(
+            _("kind must be one of %(values)s") % {"values": ", ".join(ActionKind.values)}
+        )
     when = change.happened_at(occurred_at)
     if kind in {ActionKind.ARREST, ActionKind.VOLUNTARY_INTERVIEW}:
         why = needs_welfare_plan(referral)
         if why and not referral.welfare_plans.filter(agreed_at__lte=when).exists():
             raise RecordError(
-                f"{why}: record the suspect's welfare plan before an arrest or interview"
+                _("%(why)s: record the suspect's welfare plan before an arrest or interview")
+                % {"why": why}
             )
     action = Action.objects.create(
         referral=referral,
@@ -203,7 +211,7 @@ def record_action(
     Can.REFERRAL_REVIEW,
     Audit.REVIEW_RECORDED,
     ReviewIn,
-    "Review recorded.",
+    gettext_lazy("Review recorded."),
 )
 def record_review(
     change: Change,
@@ -216,7 +224,9 @@ def record_review(
     known = {item["code"] for item in active_policy().standards}
     unknown = set(standards_checked) - known
     if unknown:
-        raise RecordError(f"unknown standards: {', '.join(sorted(unknown))}")
+        raise RecordError(
+            _("unknown standards: %(values)s") % {"values": ", ".join(sorted(unknown))}
+        )
     when = change.happened_at(reviewed_at)
     review = SupervisorReview.objects.create(
         referral=change.referral,
@@ -250,7 +260,7 @@ TO_AN_ADDRESS = {
     ReleaseKind.RELEASED_UNDER_INVESTIGATION,
     ReleaseKind.CHARGED_BAILED,
 }
-NOT_ESTABLISHED = (
+NOT_ESTABLISHED = gettext_lazy(
     "the household at this address is not established: establish it, or a supervisor may "
     "accept the risk in writing"
 )
@@ -334,13 +344,19 @@ def contact(held: Held | dict) -> str:
         code, name, how = held["force"], "", held["contact"]
     else:
         code, name, how = held.force_code, held.force_name, held.contact
-    return (
-        f"{f'{name} ({code})' if name else code} holds information about a child at this "
-        f"address: contact {how or 'its referral unit (single point of contact)'}"
-    )
+    return _("%(force)s holds information about a child at this address: contact %(how)s") % {
+        "force": f"{name} ({code})" if name else code,
+        "how": how or _("its referral unit (single point of contact)"),
+    }
 
 
-@step("releases", Can.ACTION_RECORD, Audit.RELEASE_RECORDED, ReleaseIn, "Release recorded.")
+@step(
+    "releases",
+    Can.ACTION_RECORD,
+    Audit.RELEASE_RECORDED,
+    ReleaseIn,
+    gettext_lazy("Release recorded."),
+)
 def record_release(
     change: Change,
     *,
@@ -362,15 +378,17 @@ def record_release(
     bail return date becomes a clock too."""
     referral = change.referral
     if kind not in ReleaseKind.values:
-        raise RecordError(f"kind must be one of {', '.join(ReleaseKind.values)}")
+        raise RecordError(
+            _("kind must be one of %(values)s") % {"values": ", ".join(ReleaseKind.values)}
+        )
     if not address.strip():
-        raise RecordError("give the address the suspect is released to")
+        raise RecordError(_("give the address the suspect is released to"))
     when = change.happened_at(released_at)
     if return_at is not None and return_at <= when:
-        raise RecordError("the bail return date must be after the release")
+        raise RecordError(_("the bail return date must be after the release"))
     supervisor = has_permission(change.actor, Can.RELEASE_APPROVE)
     if accepted_risk.strip() and not supervisor:
-        raise RecordError("only a supervisor may accept the risk of a release address")
+        raise RecordError(_("only a supervisor may accept the risk of a release address"))
     check = AddressCheck()
     if kind in TO_AN_ADDRESS:
         check = check_release_address(
@@ -386,20 +404,29 @@ def record_release(
     if children:
         if not supervisor:
             problems.append(
-                f"a child lives at or visits this address ({', '.join(children)}): a supervisor "
-                "must record the release, with their decision and a safeguarding plan"
+                _(
+                    "a child lives at or visits this address (%(children)s): a supervisor "
+                    "must record the release, with their decision and a safeguarding plan"
+                )
+                % {"children": ", ".join(children)}
             )
         elif not supervisor_decision.strip() or not safeguarding_plan.strip():
             problems.append(
-                f"a child lives at or visits this address ({', '.join(children)}): record your "
-                "decision and the safeguarding plan"
+                _(
+                    "a child lives at or visits this address (%(children)s): record your "
+                    "decision and the safeguarding plan"
+                )
+                % {"children": ", ".join(children)}
             )
     if check.established is False and (not supervisor or not accepted_risk.strip()):
         problems.append(
-            NOT_ESTABLISHED
+            str(NOT_ESTABLISHED)
             if check.has_postcode
-            else f"{NOT_ESTABLISHED} (give the address's postcode: without it no household "
-            "there can be found)"
+            else _(
+                "%(problem)s (give the address's postcode: without it no household there can "
+                "be found)"
+            )
+            % {"problem": NOT_ESTABLISHED}
         )
     if problems:
         raise RecordError("; ".join(problems + [contact(one) for one in check.held_elsewhere]))
@@ -445,7 +472,7 @@ def record_release(
     Can.REFERRAL_REVIEW,
     Audit.RUI_REVIEWED,
     RuiReviewIn,
-    "Review of the release under investigation recorded.",
+    gettext_lazy("Review of the release under investigation recorded."),
 )
 def record_rui_review(
     change: Change, *, decision: str, reviewed_at: datetime | None = None, notes: str = ""
@@ -456,7 +483,9 @@ def record_rui_review(
     investigation.
     """
     if decision not in RuiDecision.values:
-        raise RecordError(f"decision must be one of {', '.join(RuiDecision.values)}")
+        raise RecordError(
+            _("decision must be one of %(values)s") % {"values": ", ".join(RuiDecision.values)}
+        )
     when = change.happened_at(reviewed_at)
     standing = (
         Release.objects.filter(referral=change.referral, released_at__lte=when)
@@ -464,7 +493,7 @@ def record_rui_review(
         .first()
     )
     if standing is None or standing.kind != ReleaseKind.RELEASED_UNDER_INVESTIGATION:
-        raise RecordError("the suspect was not released under investigation at that time")
+        raise RecordError(_("the suspect was not released under investigation at that time"))
     review = RuiReview.objects.create(
         referral=change.referral,
         release=standing,
@@ -486,7 +515,11 @@ def record_rui_review(
 
 
 @step(
-    "transfer", Can.REFERRAL_TRANSFER, Audit.REFERRAL_TRANSFERRED, TransferIn, "Transfer offered."
+    "transfer",
+    Can.REFERRAL_TRANSFER,
+    Audit.REFERRAL_TRANSFERRED,
+    TransferIn,
+    gettext_lazy("Transfer offered."),
 )
 def transfer(change: Change, to_force: str, *, reason: str) -> Transfer:
     """Offer the referral to another force, which accepts or rejects it. Until it answers, your
@@ -494,15 +527,18 @@ def transfer(change: Change, to_force: str, *, reason: str) -> Transfer:
     referral = change.referral
     target = Force.objects.filter(code=to_force.strip().upper()).first()
     if target is None:
-        raise RecordError(f"force {to_force!r} is not known to Vigil")
+        raise RecordError(
+            _("force %(to_force)s is not known to Vigil") % {"to_force": repr(to_force)}
+        )
     if target.pk == referral.force_id:
-        raise RecordError("the referral is already with that force")
+        raise RecordError(_("the referral is already with that force"))
     if len(reason.strip()) < 10:
-        raise RecordError("give the reason for the transfer in words")
+        raise RecordError(_("give the reason for the transfer in words"))
     waiting = pending_transfer(referral)
     if waiting is not None:
         raise RecordError(
-            f"the referral is already offered to {waiting.to_force.name}: wait for its answer"
+            _("the referral is already offered to %(to_force)s: wait for its answer")
+            % {"to_force": waiting.to_force.name}
         )
     item = Transfer.objects.create(
         referral=referral,
@@ -540,7 +576,7 @@ def _offered_to(change: Change) -> Transfer:
     if transfer is None or (
         not is_system(change.actor) and transfer.to_force_id != change.actor.force_id
     ):
-        raise RecordError("the referral is not waiting for your force's answer to a transfer")
+        raise RecordError(_("the referral is not waiting for your force's answer to a transfer"))
     return transfer
 
 
@@ -560,7 +596,7 @@ def _answer(change: Change, transfer: Transfer, status: str, reason: str) -> Non
     Can.TRANSFER_ANSWER,
     Audit.TRANSFER_ACCEPTED,
     TransferAnswerIn,
-    "Transfer accepted: the referral is your force's.",
+    gettext_lazy("Transfer accepted: the referral is your force's."),
     answers_transfer=True,
 )
 def accept_transfer(change: Change, *, reason: str = "") -> Transfer:
@@ -594,14 +630,14 @@ def accept_transfer(change: Change, *, reason: str = "") -> Transfer:
     Can.TRANSFER_ANSWER,
     Audit.TRANSFER_REJECTED,
     TransferAnswerIn,
-    "Transfer rejected: the referral stays with the sending force.",
+    gettext_lazy("Transfer rejected: the referral stays with the sending force."),
     answers_transfer=True,
 )
 def reject_transfer(change: Change, *, reason: str) -> Transfer:
     """Reject a referral another force offers yours, saying why. It stays with the sending
     force, which is told on its timeline."""
     if len(reason.strip()) < 10:
-        raise RecordError("say in words why your force rejects the transfer")
+        raise RecordError(_("say in words why your force rejects the transfer"))
     transfer = _offered_to(change)
     _answer(change, transfer, TransferStatus.REJECTED, reason)
     change.describe(
@@ -704,16 +740,18 @@ def join_investigation(actor, referral_ids, *, reason: str, as_of: datetime) -> 
         actor, ids, permission=Can.REFERRAL_ALLOCATE, audit=Audit.INVESTIGATION_JOINED, as_of=as_of
     ) as changes:
         if len(ids) < 2:
-            raise RecordError("name at least two referrals to join")
+            raise RecordError(_("name at least two referrals to join"))
         if len(reason.strip()) < 10:
-            raise RecordError("say in words why these referrals are one investigation")
+            raise RecordError(_("say in words why these referrals are one investigation"))
         referrals = [change.referral for change in changes]
         if len({referral.force_id for referral in referrals}) != 1:
-            raise RecordError("only referrals held by one force can be one investigation")
+            raise RecordError(_("only referrals held by one force can be one investigation"))
         if not _suspects_connected(ids):
             raise RecordError(
-                "these referrals' suspects are not matched to each other: record what shows "
-                "they are the same person first"
+                _(
+                    "these referrals' suspects are not matched to each other: record what shows "
+                    "they are the same person first"
+                )
             )
         lead = min(referrals, key=lambda referral: (referral.received_at, referral.pk))
         owner = lead.owner or next((r.owner for r in referrals if r.owner_id), None)
@@ -757,9 +795,12 @@ def leave_investigation(actor, referral: Referral | int, *, reason: str, as_of: 
     if held is None:
         raise Http404("No referral found.")
     if held.investigation_id is None:
-        raise RecordError(f"{held.source_reference} is not joined into an investigation")
+        raise RecordError(
+            _("%(source_reference)s is not joined into an investigation")
+            % {"source_reference": held.source_reference}
+        )
     if len(reason.strip()) < 10:
-        raise RecordError("say in words why this referral is not part of the investigation")
+        raise RecordError(_("say in words why this referral is not part of the investigation"))
     ids = _members([referral_id])
     with changing_together(
         actor, ids, permission=Can.REFERRAL_ALLOCATE, audit=Audit.INVESTIGATION_LEFT, as_of=as_of
@@ -836,7 +877,11 @@ def standards(referral: Referral) -> list[dict]:
             how = answers.get(item["question"], {}).get("detail", "") if met else ""
         elif "fact" in item:
             met = bool(suspect and getattr(suspect, item["fact"], False))
-            how = f"recorded as established ({suspect.source})" if met and suspect else ""
+            how = (
+                _("recorded as established (%(source)s)") % {"source": suspect.source}
+                if met and suspect
+                else ""
+            )
         check = checks.get(item["code"])
         if check:
             met, how = True, f"{check.note} ({check.recorded_by_name}, {check.met_at:%Y-%m-%d})"
@@ -853,7 +898,11 @@ def standards(referral: Referral) -> list[dict]:
 
 
 @step(
-    "standards", Can.ACTION_RECORD, Audit.STANDARD_RECORDED, StandardIn, "Standard recorded as met."
+    "standards",
+    Can.ACTION_RECORD,
+    Audit.STANDARD_RECORDED,
+    StandardIn,
+    gettext_lazy("Standard recorded as met."),
 )
 def record_standard(
     change: Change, code: str, *, note: str, met_at: datetime | None = None
@@ -861,9 +910,9 @@ def record_standard(
     """Record a standard as met, saying what was done (which checks, which devices…)."""
     codes = {item["code"] for item in active_policy().standards}
     if code not in codes:
-        raise RecordError(f"unknown standard {code!r}")
+        raise RecordError(_("unknown standard %(code)s") % {"code": repr(code)})
     if not note.strip():
-        raise RecordError("say what was done")
+        raise RecordError(_("say what was done"))
     when = change.happened_at(met_at)
     # Under the referral's lock already: no lock of its own (update_or_create would take one).
     check = StandardCheck.objects.filter(referral=change.referral, code=code).first()
@@ -875,7 +924,14 @@ def record_standard(
     return check
 
 
-@step("status", Can.ACTION_RECORD, Audit.STATUS_CHANGED, MoveIn, "Moved.", api_status=200)
+@step(
+    "status",
+    Can.ACTION_RECORD,
+    Audit.STATUS_CHANGED,
+    MoveIn,
+    gettext_lazy("Moved."),
+    api_status=200,
+)
 def move(change: Change, status: str, *, reason: str = "") -> Referral:
     """An explicit, audited move to another state (the ones the workflow allows by hand)."""
     referral = change.referral
@@ -883,8 +939,12 @@ def move(change: Change, status: str, *, reason: str = "") -> Referral:
     if status not in allowed:
         names = ", ".join(sorted(allowed)) or "none"
         raise RecordError(
-            f"a referral that is {referral.get_status_display().lower()} cannot move to "
-            f"{status!r} by hand (allowed: {names})"
+            _("a referral that is %(lower)s cannot move to %(status)s by hand (allowed: %(names)s)")
+            % {
+                "lower": referral.get_status_display().lower(),
+                "status": repr(status),
+                "names": names,
+            }
         )
     before = referral.status
     referral.status = status
@@ -893,13 +953,20 @@ def move(change: Change, status: str, *, reason: str = "") -> Referral:
     return referral
 
 
-@step("flags", Can.ACTION_RECORD, Audit.FLAGS_CHANGED, FlagsIn, "Flags saved.", api_method="PUT")
+@step(
+    "flags",
+    Can.ACTION_RECORD,
+    Audit.FLAGS_CHANGED,
+    FlagsIn,
+    gettext_lazy("Flags saved."),
+    api_method="PUT",
+)
 def set_flags(change: Change, flags: list[str] = ()) -> Referral:
     """Set the referral's flags"""
     referral = change.referral
     unknown = set(flags) - set(Flag.values)
     if unknown:
-        raise RecordError(f"unknown flags: {', '.join(sorted(unknown))}")
+        raise RecordError(_("unknown flags: %(values)s") % {"values": ", ".join(sorted(unknown))})
     before = list(referral.flags)
     # The flags that follow from the facts stay as the facts say; "restricted" follows who
     # may see the referral.
@@ -917,6 +984,13 @@ def outcome_types() -> dict[str, dict]:
     return {item["code"]: item for item in tomllib.loads(text)["outcomes"]}
 
 
+def outcome_text(outcome_type: dict) -> str:
+    """An outcome type's words in the active language (what is stored stays in English)."""
+    if get_language() == "cy" and outcome_type.get("text_cy"):
+        return outcome_type["text_cy"]
+    return outcome_type["text"]
+
+
 SAFEGUARDING_CLOCKS = {
     "social_care_referral",
     "strategy_discussion",
@@ -927,7 +1001,13 @@ SAFEGUARDING_CLOCKS = {
 }
 
 
-@step("outcome", Can.OUTCOME_CLOSE, Audit.REFERRAL_CLOSED, CloseIn, "The referral is closed.")
+@step(
+    "outcome",
+    Can.OUTCOME_CLOSE,
+    Audit.REFERRAL_CLOSED,
+    CloseIn,
+    gettext_lazy("The referral is closed."),
+)
 def close(
     change: Change,
     *,
@@ -945,11 +1025,14 @@ def close(
     referral = change.referral
     kind = outcome_types().get(outcome)
     if kind is None:
-        raise RecordError(f"unknown outcome type {outcome!r}")
+        raise RecordError(_("unknown outcome type %(outcome)s") % {"outcome": repr(outcome)})
     if len(rationale.strip()) < 10:
-        raise RecordError("give the rationale for the outcome in words")
+        raise RecordError(_("give the rationale for the outcome in words"))
     if kind.get("supervisor") and not has_permission(change.actor, Can.OUTCOME_APPROVE):
-        raise RecordError(f"outcome {outcome} ({kind['text']}) needs a supervisor")
+        raise RecordError(
+            _("outcome %(outcome)s (%(text)s) needs a supervisor")
+            % {"outcome": outcome, "text": outcome_text(kind)}
+        )
     outstanding = list(
         Clock.objects.filter(
             referral=referral, is_open=True, kind__in=SAFEGUARDING_CLOCKS
@@ -966,11 +1049,13 @@ def close(
         said = "; ".join(o.replace("_", " ") for o in outstanding)
         if not has_permission(change.actor, Can.OUTCOME_APPROVE):
             raise RecordError(
-                f"safeguarding is still due ({said}): a supervisor must record why it can close"
+                _("safeguarding is still due (%(said)s): a supervisor must record why it can close")
+                % {"said": said}
             )
         if len(outstanding_reason.strip()) < 10:
             raise RecordError(
-                f"safeguarding is still due ({said}): record why the referral can close anyway"
+                _("safeguarding is still due (%(said)s): record why the referral can close anyway")
+                % {"said": said}
             )
     when = change.happened_at(closed_at)
     item = Outcome.objects.create(
@@ -1007,7 +1092,7 @@ def close(
     Can.OUTCOME_APPROVE,
     Audit.REFERRAL_REOPENED,
     ReopenIn,
-    "The referral is open again.",
+    gettext_lazy("The referral is open again."),
     on_closed=True,
 )
 def reopen(change: Change, *, reason: str) -> Referral:
@@ -1015,11 +1100,11 @@ def reopen(change: Change, *, reason: str) -> Referral:
     is withdrawn (kept in the audit trail) and its clocks run again from what is recorded."""
     referral = change.referral
     if not referral.is_closed:
-        raise RecordError("the referral is not closed")
+        raise RecordError(_("the referral is not closed"))
     if referral.personal_data_deleted_at is not None:
-        raise RecordError("the referral's personal data has been deleted at review")
+        raise RecordError(_("the referral's personal data has been deleted at review"))
     if len(reason.strip()) < 10:
-        raise RecordError("give the reason for reopening in words")
+        raise RecordError(_("give the reason for reopening in words"))
     outcome = Outcome.objects.filter(referral=referral).first()
     withdrawn = (
         {"outcome": outcome.code, "rationale": outcome.rationale, "closed_at": outcome.closed_at}
@@ -1226,50 +1311,85 @@ def timeline(detail: dict, assessments: list[dict]) -> list[dict]:
     for item in assessments:
         add(
             item["assessed_at"],
-            f"Graded {item['grade'].replace('_', ' ')} ({item['trigger']})",
+            _("Graded %(grade)s (%(trigger)s)")
+            % {
+                "grade": str(label_of(Grade, item["grade"])).lower(),
+                "trigger": item["trigger"],
+            },
             item["assessed_by"],
         )
     for item in detail["allocations"]:
-        add(item["allocated_at"], f"Allocated to {item['officer']}", item["recorded_by"])
+        add(
+            item["allocated_at"],
+            _("Allocated to %(officer)s") % {"officer": item["officer"]},
+            item["recorded_by"],
+        )
     for item in detail["actions"]:
         add(item["occurred_at"], item["text"], item["recorded_by"])
     for item in detail["reviews"]:
-        add(item["reviewed_at"], "Supervisor's review", item["by"])
+        add(item["reviewed_at"], _("Supervisor's review"), item["by"])
     care = detail["safeguarding"]
     for item in care["social_care_referrals"]:
         add(
-            item["shared_at"], f"Shared with social care ({item['authority']})", item["recorded_by"]
+            item["shared_at"],
+            _("Shared with social care (%(authority)s)") % {"authority": item["authority"]},
+            item["recorded_by"],
         )
-        add(item["decision_at"], f"Social care decided: {item['decision']}")
+        add(
+            item["decision_at"],
+            _("Social care decided: %(decision)s") % {"decision": item["decision"]},
+        )
     for item in care["strategy_discussions"]:
-        add(item["requested_at"], "Strategy discussion requested")
-        add(item["held_at"], "Strategy discussion held")
-        add(item["conference_held_at"], "Initial child protection conference held")
+        add(item["requested_at"], _("Strategy discussion requested"))
+        add(item["held_at"], _("Strategy discussion held"))
+        add(item["conference_held_at"], _("Initial child protection conference held"))
         for action in item["actions"]:
-            add(action["done_at"], f"Done: {action['action']} ({action['owner']})")
+            add(
+                action["done_at"],
+                _("Done: %(action)s (%(owner)s)")
+                % {"action": action["action"], "owner": action["owner"]},
+            )
     for item in care["lado_referrals"]:
-        add(item["referred_at"], f"LADO told ({item['authority']})")
+        add(item["referred_at"], _("LADO told (%(authority)s)") % {"authority": item["authority"]})
     for item in care["welfare_plans"]:
-        add(item["agreed_at"], "Suspect's welfare plan agreed")
+        add(item["agreed_at"], _("Suspect's welfare plan agreed"))
     for item in detail["releases"]:
-        add(item["released_at"], f"{item['text']} to {item['address']}", item["recorded_by"])
+        add(
+            item["released_at"],
+            _("%(release)s to %(address)s") % {"release": item["text"], "address": item["address"]},
+            item["recorded_by"],
+        )
         for review in item["rui_reviews"]:
             add(
                 review["reviewed_at"],
-                f"Release under investigation reviewed: {review['decision_text'].lower()}",
+                _("Release under investigation reviewed: %(decision)s")
+                % {"decision": review["decision_text"].lower()},
                 review["recorded_by"],
             )
     for item in detail["transfers"]:
-        add(item["transferred_at"], f"Transfer offered {item['from']} → {item['to']}", item["by"])
-        answer = {"accepted": "accepted", "rejected": "rejected"}.get(item["status"])
+        add(
+            item["transferred_at"],
+            _("Transfer offered %(sender)s → %(receiver)s")
+            % {"sender": item["from"], "receiver": item["to"]},
+            item["by"],
+        )
+        answer = {
+            "accepted": _("Transfer accepted by %(receiver)s"),
+            "rejected": _("Transfer rejected by %(receiver)s"),
+        }.get(item["status"])
         if answer:
             why = f": {item['answer_reason']}" if item["answer_reason"] else ""
-            add(item["answered_at"], f"Transfer {answer} by {item['to']}{why}", item["answered_by"])
+            add(
+                item["answered_at"],
+                answer % {"receiver": item["to"]} + why,
+                item["answered_by"],
+            )
     if detail["outcome"]:
         outcome = detail["outcome"]
         add(
             outcome["closed_at"],
-            f"Closed: outcome {outcome['code']} {outcome['text']}",
+            _("Closed: outcome %(code)s %(text)s")
+            % {"code": outcome["code"], "text": outcome["text"]},
             outcome["recorded_by"],
         )
     return sorted(events, key=lambda event: event["at"])

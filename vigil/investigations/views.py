@@ -5,6 +5,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from vigil.accounts.selectors import colleagues
@@ -36,8 +38,12 @@ def bulk_allocate(request):
             refused.append(f"{referral.source_reference}: {refusal_text(error)}")
     messages.success(
         request,
-        f"{done} referral{'s' if done != 1 else ''} allocated to "
-        f"{officer.get_full_name() or officer.username}.",
+        ngettext(
+            "%(count)s referral allocated to %(officer)s.",
+            "%(count)s referrals allocated to %(officer)s.",
+            done,
+        )
+        % {"count": done, "officer": officer.get_full_name() or officer.username},
     )
     for problem in refused:
         messages.error(request, problem)
@@ -56,7 +62,7 @@ def join(request, referral_id: int):
             reason=request.POST.get("reason", ""),
             as_of=timezone.now(),
         )
-        messages.success(request, "Joined into one investigation.")
+        messages.success(request, _("Joined into one investigation."))
     except REFUSALS as error:
         messages.error(request, refusal_text(error))
     return redirect(reverse("site:referral-detail", args=[referral_id]) + "#joined")
@@ -70,7 +76,7 @@ def leave(request, referral_id: int):
         services.leave_investigation(
             request.user, referral_id, reason=request.POST.get("reason", ""), as_of=timezone.now()
         )
-        messages.success(request, "Taken out of the joined investigation.")
+        messages.success(request, _("Taken out of the joined investigation."))
     except REFUSALS as error:
         messages.error(request, refusal_text(error))
     return redirect(reverse("site:referral-detail", args=[referral_id]) + "#joined")

@@ -19,6 +19,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from vigil.audit.choices import AuditAction
 from vigil.audit.models import AuditEvent
@@ -131,8 +133,14 @@ def changing(
         _may_change(locked, actor, on_closed=on_closed, answers_transfer=answers_transfer)
         if expected_version is not None and locked.version != expected_version:
             raise Conflict(
-                f"{locked.source_reference} was changed since you opened it "
-                f"({_change_since(locked, expected_version)}). Look at it again and decide again."
+                _(
+                    "%(source_reference)s was changed since you opened it (%(change_since)s). "
+                    "Look at it again and decide again."
+                )
+                % {
+                    "source_reference": locked.source_reference,
+                    "change_since": _change_since(locked, expected_version),
+                }
             )
         change = Change(actor=actor, referral=locked, as_of=as_of, audit_action=audit)
         yield change
@@ -191,9 +199,12 @@ def _may_change(
     referral: Referral, actor, *, on_closed: bool = False, answers_transfer: bool = False
 ) -> None:
     if not (is_system(actor) or answers_transfer or referral.force_id == actor.force_id):
-        raise Conflict(f"{referral.source_reference} {_held_elsewhere(referral, actor)}")
+        raise Conflict(_held_elsewhere(referral, actor))
     if referral.is_closed and not on_closed:
-        raise Conflict(f"{referral.source_reference} is closed; nothing more can be recorded on it")
+        raise Conflict(
+            _("%(source_reference)s is closed; nothing more can be recorded on it")
+            % {"source_reference": referral.source_reference}
+        )
 
 
 def _finish(changes: list[Change]) -> None:
@@ -203,7 +214,7 @@ def _finish(changes: list[Change]) -> None:
         change.referral.version += 1
         Referral.objects.filter(pk=change.referral.pk).update(version=change.referral.version)
     for change in changes:
-        for _, follow in _followers:
+        for _order, follow in _followers:
             follow(change)
     for change in changes:
         locked = change.referral
@@ -222,19 +233,19 @@ def _finish(changes: list[Change]) -> None:
 
 
 def _held_elsewhere(referral: Referral, actor) -> str:
-    """Why a force that can see a referral may not change it."""
+    """Why a force that can see a referral may not change it, in a sentence naming it."""
     transfer = referral.transfers.filter(
         to_force_id=actor.force_id, status=TransferStatus.PENDING
     ).first()
     if transfer is not None:
-        return (
-            f"is offered to your force by {transfer.from_force.name} and not yet accepted: "
+        return _(
+            "%(reference)s is offered to your force by %(sender)s and not yet accepted: "
             "accept the transfer before recording anything on it"
-        )
-    return (
-        f"was transferred to {referral.force.name}; your force's copy is read-only. "
-        f"Contact {referral.force.name} to have anything recorded on it"
-    )
+        ) % {"reference": referral.source_reference, "sender": transfer.from_force.name}
+    return _(
+        "%(reference)s was transferred to %(holder)s; your force's copy is read-only. "
+        "Contact %(holder)s to have anything recorded on it"
+    ) % {"reference": referral.source_reference, "holder": referral.force.name}
 
 
 def _change_since(referral: Referral, seen: int) -> str:
@@ -252,20 +263,21 @@ def _change_since(referral: Referral, seen: int) -> str:
             .first()
         )
     if event is None:
-        return "another change"
-    return (
-        f"{event.get_action_display()} by {event.actor_name} at "
-        f"{timezone.localtime(event.at):%d %b %Y %H:%M}"
-    )
+        return _("another change")
+    return _("%(action)s by %(who)s at %(at)s") % {
+        "action": event.get_action_display(),
+        "who": event.actor_name,
+        "at": date_format(timezone.localtime(event.at), "d M Y H:i"),
+    }
 
 
 def happened_at(referral: Referral, moment: datetime | None, as_of: datetime) -> datetime:
     """When the user says it happened: never in the future, never before receipt."""
     moment = moment or as_of
     if moment > as_of:
-        raise RecordError("a thing cannot have happened in the future")
+        raise RecordError(_("a thing cannot have happened in the future"))
     if moment < referral.received_at:
-        raise RecordError("it cannot have happened before the referral was received")
+        raise RecordError(_("it cannot have happened before the referral was received"))
     return moment
 
 
@@ -273,10 +285,10 @@ def learned(change: Change, learned_at: datetime | None) -> datetime:
     """When Vigil learned a fact: never in the future, never before the referral arrived."""
     learned_at = learned_at or change.as_of
     if learned_at > change.as_of:
-        raise RecordError("a fact cannot be learned in the future")
+        raise RecordError(_("a fact cannot be learned in the future"))
     if learned_at < change.referral.received_at:
         raise RecordError(
-            "a fact recorded later cannot be learned before the referral was received"
+            _("a fact recorded later cannot be learned before the referral was received")
         )
     return learned_at
 

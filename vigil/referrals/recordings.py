@@ -31,6 +31,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from ninja import Router, Schema, Status
 from pydantic import ValidationError as SchemaError
@@ -187,7 +188,10 @@ def form_data(schema: type[Schema], posted) -> dict:
     for name, spec in schema.model_fields.items():
         values = [value for value in posted.getlist(name) if value != ""]
         if any("\x00" in value for value in values):
-            raise RecordError(f"{name.replace('_', ' ')}: text may not contain NUL characters")
+            raise RecordError(
+                _("%(field)s: text may not contain NUL characters")
+                % {"field": name.replace("_", " ")}
+            )
         if not values:
             continue
         is_list = get_origin(spec.annotation) is list or any(
@@ -219,7 +223,7 @@ def page_view(entry: Recording):
                     raise Http404("Not found.")
             missing = [name for name in entry.path_args if not request.POST.get(name)]
             if missing:
-                raise RecordError(f"say which: {', '.join(missing)}")
+                raise RecordError(_("say which: %(values)s") % {"values": ", ".join(missing)})
             entry.perform(
                 request.user,
                 target,
@@ -229,7 +233,7 @@ def page_view(entry: Recording):
                 **entry.arguments_of(data),
             )
         except REFUSALS as error:
-            messages.error(request, f"Not recorded: {refusal_text(error)}")
+            messages.error(request, _("Not recorded: %(reason)s") % {"reason": refusal_text(error)})
         else:
             messages.success(request, entry.done)
         return redirect(f"/referrals/{referral.pk}/#{entry.section}")

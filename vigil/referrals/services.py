@@ -7,6 +7,8 @@ Every read goes through ``Referral.objects.restrict()``; every change through ``
 from datetime import datetime
 
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.accounts.models import User
 from vigil.audit.choices import AuditAction as Audit
@@ -69,7 +71,7 @@ def open_referral(actor, id_or_reference: str | int, *, as_of: datetime) -> Refe
     Action.REFERRAL_RESTRICT,
     Audit.REFERRAL_RESTRICTED,
     RestrictionIn,
-    "Who may see the referral is saved.",
+    gettext_lazy("Who may see the referral is saved."),
     section="case",
 )
 def restrict_referral(
@@ -85,12 +87,13 @@ def restrict_referral(
     missing = set(usernames) - {user.username for user in users}
     if missing:
         raise RecordError(
-            f"no active user of {referral.force.code} called {', '.join(sorted(missing))}"
+            _("no active user of %(force_code)s called %(values)s")
+            % {"force_code": referral.force.code, "values": ", ".join(sorted(missing))}
         )
     if restricted and not is_system(change.actor) and change.actor not in users:
         users.append(change.actor)
     if restricted and not users:
-        raise RecordError("name at least one person who may see the referral")
+        raise RecordError(_("name at least one person who may see the referral"))
     before = {
         "restricted": referral.is_restricted,
         "named": sorted(referral.named_people.values_list("user__username", flat=True)),
@@ -120,7 +123,7 @@ def restrict_referral(
     Action.FACTS_RECORD,
     Audit.FACT_RECORDED,
     IndicatorIn,
-    "Indicator recorded; the referral has been re-graded.",
+    gettext_lazy("Indicator recorded; the referral has been re-graded."),
     section="facts",
 )
 def add_indicator(
@@ -128,7 +131,9 @@ def add_indicator(
 ) -> Referral:
     """Record behaviour found after receipt and re-grade."""
     if indicator not in Indicator.values:
-        raise RecordError(f"indicator must be one of {', '.join(Indicator.values)}")
+        raise RecordError(
+            _("indicator must be one of %(values)s") % {"values": ", ".join(Indicator.values)}
+        )
     referral = change.referral
     learned_at = learned(change, learned_at)
     if indicator not in referral.indicators:

@@ -1,11 +1,12 @@
 """The vocabularies of safeguarding."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ShareMethod(models.TextChoices):
-    PHONE = "phone", "Telephone"
-    SECURE_EMAIL = "secure_email", "Secure e-mail"
-    PORTAL = "portal", "Multi-agency referral portal"
-    MASH = "mash", "Multi-agency safeguarding hub (MASH)"
-    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", _("Telephone")
+    SECURE_EMAIL = "secure_email", _("Secure e-mail")
+    PORTAL = "portal", _("Multi-agency referral portal")
+    MASH = "mash", _("Multi-agency safeguarding hub (MASH)")
+    IN_PERSON = "in_person", _("In person")

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from functools import partial
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from vigil.accounts.models import User
 from vigil.audit.choices import AuditAction as Audit
@@ -49,7 +51,7 @@ step = partial(recording, section="safeguarding")
     Can.SAFEGUARDING_RECORD,
     Audit.SOCIAL_CARE_SHARED,
     SocialCareIn,
-    "Social care referral recorded.",
+    gettext_lazy("Social care referral recorded."),
 )
 def share_with_social_care(
     change: Change,
@@ -63,13 +65,18 @@ def share_with_social_care(
     """Information shared with children's social care: to whom, how, when and what."""
     referral = change.referral
     if method not in ShareMethod.values:
-        raise RecordError(f"method must be one of {', '.join(ShareMethod.values)}")
+        raise RecordError(
+            _("method must be one of %(values)s") % {"values": ", ".join(ShareMethod.values)}
+        )
     if not authority.strip() or not what_was_shared.strip():
-        raise RecordError("say which authority was told and what was shared")
+        raise RecordError(_("say which authority was told and what was shared"))
     about = list(Person.objects.filter(referral=referral, ref__in=children))
     unknown = set(children) - {person.ref for person in about}
     if unknown:
-        raise RecordError(f"no one in this referral has the ref {', '.join(sorted(unknown))}")
+        raise RecordError(
+            _("no one in this referral has the ref %(values)s")
+            % {"values": ", ".join(sorted(unknown))}
+        )
     when = change.happened_at(shared_at)
     item = SocialCareReferral.objects.create(
         referral=referral,
@@ -98,7 +105,7 @@ def share_with_social_care(
     Can.SAFEGUARDING_RECORD,
     Audit.STRATEGY_REQUESTED,
     StrategyIn,
-    "Strategy discussion request recorded.",
+    gettext_lazy("Strategy discussion request recorded."),
 )
 def request_strategy_discussion(
     change: Change, *, requested_at: datetime | None = None
@@ -117,14 +124,14 @@ def request_strategy_discussion(
     Can.SAFEGUARDING_RECORD,
     Audit.LADO_REFERRED,
     LadoIn,
-    "LADO referral recorded.",
+    gettext_lazy("LADO referral recorded."),
 )
 def refer_to_lado(
     change: Change, *, authority: str, referred_at: datetime | None = None
 ) -> LadoReferral:
     """Record that the LADO was told"""
     if not authority.strip():
-        raise RecordError("say which local authority's LADO was told")
+        raise RecordError(_("say which local authority's LADO was told"))
     when = change.happened_at(referred_at)
     item = LadoReferral.objects.create(
         referral=change.referral,
@@ -144,7 +151,7 @@ def refer_to_lado(
     Can.SAFEGUARDING_RECORD,
     Audit.SOCIAL_CARE_DECISION,
     SocialCareDecisionIn,
-    "Social care's decision recorded.",
+    gettext_lazy("Social care's decision recorded."),
     item=SocialCareReferral,
     api_path="/social-care-referrals/{item_id}/decision",
 )
@@ -157,7 +164,7 @@ def record_social_care_decision(
 ) -> SocialCareReferral:
     """What children's social care decided (strategy discussion, assessment, no further action…)."""
     if not decision.strip():
-        raise RecordError("record what social care decided")
+        raise RecordError(_("record what social care decided"))
     when = change.happened_at(decided_at)
     item.decision = decision.strip()
     item.decision_at = when
@@ -190,7 +197,7 @@ def _attendees(data: dict) -> dict:
     Can.SAFEGUARDING_RECORD,
     Audit.STRATEGY_HELD,
     HeldIn,
-    "Strategy discussion recorded as held.",
+    gettext_lazy("Strategy discussion recorded as held."),
     item=StrategyDiscussion,
     api_path="/strategy-discussions/{item_id}/held",
     arguments=_attendees,
@@ -211,12 +218,12 @@ def record_strategy_discussion_held(
     """
     agencies = {str(a.get("agency", "")).strip().lower() for a in attendees}
     if not {"police", "social care"} <= agencies:
-        raise RecordError("a strategy discussion has at least police and children's social care")
+        raise RecordError(_("a strategy discussion has at least police and children's social care"))
     when = change.happened_at(held_at)
     # To the minute: the page takes times to the minute, and a discussion held the minute it
     # was asked for is not "before" it.
     if when < item.requested_at.replace(second=0, microsecond=0):
-        raise RecordError("a strategy discussion cannot be held before it was requested")
+        raise RecordError(_("a strategy discussion cannot be held before it was requested"))
     if record_circulated_at is not None:
         change.happened_at(record_circulated_at)
     item.held_at = when
@@ -240,7 +247,7 @@ def record_strategy_discussion_held(
 
 def _held(item: StrategyDiscussion) -> datetime:
     if item.held_at is None:
-        raise RecordError("record the strategy discussion as held first")
+        raise RecordError(_("record the strategy discussion as held first"))
     return item.held_at
 
 
@@ -249,7 +256,7 @@ def _held(item: StrategyDiscussion) -> datetime:
     Can.SAFEGUARDING_RECORD,
     Audit.CONFERENCE_HELD,
     ConferenceIn,
-    "Initial child protection conference recorded as held.",
+    gettext_lazy("Initial child protection conference recorded as held."),
     item=StrategyDiscussion,
     api_path="/strategy-discussions/{item_id}/conference",
 )
@@ -264,13 +271,13 @@ def record_child_protection_conference(
     decided_at = _held(item)
     if not item.child_protection_conference:
         raise RecordError(
-            "this strategy discussion did not decide on a child protection conference"
+            _("this strategy discussion did not decide on a child protection conference")
         )
     if item.conference_held_at is not None:
-        raise RecordError("this conference is already recorded as held")
+        raise RecordError(_("this conference is already recorded as held"))
     when = change.happened_at(held_at)
     if when < decided_at:
-        raise RecordError("the conference cannot be held before the strategy discussion")
+        raise RecordError(_("the conference cannot be held before the strategy discussion"))
     item.conference_held_at = when
     item.conference_outcome = outcome.strip()
     item.save(update_fields=["conference_held_at", "conference_outcome"])
@@ -290,7 +297,7 @@ def record_child_protection_conference(
     Can.SAFEGUARDING_RECORD,
     Audit.STRATEGY_ACTION_AGREED,
     StrategyActionIn,
-    "Agreed action recorded.",
+    gettext_lazy("Agreed action recorded."),
     item=StrategyDiscussion,
     api_path="/strategy-discussions/{item_id}/actions",
     api_status=201,
@@ -310,16 +317,20 @@ def agree_strategy_action(
     """
     agreed_at = _held(item)
     if not action.strip() or not owner.strip():
-        raise RecordError("say what was agreed and whose action it is")
+        raise RecordError(_("say what was agreed and whose action it is"))
     user = None
     if owner_username.strip():
         user = User.objects.filter(
             username=owner_username.strip(), force_id=change.referral.force_id, is_active=True
         ).first()
         if user is None:
-            raise RecordError("the owner's username must be an active user of the referral's force")
+            raise RecordError(
+                _("the owner's username must be an active user of the referral's force")
+            )
     if due_on < timezone.localtime(agreed_at).date():
-        raise RecordError("an action cannot be due before the strategy discussion that agreed it")
+        raise RecordError(
+            _("an action cannot be due before the strategy discussion that agreed it")
+        )
     made = StrategyAction.objects.create(
         referral=change.referral,
         discussion=item,
@@ -348,7 +359,7 @@ def agree_strategy_action(
     Can.SAFEGUARDING_RECORD,
     Audit.STRATEGY_ACTION_DONE,
     StrategyActionDoneIn,
-    "Action recorded as done.",
+    gettext_lazy("Action recorded as done."),
     item=StrategyAction,
     api_path="/strategy-actions/{item_id}/done",
 )
@@ -357,10 +368,10 @@ def record_strategy_action_done(
 ) -> StrategyAction:
     """An action agreed at a strategy discussion, done: this meets its clock."""
     if item.done_at is not None:
-        raise RecordError("this action is already recorded as done")
+        raise RecordError(_("this action is already recorded as done"))
     when = change.happened_at(done_at)
     if when < item.discussion.held_at:
-        raise RecordError("an action cannot be done before the strategy discussion agreed it")
+        raise RecordError(_("an action cannot be done before the strategy discussion agreed it"))
     item.done_at = when
     item.done_note = note.strip()
     item.save(update_fields=["done_at", "done_note"])
@@ -376,7 +387,7 @@ def record_strategy_action_done(
     Can.SAFEGUARDING_RECORD,
     Audit.LADO_OUTCOME,
     LadoOutcomeIn,
-    "The LADO's outcome recorded.",
+    gettext_lazy("The LADO's outcome recorded."),
     item=LadoReferral,
     api_path="/lado-referrals/{item_id}/outcome",
 )
@@ -393,14 +404,14 @@ def record_lado_outcome(change: Change, item: LadoReferral, *, outcome: str) -> 
     Can.SAFEGUARDING_RECORD,
     Audit.WELFARE_PLAN,
     WelfarePlanIn,
-    "Welfare plan recorded.",
+    gettext_lazy("Welfare plan recorded."),
 )
 def record_welfare_plan(
     change: Change, *, reason: str, plan: str, agreed_at: datetime | None = None
 ) -> WelfarePlan:
     """The suspect's own welfare plan, before arrest or interview."""
     if not plan.strip() or not reason.strip():
-        raise RecordError("record why a welfare plan is needed and what it is")
+        raise RecordError(_("record why a welfare plan is needed and what it is"))
     when = change.happened_at(agreed_at)
     item = WelfarePlan.objects.create(
         referral=change.referral,
@@ -493,9 +504,9 @@ def needs_welfare_plan(referral: Referral) -> str:
     """Why the suspect's welfare plan must come before arrest or interview ("" if it need not)."""
     assessment = current_assessment(referral)
     if assessment and assessment.flags.get("suspect_is_child"):
-        return "the suspect is a child"
+        return _("the suspect is a child")
     if Flag.SELF_HARM_RISK in referral.flags:
-        return "the suspect is at risk of self-harm after contact with police"
+        return _("the suspect is at risk of self-harm after contact with police")
     return ""
 
 
@@ -548,6 +559,7 @@ def safeguarding_detail(referral: Referral) -> dict:
                 "id": s.pk,
                 "authority": s.authority,
                 "method": s.method,
+                "method_text": s.get_method_display(),
                 "shared_at": s.shared_at.isoformat(),
                 "what_was_shared": s.what_was_shared,
                 "children": [c.ref for c in s.children.all()],

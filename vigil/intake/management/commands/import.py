@@ -1,7 +1,7 @@
 import json
 import sys
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from tqdm import tqdm
 
 from vigil.core.asof import AsOfError, parse_as_of
@@ -42,6 +42,7 @@ class Command(BaseCommand):
         )
         add_as_of(parser)
 
+    @no_translations
     def handle(self, *args, **options):
         as_of = as_of_option(options)
         if options["source_reference"] and len(options["paths"]) > 1:

@@ -2,7 +2,7 @@ import json
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.http import Http404
 from django.utils import timezone
 
@@ -71,6 +71,7 @@ class Command(BaseCommand):
             sub.add_argument("--json", action="store_true", help="Print the request(s) as JSON.")
             add_as_of(sub)
 
+    @no_translations
     def handle(self, *args, **options):
         as_of = as_of_option(options)
         actor = system_actor()

@@ -1,7 +1,7 @@
 import json
 
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.http import Http404
 
 from vigil.core.commands import (
@@ -30,6 +30,7 @@ class Command(BaseCommand):
         add.add_argument("--json", action="store_true", help="Print the answer as JSON.")
         add_as_of(add)
 
+    @no_translations
     def handle(self, *args, **options):
         as_of = as_of_option(options)
         actor = system_actor()

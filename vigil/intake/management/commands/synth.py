@@ -1,7 +1,7 @@
 from datetime import date
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -38,6 +38,7 @@ class Command(BaseCommand):
             help="How many days, ending with --until, the referrals span (default 730).",
         )
 
+    @no_translations
     def handle(self, *args, **options):
         if options["count"] < 0:
             raise CommandError("--count cannot be negative", returncode=2)

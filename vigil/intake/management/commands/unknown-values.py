@@ -1,7 +1,7 @@
 import json
 
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from vigil.core.commands import add_as_of, as_of_option, system_actor
 from vigil.intake import unknown_values
@@ -38,6 +38,7 @@ class Command(BaseCommand):
         mapping.add_argument("--json", action="store_true", help="Print the result as JSON.")
         add_as_of(mapping)
 
+    @no_translations
     def handle(self, *args, **options):
         actor = system_actor()
         try:

@@ -1,7 +1,7 @@
 import json
 
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.http import Http404
 
 from vigil.core.commands import add_actions, add_as_of, as_of_option, system_actor
@@ -32,6 +32,7 @@ class Command(BaseCommand):
         for parser_ in (show, join, leave):
             parser_.add_argument("--json", action="store_true", help="Print as JSON.")
 
+    @no_translations
     def handle(self, *args, **options):
         actor = system_actor()
         try:

@@ -1,7 +1,7 @@
 import json
 
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.http import Http404
 
 from vigil.accounts.selectors import user_named
@@ -31,6 +31,7 @@ class Command(BaseCommand):
         delete.add_argument("--reason", required=True)
         add_as_of(delete)
 
+    @no_translations
     def handle(self, *args, **options):
         as_of = as_of_option(options)
         if options["action"] == "report":
