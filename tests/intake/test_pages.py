@@ -51,8 +51,8 @@ def test_the_referral_page_shows_what_was_imported(signed_in, forces):
     assert referral.documents.get().sha256 in text
     assert "Same email address" in text and "NCA-OLD" in text
     assert '<td class="govuk-table__cell">A</td>' in text  # the material's category
-    assert "2 × video" in text
-    assert "regular unsupervised access to c2" in text
+    assert "2 × Video" in text
+    assert "has access to c2: Regular unsupervised access" in text
 
 
 def test_the_referral_page_shows_an_as_of_banner_for_another_date(signed_in, forces):

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ExhibitKind(models.TextChoices):
@@ -18,7 +19,7 @@ class ExaminationPath(models.TextChoices):
     WAITING = "waiting", _("Waiting")
     TRIAGE = "triage", _("Triage")
     FULL_EXAMINATION = "full_examination", _("Full examination")
-    RETURNED = "returned", _("Returned")
+    RETURNED = "returned", pgettext_lazy("exhibit", "Returned")
     DESTROYED = "destroyed", _("Destroyed")
 
 

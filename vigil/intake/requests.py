@@ -14,7 +14,7 @@ from functools import partial
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from vigil.audit.choices import AuditAction as Audit
 from vigil.clocks.services import clock_facts, referral_clocks
@@ -286,7 +286,7 @@ STATE_WORDS = {
     "not_sent": gettext_lazy("Not yet sent"),
     "sent": gettext_lazy("Sent"),
     "acknowledged": gettext_lazy("Acknowledged"),
-    "returned": gettext_lazy("Returned"),
+    "returned": pgettext_lazy("data request", "Returned"),
     "refused": gettext_lazy("Refused"),
 }
 
