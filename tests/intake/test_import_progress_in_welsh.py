@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from tests.intake.test_import_progress import many
 from vigil.core.background import run_ready_tasks
@@ -14,14 +14,6 @@ from vigil.intake.models import ImportBatch
 from vigil.intake.tasks import start_import
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    """The test client leaves the language a request asked for active in this thread: the
-    tests after these must not run in Welsh."""
-    yield
-    translation.deactivate()
 
 
 def progress_in_welsh(client, batch) -> str:

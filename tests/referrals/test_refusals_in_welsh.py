@@ -9,19 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from tests.conftest import low_risk, store
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    """The test client leaves the language a request asked for active in this thread: the
-    tests after these must not run in Welsh."""
-    yield
-    translation.deactivate()
 
 
 IN_WELSH = {"HTTP_ACCEPT_LANGUAGE": "cy"}
