@@ -36,11 +36,18 @@ def _tabs(user):
 
 def _filter_form(request):
     form = WorklistFilterForm(request.GET or None)
-    form.fields["owner"].choices += [
-        (officer.username, officer.get_full_name() or officer.username)
-        for officer in colleagues(request.user.force_id)
-    ]
-    form.fields["team"].choices += [(team, team) for team in teams(request.user.force_id)]
+    force_id = request.user.force_id
+    owners, any_team = form.fields["owner"].choices, form.fields["team"].choices
+    # Read when a list is shown or a choice checked, not before: the worklist as first opened
+    # (mine, nothing chosen) shows neither list.
+    form.fields["owner"].choices = lambda: (
+        owners
+        + [
+            (officer.username, officer.get_full_name() or officer.username)
+            for officer in colleagues(force_id)
+        ]
+    )
+    form.fields["team"].choices = lambda: any_team + [(team, team) for team in teams(force_id)]
     return form
 
 

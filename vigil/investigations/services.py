@@ -49,7 +49,12 @@ from vigil.referrals.choices import (
 from vigil.referrals.models import Investigation, Referral, Transfer
 from vigil.referrals.recordings import recording
 from vigil.risk.services import active_policy, current_assessment
-from vigil.safeguarding.services import children_in_view, needs_welfare_plan, safeguarding_detail
+from vigil.safeguarding.services import (
+    SafeguardingRecords,
+    children_in_view,
+    needs_welfare_plan,
+    safeguarding_detail,
+)
 
 from .choices import POSITIVE_ACTIONS, ActionKind, ReleaseKind, RuiDecision
 from .models import (
@@ -820,11 +825,16 @@ def investigation_of(actor, referral: Referral) -> dict | None:
     }
 
 
-def standards(referral: Referral) -> list[dict]:
-    """The minimum investigative standards: which are met, how, and which are outstanding."""
+def standards(referral: Referral, *, people: list[Person] | None = None) -> list[dict]:
+    """The minimum investigative standards: which are met, how, and which are outstanding.
+    ``people``: the referral's own people, in order, when the caller has read them."""
     assessment = current_assessment(referral)
     answers = assessment.answers if assessment else {}
-    suspect = referral.people.filter(role="suspect").first()
+    suspect = (
+        referral.people.filter(role="suspect").first()
+        if people is None
+        else next((person for person in people if person.role == "suspect"), None)
+    )
     checks = {check.code: check for check in referral.standard_checks.all()}
     found = []
     for item in active_policy().standards:
@@ -1143,18 +1153,24 @@ def releases_shown(referral: Referral, viewer=None) -> list[dict]:
     return shown
 
 
-def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) -> dict:
-    """The investigation as plain data: for the referral page, the API and the CLI."""
+def investigation_detail(
+    referral: Referral, *, as_of: datetime, viewer=None, people: list[Person] | None = None
+) -> dict:
+    """The investigation as plain data: for the referral page, the API and the CLI.
+    ``people``: the referral's own people, in order, when the caller has read them."""
     outcome = getattr(referral, "outcome", None)
+    safeguarding = SafeguardingRecords(referral)
     return {
         "status": referral.status,
         "version": referral.version,
         "flags": shown_flags(referral),
         "owner": referral.owner.username if referral.owner else None,
         "team": referral.team,
-        "children": children_in_view(referral, as_of=as_of, viewer=viewer),
-        "safeguarding": safeguarding_detail(referral),
-        "standards": standards(referral),
+        "children": children_in_view(
+            referral, as_of=as_of, viewer=viewer, records=safeguarding, people=people
+        ),
+        "safeguarding": safeguarding_detail(referral, records=safeguarding),
+        "standards": standards(referral, people=people),
         "actions": [
             {
                 "kind": a.kind,

@@ -321,12 +321,18 @@ def linked_referrals(referral, viewer) -> list[dict]:
     return found
 
 
-def people_detail(referral, *, as_of: datetime) -> list[dict]:
-    people = list(
+def referral_people(referral) -> list[Person]:
+    """A referral's own people, in order, with what ``people_detail`` shows of each."""
+    return list(
         Person.objects.filter(referral=referral).prefetch_related(
             "identifiers", "addresses", "history"
         )
     )
+
+
+def people_detail(referral, *, as_of: datetime, people: list[Person] | None = None) -> list[dict]:
+    """``people``: ``referral_people(referral)``, when the caller has read them."""
+    people = referral_people(referral) if people is None else people
     refs = {person.pk: person.ref for person in people}
     lives_with = defaultdict(list)
     # Only ties between the people just read: a page read while someone adds a person sees a

@@ -13,11 +13,18 @@ from vigil.referrals.services import referrals_for
 from vigil.risk import services as risk_services
 
 
-def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> dict:
-    """Everything held on a referral as plain data (the API, ``vigil referral show --json``)."""
-    people = people_services.people_detail(referral, as_of=as_of)
-    investigation = investigation_detail(referral, as_of=as_of, viewer=viewer)
-    investigation["timeline"] = timeline(investigation, risk_services.risk_history(referral))
+def referral_detail(
+    referral: Referral, viewer: Actor, *, as_of: datetime, history: list[dict] | None = None
+) -> dict:
+    """Everything held on a referral as plain data (the API, ``vigil referral show --json``).
+    ``history``: ``risk_services.risk_history(referral)``, when the caller has read it."""
+    own_people = people_services.referral_people(referral)
+    people = people_services.people_detail(referral, as_of=as_of, people=own_people)
+    investigation = investigation_detail(referral, as_of=as_of, viewer=viewer, people=own_people)
+    if history is None:
+        history = risk_services.risk_history(referral)
+    investigation["timeline"] = timeline(investigation, history)
+    clocks = clocks_services.referral_clocks(referral, as_of=as_of)
     return {
         "id": referral.pk,
         "source": referral.source,
@@ -80,8 +87,8 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
         "words_unknown": sum(1 for w in referral.intake_warnings if not w.get("resolved_to")),
         "unmapped": referral.unmapped,
         "risk": risk_services.risk_summary(referral, as_of=as_of),
-        "clocks": clocks_services.referral_clocks(referral, as_of=as_of),
-        "data_requests": requests_detail(referral, as_of=as_of),
+        "clocks": clocks,
+        "data_requests": requests_detail(referral, as_of=as_of, clocks=clocks),
         **investigation,
         "imported_at": referral.imported_at.isoformat(),
         "imported_by": referral.imported_by_name,

@@ -97,8 +97,10 @@ def referral_list(request):
 def referral_detail(request, referral_id: int):
     as_of = parse_as_of(request.GET.get("as_of"))
     referral = open_referral(request.user, referral_id, as_of=timezone.now())
-    detail = detail_of(referral, request.user, as_of=as_of)
-    suspect = referral.people.filter(role="suspect").first()
+    history = risk_services.risk_history(referral)
+    detail = detail_of(referral, request.user, as_of=as_of, history=history)
+    # The first suspect, as the people section read them.
+    suspect = next((p for p in detail["subjects"] if p["role"] == "suspect"), None)
     policy = risk_services.active_policy()
     user = request.user
 
@@ -122,24 +124,24 @@ def referral_detail(request, referral_id: int):
             "as_of_is_now": is_now(as_of),
             # The risk panel.
             "risk": detail["risk"],
-            "history": risk_services.risk_history(referral),
+            "history": history,
             "questions": {q.code: q.text for q in policy.questions},
             "suspect": suspect,
             "suspect_flags": [
                 (
                     "household_established",
                     _("Household established (everyone listed)"),
-                    suspect and suspect.household_established,
+                    suspect and suspect["household_established"],
                 ),
                 (
                     "access_established",
                     _("Access to children established"),
-                    suspect and suspect.access_established,
+                    suspect and suspect["access_established"],
                 ),
                 (
                     "history_established",
                     _("History checked and complete"),
-                    suspect and suspect.history_established,
+                    suspect and suspect["history_established"],
                 ),
             ],
             "can_record": can(Action.FACTS_RECORD),
