@@ -633,14 +633,14 @@ def _add_linked(
     if pairs is None:
         # The same human elsewhere: (our suspect, their person) for every link either way.
         pairs = set()
-        for mine, theirs in Link.objects.filter(person_id__in=suspects).values_list(
-            "person_id", "linked_person_id"
-        ):
-            pairs.add((mine, theirs))
-        for theirs, mine in Link.objects.filter(linked_person_id__in=suspects).values_list(
-            "person_id", "linked_person_id"
-        ):
-            pairs.add((mine, theirs))
+        either_way = Link.objects.filter(
+            Q(person_id__in=suspects) | Q(linked_person_id__in=suspects)
+        ).values_list("person_id", "linked_person_id")
+        for one, other in either_way:
+            if one in suspects:
+                pairs.add((one, other))
+            if other in suspects:
+                pairs.add((other, one))
     if not pairs:
         return
     elsewhere = {
@@ -731,12 +731,16 @@ def children_for(referral, *, as_of: datetime, viewer=None) -> list[dict]:
         if viewer is not None and origins
         else origins
     )
-    # Each child's own record, for the person page (``person_id``).
+    # Each child's own record, for the person page (``person_id``); most referrals have none.
     ids = {
         (referral_id, ref): pk
-        for pk, referral_id, ref in Person.objects.filter(
-            referral_id__in={referral.pk} | visible
-        ).values_list("pk", "referral_id", "ref")
+        for pk, referral_id, ref in (
+            Person.objects.filter(referral_id__in={referral.pk} | visible).values_list(
+                "pk", "referral_id", "ref"
+            )
+            if children
+            else []
+        )
     }
     shown = []
     for child in children:

@@ -2,22 +2,65 @@
 
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef, Q
+
 from vigil.accounts.actors import Actor
 from vigil.clocks import services as clocks_services
+from vigil.exhibits.models import Exhibit
+from vigil.intake.models import DataRequest
 from vigil.intake.requests import requests_detail
 from vigil.investigations.services import investigation_detail, timeline
 from vigil.people import persons
 from vigil.people import services as people_services
-from vigil.referrals.models import Referral
+from vigil.people.models import Access, Check, Link, Research
+from vigil.referrals.models import Document, Material, NamedAccess, Referral
 from vigil.referrals.services import referrals_for
 from vigil.risk import services as risk_services
 
+# Sections of a referral that most referrals hold nothing in: one query says which this one
+# holds anything in, and a section it holds nothing in is not read (it shows as empty).
+_MOSTLY_EMPTY = {
+    "material": lambda: Material.objects.filter(referral=OuterRef("pk")),
+    "documents": lambda: Document.objects.filter(referral=OuterRef("pk")),
+    "research": lambda: Research.objects.filter(referral=OuterRef("pk")),
+    "checks": lambda: Check.objects.filter(referral=OuterRef("pk")),
+    "access": lambda: Access.objects.filter(person__referral=OuterRef("pk")),
+    "links": lambda: Link.objects.filter(
+        Q(referral=OuterRef("pk")) | Q(linked_referral=OuterRef("pk"))
+    ),
+    "data_requests": lambda: DataRequest.objects.filter(referral=OuterRef("pk")),
+    "exhibits": lambda: Exhibit.objects.filter(referral=OuterRef("pk")),
+    "named_people": lambda: NamedAccess.objects.filter(referral=OuterRef("pk")),
+}
+
+
+def sections_held(referral: Referral) -> set[str]:
+    """Which of the mostly empty sections (``_MOSTLY_EMPTY``) the referral holds anything in.
+
+    Asked of the referral itself, which its reader has already opened: a section it holds
+    something in is then read as ever (through ``restrict`` where that section is).
+    """
+    row = (
+        Referral.objects.filter(pk=referral.pk)
+        .values(**{f"holds_{name}": Exists(records()) for name, records in _MOSTLY_EMPTY.items()})
+        .get()
+    )
+    return {name for name in _MOSTLY_EMPTY if row[f"holds_{name}"]}
+
 
 def referral_detail(
-    referral: Referral, viewer: Actor, *, as_of: datetime, history: list[dict] | None = None
+    referral: Referral,
+    viewer: Actor,
+    *,
+    as_of: datetime,
+    history: list[dict] | None = None,
+    held: set[str] | None = None,
 ) -> dict:
     """Everything held on a referral as plain data (the API, ``vigil referral show --json``).
-    ``history``: ``risk_services.risk_history(referral)``, when the caller has read it."""
+    ``history``: ``risk_services.risk_history(referral)``, and ``held``:
+    ``sections_held(referral)``, when the caller has read them."""
+    if held is None:
+        held = sections_held(referral)
     own_people = people_services.referral_people(referral)
     people = people_services.people_detail(referral, as_of=as_of, people=own_people)
     investigation = investigation_detail(referral, as_of=as_of, viewer=viewer, people=own_people)
@@ -62,11 +105,13 @@ def referral_detail(
                 "file_id": item.file_id,
                 "details": item.details,
             }
-            for item in referral.material.all()
+            for item in (referral.material.all() if "material" in held else [])
         ],
         "subjects": people,
-        "access": people_services.access_detail(referral),
-        "linked_referrals": people_services.linked_referrals(referral, viewer),
+        "access": people_services.access_detail(referral) if "access" in held else [],
+        "linked_referrals": (
+            people_services.linked_referrals(referral, viewer) if "links" in held else []
+        ),
         "documents": [
             {
                 "name": name,
@@ -80,15 +125,23 @@ def referral_detail(
                 referral.documents.values_list(
                     "name", "media_type", "size", "sha256", "supplementary", "received_at"
                 )
+                if "documents" in held
+                else []
             )
         ],
-        "research": people_services.research_detail(referral),
+        "research": (
+            people_services.research_detail(referral)
+            if held & {"research", "checks"}
+            else {"records": [], "checks": []}
+        ),
         "intake_warnings": referral.intake_warnings,
         "words_unknown": sum(1 for w in referral.intake_warnings if not w.get("resolved_to")),
         "unmapped": referral.unmapped,
         "risk": risk_services.risk_summary(referral, as_of=as_of),
         "clocks": clocks,
-        "data_requests": requests_detail(referral, as_of=as_of, clocks=clocks),
+        "data_requests": (
+            requests_detail(referral, as_of=as_of, clocks=clocks) if "data_requests" in held else []
+        ),
         **investigation,
         "imported_at": referral.imported_at.isoformat(),
         "imported_by": referral.imported_by_name,
