@@ -825,9 +825,12 @@ def investigation_of(actor, referral: Referral) -> dict | None:
     }
 
 
-def standards(referral: Referral, *, people: list[Person] | None = None) -> list[dict]:
+def standards(
+    referral: Referral, *, people: list[Person] | None = None, checked: bool = True
+) -> list[dict]:
     """The minimum investigative standards: which are met, how, and which are outstanding.
-    ``people``: the referral's own people, in order, when the caller has read them."""
+    ``people``: the referral's own people, in order, when the caller has read them;
+    ``checked``: False when the caller knows no standard has been checked by hand."""
     assessment = current_assessment(referral)
     answers = assessment.answers if assessment else {}
     suspect = (
@@ -835,7 +838,7 @@ def standards(referral: Referral, *, people: list[Person] | None = None) -> list
         if people is None
         else next((person for person in people if person.role == "suspect"), None)
     )
-    checks = {check.code: check for check in referral.standard_checks.all()}
+    checks = {check.code: check for check in (referral.standard_checks.all() if checked else [])}
     found = []
     for item in active_policy().standards:
         if item.get("grades") and referral.grade not in item["grades"]:
@@ -1154,12 +1157,23 @@ def releases_shown(referral: Referral, viewer=None) -> list[dict]:
 
 
 def investigation_detail(
-    referral: Referral, *, as_of: datetime, viewer=None, people: list[Person] | None = None
+    referral: Referral,
+    *,
+    as_of: datetime,
+    viewer=None,
+    people: list[Person] | None = None,
+    held: set[str] | None = None,
 ) -> dict:
     """The investigation as plain data: for the referral page, the API and the CLI.
-    ``people``: the referral's own people, in order, when the caller has read them."""
-    outcome = getattr(referral, "outcome", None)
-    safeguarding = SafeguardingRecords(referral)
+    ``people``: the referral's own people, in order, when the caller has read them; ``held``:
+    when the caller has asked, the relations of the referral (``referral.<name>``) that hold
+    any record, and a relation not named is not read (None: every one is read)."""
+
+    def holds(name: str) -> bool:
+        return held is None or name in held
+
+    outcome = getattr(referral, "outcome", None) if holds("outcome") else None
+    safeguarding = SafeguardingRecords(referral, held=held)
     return {
         "status": referral.status,
         "version": referral.version,
@@ -1170,7 +1184,7 @@ def investigation_detail(
             referral, as_of=as_of, viewer=viewer, records=safeguarding, people=people
         ),
         "safeguarding": safeguarding_detail(referral, records=safeguarding),
-        "standards": standards(referral, people=people),
+        "standards": standards(referral, people=people, checked=holds("standard_checks")),
         "actions": [
             {
                 "kind": a.kind,
@@ -1181,7 +1195,7 @@ def investigation_detail(
                 "recorded_by": a.recorded_by_name,
                 "recorded_at": a.recorded_at.isoformat(),
             }
-            for a in referral.actions.all()
+            for a in (referral.actions.all() if holds("actions") else [])
         ],
         "allocations": [
             {
@@ -1190,7 +1204,9 @@ def investigation_detail(
                 "allocated_at": a.allocated_at.isoformat(),
                 "recorded_by": a.recorded_by_name,
             }
-            for a in referral.allocations.select_related("officer")
+            for a in (
+                referral.allocations.select_related("officer") if holds("allocations") else []
+            )
         ],
         "reviews": [
             {
@@ -1199,9 +1215,9 @@ def investigation_detail(
                 "notes": r.notes,
                 "standards_checked": r.standards_checked,
             }
-            for r in referral.reviews.all()
+            for r in (referral.reviews.all() if holds("reviews") else [])
         ],
-        "releases": releases_shown(referral, viewer),
+        "releases": releases_shown(referral, viewer) if holds("releases") else [],
         "transfers": [
             {
                 "id": t.pk,
@@ -1215,7 +1231,11 @@ def investigation_detail(
                 "answered_by": t.answered_by_name,
                 "answer_reason": t.answer_reason,
             }
-            for t in referral.transfers.select_related("from_force", "to_force")
+            for t in (
+                referral.transfers.select_related("from_force", "to_force")
+                if holds("transfers")
+                else []
+            )
         ],
         "outcome": {
             "code": outcome.code,

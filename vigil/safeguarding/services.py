@@ -436,23 +436,37 @@ class SafeguardingRecords:
     """A referral's safeguarding records, each kind read once, when first asked for: the
     children in view and the safeguarding section of one page share them."""
 
-    def __init__(self, referral: Referral):
+    def __init__(self, referral: Referral, *, held: set[str] | None = None):
+        """``held``: when the caller has asked, the referral's relations that hold any record
+        (``investigation_detail``'s); one not named is not read."""
         self.referral = referral
+        self.held = held
+
+    def _holds(self, name: str) -> bool:
+        return self.held is None or name in self.held
 
     @cached_property
     def social_care_referrals(self) -> list[SocialCareReferral]:
+        if not self._holds("social_care_referrals"):
+            return []
         return list(self.referral.social_care_referrals.prefetch_related("children"))
 
     @cached_property
     def strategy_discussions(self) -> list[StrategyDiscussion]:
+        if not self._holds("strategy_discussions"):
+            return []
         return list(self.referral.strategy_discussions.all())
 
     @cached_property
     def lado_referrals(self) -> list[LadoReferral]:
+        if not self._holds("lado_referrals"):
+            return []
         return list(self.referral.lado_referrals.all())
 
     @cached_property
     def welfare_plans(self) -> list[WelfarePlan]:
+        if not self._holds("welfare_plans"):
+            return []
         return list(self.referral.welfare_plans.all())
 
 

@@ -9,29 +9,63 @@ from vigil.clocks import services as clocks_services
 from vigil.exhibits.models import Exhibit
 from vigil.intake.models import DataRequest
 from vigil.intake.requests import requests_detail
+from vigil.investigations.models import (
+    Action,
+    Allocation,
+    Outcome,
+    Release,
+    StandardCheck,
+    SupervisorReview,
+)
 from vigil.investigations.services import investigation_detail, timeline
 from vigil.people import persons
 from vigil.people import services as people_services
 from vigil.people.models import Access, Check, Link, Research
-from vigil.referrals.models import Document, Material, NamedAccess, Referral
+from vigil.referrals.models import Document, Material, NamedAccess, Referral, Transfer
 from vigil.referrals.services import referrals_for
 from vigil.risk import services as risk_services
+from vigil.safeguarding.models import (
+    LadoReferral,
+    SocialCareReferral,
+    StrategyDiscussion,
+    WelfarePlan,
+)
 
-# Sections of a referral that most referrals hold nothing in: one query says which this one
-# holds anything in, and a section it holds nothing in is not read (it shows as empty).
+# Records of a referral that most referrals hold none of: one query says which this one holds
+# any of, and a section it holds none of is not read (it shows as empty). Named by the
+# referral's relation to them (``referral.<name>``) where it has one.
 _MOSTLY_EMPTY = {
-    "material": lambda: Material.objects.filter(referral=OuterRef("pk")),
-    "documents": lambda: Document.objects.filter(referral=OuterRef("pk")),
-    "research": lambda: Research.objects.filter(referral=OuterRef("pk")),
-    "checks": lambda: Check.objects.filter(referral=OuterRef("pk")),
-    "access": lambda: Access.objects.filter(person__referral=OuterRef("pk")),
-    "links": lambda: Link.objects.filter(
-        Q(referral=OuterRef("pk")) | Q(linked_referral=OuterRef("pk"))
-    ),
-    "data_requests": lambda: DataRequest.objects.filter(referral=OuterRef("pk")),
-    "exhibits": lambda: Exhibit.objects.filter(referral=OuterRef("pk")),
-    "named_people": lambda: NamedAccess.objects.filter(referral=OuterRef("pk")),
+    "material": Material,
+    "documents": Document,
+    "research": Research,
+    "data_requests": DataRequest,
+    "exhibits": Exhibit,
+    "named_people": NamedAccess,
+    "outcome": Outcome,
+    "allocations": Allocation,
+    "actions": Action,
+    "reviews": SupervisorReview,
+    "releases": Release,
+    "transfers": Transfer,
+    "standard_checks": StandardCheck,
+    "social_care_referrals": SocialCareReferral,
+    "strategy_discussions": StrategyDiscussion,
+    "lado_referrals": LadoReferral,
+    "welfare_plans": WelfarePlan,
+    # Without a relation of their own on the referral.
+    "checks": Check,
+    "access": Access,
+    "links": Link,
 }
+
+
+def _records_of(name: str):
+    model = _MOSTLY_EMPTY[name]
+    if model is Access:
+        return Access.objects.filter(person__referral=OuterRef("pk"))
+    if model is Link:
+        return Link.objects.filter(Q(referral=OuterRef("pk")) | Q(linked_referral=OuterRef("pk")))
+    return model.objects.filter(referral=OuterRef("pk"))
 
 
 def sections_held(referral: Referral) -> set[str]:
@@ -42,7 +76,7 @@ def sections_held(referral: Referral) -> set[str]:
     """
     row = (
         Referral.objects.filter(pk=referral.pk)
-        .values(**{f"holds_{name}": Exists(records()) for name, records in _MOSTLY_EMPTY.items()})
+        .values(**{f"holds_{name}": Exists(_records_of(name)) for name in _MOSTLY_EMPTY})
         .get()
     )
     return {name for name in _MOSTLY_EMPTY if row[f"holds_{name}"]}
@@ -63,7 +97,9 @@ def referral_detail(
         held = sections_held(referral)
     own_people = people_services.referral_people(referral)
     people = people_services.people_detail(referral, as_of=as_of, people=own_people)
-    investigation = investigation_detail(referral, as_of=as_of, viewer=viewer, people=own_people)
+    investigation = investigation_detail(
+        referral, as_of=as_of, viewer=viewer, people=own_people, held=held
+    )
     if history is None:
         history = risk_services.risk_history(referral)
     investigation["timeline"] = timeline(investigation, history)
