@@ -15,7 +15,8 @@ time and the number of queries of each:
 
 ``--work DIR --reuse`` measures again on the database an earlier run built in DIR (SQLite; on
 PostgreSQL, ``--database`` names it). ``--profile PAGE`` prints where that page's time goes
-(cProfile, the 30 costliest functions by cumulative time). This is what a request costs in
+(cProfile: Vigil's functions and Django's template, query and translation work, the 60
+costliest by cumulative time, or by ``--sort``). This is what a request costs in
 CPU: the load benchmark's requests a second on one core are at most one over it.
 """
 
@@ -49,6 +50,9 @@ def main() -> None:
     )
     parser.add_argument("--reuse", action="store_true", help="Measure the database built before.")
     parser.add_argument("--profile", choices=PAGES, help="Print where this page's time goes.")
+    parser.add_argument(
+        "--sort", default="cumulative", help="With --profile: pstats order (e.g. tottime)."
+    )
     parser.add_argument("--measure", metavar="ACCOUNTS_JSON", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
@@ -81,7 +85,7 @@ def main() -> None:
     command = [sys.executable, "-m", "benchmarks.pages", "--measure", str(accounts)]
     command += ["--repeat", str(args.repeat)]
     if args.profile:
-        command += ["--profile", args.profile]
+        command += ["--profile", args.profile, "--sort", args.sort]
     subprocess.run(command, env=env, check=True)
 
 
@@ -137,10 +141,10 @@ def _measure(args) -> None:
             asks[args.profile]()
         profile.disable()
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats(
-            os.environ.get("PROFILE_SORT", "cumulative")
-        ).print_stats(r"vigil/|template/|db/models/(query|sql/compiler)|translation", 60)
-        pstats.Stats(profile, stream=out).print_callers(r"translation/__init__.py:95\(gettext\)")
+        # Vigil's own functions, and Django's templates, queries and translations under them.
+        pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(
+            r"vigil/|template/|db/models/(query|sql/compiler)|translation", 60
+        )
         print(out.getvalue())
         return
     rows = {
@@ -179,8 +183,8 @@ def _worked_referral(investigator) -> int:
     from vigil.people.models import Person
 
     referral_id = (
-        Clock.objects.filter(owner=investigator, is_open=True)
-        .order_by("id")
+        Clock.objects.filter(owner=investigator)
+        .order_by("-is_open", "id")
         .values_list("referral_id", flat=True)
         .first()
     )
