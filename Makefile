@@ -43,6 +43,7 @@ bench: $(TEST_STAMP)
 	$(BIN)/python -m benchmarks.search
 	$(BIN)/python -m benchmarks.audit
 	$(BIN)/python -m benchmarks.api_contract
+	$(BIN)/python -m benchmarks.pages
 	$(BIN)/python -m benchmarks.load
 	$(BIN)/python -m benchmarks.hashsets
 	$(BIN)/python -m benchmarks.triage

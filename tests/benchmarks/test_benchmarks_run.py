@@ -41,6 +41,18 @@ def test_worklist_benchmark_builds_its_referrals_and_reports_every_query(tmp_pat
 
 
 @pytest.mark.benchmark
+def test_page_benchmark_measures_every_page_with_its_queries(tmp_path):
+    output = _run(
+        *("benchmarks.pages", "--referrals", "500", "--repeat", "2"),
+        *("--work", str(tmp_path)),
+        tmp_path=tmp_path,
+    )
+    figures = json.loads(output.strip().splitlines()[-1])
+    assert set(figures) == {"worklist (mine)", "worklist (team)", "referral page", "record action"}
+    assert all(row["queries"] > 0 and row["median_ms"] > 0 for row in figures.values())
+
+
+@pytest.mark.benchmark
 def test_intake_benchmark_imports_both_formats_three_ways(tmp_path):
     output = _run(
         "benchmarks.intake",

@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -36,11 +38,24 @@ def _tabs(user):
 
 def _filter_form(request):
     form = WorklistFilterForm(request.GET or None)
-    form.fields["owner"].choices += [
-        (officer.username, officer.get_full_name() or officer.username)
-        for officer in colleagues(request.user.force_id)
-    ]
-    form.fields["team"].choices += [(team, team) for team in teams(request.user.force_id)]
+    force_id = request.user.force_id
+    owners, any_team = form.fields["owner"].choices, form.fields["team"].choices
+
+    # Read when a list is shown or a choice checked, and then once; not before: the worklist
+    # as first opened (mine, nothing chosen) shows neither list.
+    @cache
+    def owner_choices():
+        return owners + [
+            (officer.username, officer.get_full_name() or officer.username)
+            for officer in colleagues(force_id)
+        ]
+
+    @cache
+    def team_choices():
+        return any_team + [(team, team) for team in teams(force_id)]
+
+    form.fields["owner"].choices = owner_choices
+    form.fields["team"].choices = team_choices
     return form
 
 

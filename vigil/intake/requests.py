@@ -291,14 +291,15 @@ STATE_WORDS = {
 }
 
 
-def requests_detail(referral: Referral, *, as_of: datetime) -> list[dict]:
+def requests_detail(
+    referral: Referral, *, as_of: datetime, clocks: list[dict] | None = None
+) -> list[dict]:
     """A referral's requests as they stood at ``as_of``, each with its clock (for the page, the
-    API and the command)."""
-    clocks = {
-        clock["cycle"]: clock
-        for clock in referral_clocks(referral, as_of=as_of)
-        if clock["kind"] == "data_request"
-    }
+    API and the command). ``clocks``: ``referral_clocks(referral, as_of=as_of)``, when the
+    caller has read them."""
+    if clocks is None:
+        clocks = referral_clocks(referral, as_of=as_of)
+    clocks = {clock["cycle"]: clock for clock in clocks if clock["kind"] == "data_request"}
 
     def moment(value: datetime | None) -> str | None:
         return value.isoformat() if value is not None and value <= as_of else None

@@ -53,7 +53,12 @@ from vigil.referrals.models import Investigation, Referral, Transfer
 from vigil.referrals.recordings import recording
 from vigil.risk.choices import Grade
 from vigil.risk.services import active_policy, current_assessment
-from vigil.safeguarding.services import children_in_view, needs_welfare_plan, safeguarding_detail
+from vigil.safeguarding.services import (
+    SafeguardingRecords,
+    children_in_view,
+    needs_welfare_plan,
+    safeguarding_detail,
+)
 
 from .choices import POSITIVE_ACTIONS, ActionKind, ReleaseKind, RuiDecision
 from .models import (
@@ -861,12 +866,20 @@ def investigation_of(actor, referral: Referral) -> dict | None:
     }
 
 
-def standards(referral: Referral) -> list[dict]:
-    """The minimum investigative standards: which are met, how, and which are outstanding."""
+def standards(
+    referral: Referral, *, people: list[Person] | None = None, checked: bool = True
+) -> list[dict]:
+    """The minimum investigative standards: which are met, how, and which are outstanding.
+    ``people``: the referral's own people, in order, when the caller has read them;
+    ``checked``: False when the caller knows no standard has been checked by hand."""
     assessment = current_assessment(referral)
     answers = assessment.answers if assessment else {}
-    suspect = referral.people.filter(role="suspect").first()
-    checks = {check.code: check for check in referral.standard_checks.all()}
+    suspect = (
+        referral.people.filter(role="suspect").first()
+        if people is None
+        else next((person for person in people if person.role == "suspect"), None)
+    )
+    checks = {check.code: check for check in (referral.standard_checks.all() if checked else [])}
     found = []
     for item in active_policy().standards:
         if item.get("grades") and referral.grade not in item["grades"]:
@@ -1228,18 +1241,35 @@ def releases_shown(referral: Referral, viewer=None) -> list[dict]:
     return shown
 
 
-def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) -> dict:
-    """The investigation as plain data: for the referral page, the API and the CLI."""
-    outcome = getattr(referral, "outcome", None)
+def investigation_detail(
+    referral: Referral,
+    *,
+    as_of: datetime,
+    viewer=None,
+    people: list[Person] | None = None,
+    held: set[str] | None = None,
+) -> dict:
+    """The investigation as plain data: for the referral page, the API and the CLI.
+    ``people``: the referral's own people, in order, when the caller has read them; ``held``:
+    when the caller has asked, the relations of the referral (``referral.<name>``) that hold
+    any record, and a relation not named is not read (None: every one is read)."""
+
+    def holds(name: str) -> bool:
+        return held is None or name in held
+
+    outcome = getattr(referral, "outcome", None) if holds("outcome") else None
+    safeguarding = SafeguardingRecords(referral, held=held)
     return {
         "status": referral.status,
         "version": referral.version,
         "flags": shown_flags(referral),
         "owner": referral.owner.username if referral.owner else None,
         "team": referral.team,
-        "children": children_in_view(referral, as_of=as_of, viewer=viewer),
-        "safeguarding": safeguarding_detail(referral),
-        "standards": standards(referral),
+        "children": children_in_view(
+            referral, as_of=as_of, viewer=viewer, records=safeguarding, people=people
+        ),
+        "safeguarding": safeguarding_detail(referral, records=safeguarding),
+        "standards": standards(referral, people=people, checked=holds("standard_checks")),
         "actions": [
             {
                 "kind": a.kind,
@@ -1250,7 +1280,7 @@ def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) ->
                 "recorded_by": a.recorded_by_name,
                 "recorded_at": a.recorded_at.isoformat(),
             }
-            for a in referral.actions.all()
+            for a in (referral.actions.all() if holds("actions") else [])
         ],
         "allocations": [
             {
@@ -1259,7 +1289,9 @@ def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) ->
                 "allocated_at": a.allocated_at.isoformat(),
                 "recorded_by": a.recorded_by_name,
             }
-            for a in referral.allocations.select_related("officer")
+            for a in (
+                referral.allocations.select_related("officer") if holds("allocations") else []
+            )
         ],
         "reviews": [
             {
@@ -1268,9 +1300,9 @@ def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) ->
                 "notes": r.notes,
                 "standards_checked": r.standards_checked,
             }
-            for r in referral.reviews.all()
+            for r in (referral.reviews.all() if holds("reviews") else [])
         ],
-        "releases": releases_shown(referral, viewer),
+        "releases": releases_shown(referral, viewer) if holds("releases") else [],
         "transfers": [
             {
                 "id": t.pk,
@@ -1284,7 +1316,11 @@ def investigation_detail(referral: Referral, *, as_of: datetime, viewer=None) ->
                 "answered_by": t.answered_by_name,
                 "answer_reason": t.answer_reason,
             }
-            for t in referral.transfers.select_related("from_force", "to_force")
+            for t in (
+                referral.transfers.select_related("from_force", "to_force")
+                if holds("transfers")
+                else []
+            )
         ],
         "outcome": {
             "code": outcome.code,

@@ -321,12 +321,18 @@ def linked_referrals(referral, viewer) -> list[dict]:
     return found
 
 
-def people_detail(referral, *, as_of: datetime) -> list[dict]:
-    people = list(
+def referral_people(referral) -> list[Person]:
+    """A referral's own people, in order, with what ``people_detail`` shows of each."""
+    return list(
         Person.objects.filter(referral=referral).prefetch_related(
             "identifiers", "addresses", "history"
         )
     )
+
+
+def people_detail(referral, *, as_of: datetime, people: list[Person] | None = None) -> list[dict]:
+    """``people``: ``referral_people(referral)``, when the caller has read them."""
+    people = referral_people(referral) if people is None else people
     refs = {person.pk: person.ref for person in people}
     lives_with = defaultdict(list)
     # Only ties between the people just read: a page read while someone adds a person sees a
@@ -627,14 +633,14 @@ def _add_linked(
     if pairs is None:
         # The same human elsewhere: (our suspect, their person) for every link either way.
         pairs = set()
-        for mine, theirs in Link.objects.filter(person_id__in=suspects).values_list(
-            "person_id", "linked_person_id"
-        ):
-            pairs.add((mine, theirs))
-        for theirs, mine in Link.objects.filter(linked_person_id__in=suspects).values_list(
-            "person_id", "linked_person_id"
-        ):
-            pairs.add((mine, theirs))
+        either_way = Link.objects.filter(
+            Q(person_id__in=suspects) | Q(linked_person_id__in=suspects)
+        ).values_list("person_id", "linked_person_id")
+        for one, other in either_way:
+            if one in suspects:
+                pairs.add((one, other))
+            if other in suspects:
+                pairs.add((other, one))
     if not pairs:
         return
     elsewhere = {
@@ -725,12 +731,16 @@ def children_for(referral, *, as_of: datetime, viewer=None) -> list[dict]:
         if viewer is not None and origins
         else origins
     )
-    # Each child's own record, for the person page (``person_id``).
+    # Each child's own record, for the person page (``person_id``); most referrals have none.
     ids = {
         (referral_id, ref): pk
-        for pk, referral_id, ref in Person.objects.filter(
-            referral_id__in={referral.pk} | visible
-        ).values_list("pk", "referral_id", "ref")
+        for pk, referral_id, ref in (
+            Person.objects.filter(referral_id__in={referral.pk} | visible).values_list(
+                "pk", "referral_id", "ref"
+            )
+            if children
+            else []
+        )
     }
     shown = []
     for child in children:

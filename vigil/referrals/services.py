@@ -43,7 +43,7 @@ def referrals_for(
 def find_referral(actor, id_or_reference: str | int, action: str = Action.REFERRAL_VIEW):
     """One referral by id or source reference, if this actor may see it; else Http404."""
     require(actor, action)
-    visible = Referral.objects.restrict(actor, action).select_related("force")
+    visible = Referral.objects.restrict(actor, action).select_related("force", "owner")
     text = str(id_or_reference).strip()
     referral = None
     if text.isdigit():

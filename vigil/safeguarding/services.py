@@ -3,8 +3,9 @@ suspect's own welfare plan. Each is recorded through the guarded change path and
 clock there."""
 
 from datetime import date, datetime
-from functools import partial
+from functools import cached_property, partial
 
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -442,17 +443,62 @@ RECORDINGS = [
 # Children in view, with the safeguarding steps taken for each
 
 
-def children_in_view(referral: Referral, *, as_of: datetime, viewer=None) -> list[dict]:
+class SafeguardingRecords:
+    """A referral's safeguarding records, each kind read once, when first asked for: the
+    children in view and the safeguarding section of one page share them."""
+
+    def __init__(self, referral: Referral, *, held: set[str] | None = None):
+        """``held``: when the caller has asked, the referral's relations that hold any record
+        (``investigation_detail``'s); one not named is not read."""
+        self.referral = referral
+        self.held = held
+
+    def _holds(self, name: str) -> bool:
+        return self.held is None or name in self.held
+
+    @cached_property
+    def social_care_referrals(self) -> list[SocialCareReferral]:
+        if not self._holds("social_care_referrals"):
+            return []
+        return list(self.referral.social_care_referrals.prefetch_related("children"))
+
+    @cached_property
+    def strategy_discussions(self) -> list[StrategyDiscussion]:
+        if not self._holds("strategy_discussions"):
+            return []
+        return list(self.referral.strategy_discussions.all())
+
+    @cached_property
+    def lado_referrals(self) -> list[LadoReferral]:
+        if not self._holds("lado_referrals"):
+            return []
+        return list(self.referral.lado_referrals.all())
+
+    @cached_property
+    def welfare_plans(self) -> list[WelfarePlan]:
+        if not self._holds("welfare_plans"):
+            return []
+        return list(self.referral.welfare_plans.all())
+
+
+def children_in_view(
+    referral: Referral,
+    *,
+    as_of: datetime,
+    viewer=None,
+    records: SafeguardingRecords | None = None,
+    people: list[Person] | None = None,
+) -> list[dict]:
     """Every child in view (``people.children``), with the safeguarding steps done and still
-    due for each; and the children of the suspect's work, through the LADO."""
+    due for each; and the children of the suspect's work, through the LADO.
+
+    ``records``: the referral's safeguarding records, when the caller reads them too;
+    ``people``: the referral's own people, when the caller has read them."""
+    records = records or SafeguardingRecords(referral)
     children = children_for(referral, as_of=as_of, viewer=viewer)
-    shared = [
-        item
-        for item in referral.social_care_referrals.prefetch_related("children")
-        if item.shared_at <= as_of
-    ]
-    strategy = any(item.requested_at <= as_of for item in referral.strategy_discussions.all())
-    plan = next((w for w in referral.welfare_plans.all() if w.agreed_at <= as_of), None)
+    shared = [item for item in records.social_care_referrals if item.shared_at <= as_of]
+    strategy = any(item.requested_at <= as_of for item in records.strategy_discussions)
+    plan = next((w for w in records.welfare_plans if w.agreed_at <= as_of), None)
     for child in children:
         if child["relation"] == "suspect":
             child.update(
@@ -473,8 +519,13 @@ def children_in_view(referral: Referral, *, as_of: datetime, viewer=None) -> lis
             social_care_decision=decided[0].decision if decided else "",
             strategy_discussion=strategy,
         )
-    for suspect in referral.people.filter(role="suspect", works_with_children=True):
-        lado = next((i for i in referral.lado_referrals.all() if i.referred_at <= as_of), None)
+    working = (
+        referral.people.filter(role="suspect", works_with_children=True)
+        if people is None
+        else [p for p in people if p.role == "suspect" and p.works_with_children is True]
+    )
+    for suspect in working:
+        lado = next((i for i in records.lado_referrals if i.referred_at <= as_of), None)
         children.append(
             {
                 "ref": "workplace",
@@ -552,7 +603,12 @@ def _about(item: StrategyAction) -> str:
     return said if len(said) <= 210 else said[:209] + "…"
 
 
-def safeguarding_detail(referral: Referral) -> dict:
+def safeguarding_detail(referral: Referral, *, records: SafeguardingRecords | None = None) -> dict:
+    records = records or SafeguardingRecords(referral)
+    prefetch_related_objects(
+        records.strategy_discussions,
+        Prefetch("actions", queryset=StrategyAction.objects.select_related("owner_user")),
+    )
     return {
         "social_care_referrals": [
             {
@@ -567,7 +623,7 @@ def safeguarding_detail(referral: Referral) -> dict:
                 "decision_at": s.decision_at.isoformat() if s.decision_at else None,
                 "recorded_by": s.recorded_by_name,
             }
-            for s in referral.social_care_referrals.prefetch_related("children")
+            for s in records.social_care_referrals
         ],
         "strategy_discussions": [
             {
@@ -595,10 +651,10 @@ def safeguarding_detail(referral: Referral) -> dict:
                         "done_note": a.done_note,
                         "recorded_by": a.recorded_by_name,
                     }
-                    for a in d.actions.select_related("owner_user")
+                    for a in d.actions.all()
                 ],
             }
-            for d in referral.strategy_discussions.all()
+            for d in records.strategy_discussions
         ],
         "lado_referrals": [
             {
@@ -607,10 +663,10 @@ def safeguarding_detail(referral: Referral) -> dict:
                 "referred_at": item.referred_at.isoformat(),
                 "outcome": item.outcome,
             }
-            for item in referral.lado_referrals.all()
+            for item in records.lado_referrals
         ],
         "welfare_plans": [
             {"reason": w.reason, "plan": w.plan, "agreed_at": w.agreed_at.isoformat()}
-            for w in referral.welfare_plans.all()
+            for w in records.welfare_plans
         ],
     }

@@ -2,22 +2,108 @@
 
 from datetime import datetime
 
+from django.db.models import Exists, OuterRef, Q
+
 from vigil.accounts.actors import Actor
 from vigil.clocks import services as clocks_services
+from vigil.exhibits.models import Exhibit
+from vigil.intake.models import DataRequest
 from vigil.intake.requests import requests_detail
+from vigil.investigations.models import (
+    Action,
+    Allocation,
+    Outcome,
+    Release,
+    StandardCheck,
+    SupervisorReview,
+)
 from vigil.investigations.services import investigation_detail, timeline
 from vigil.people import persons
 from vigil.people import services as people_services
-from vigil.referrals.models import Referral
+from vigil.people.models import Access, Check, Link, Research
+from vigil.referrals.models import Document, Material, NamedAccess, Referral, Transfer
 from vigil.referrals.services import referrals_for
 from vigil.risk import services as risk_services
+from vigil.safeguarding.models import (
+    LadoReferral,
+    SocialCareReferral,
+    StrategyDiscussion,
+    WelfarePlan,
+)
+
+# Records of a referral that most referrals hold none of: one query says which this one holds
+# any of, and a section it holds none of is not read (it shows as empty). Named by the
+# referral's relation to them (``referral.<name>``) where it has one.
+_MOSTLY_EMPTY = {
+    "material": Material,
+    "documents": Document,
+    "research": Research,
+    "data_requests": DataRequest,
+    "exhibits": Exhibit,
+    "named_people": NamedAccess,
+    "outcome": Outcome,
+    "allocations": Allocation,
+    "actions": Action,
+    "reviews": SupervisorReview,
+    "releases": Release,
+    "transfers": Transfer,
+    "standard_checks": StandardCheck,
+    "social_care_referrals": SocialCareReferral,
+    "strategy_discussions": StrategyDiscussion,
+    "lado_referrals": LadoReferral,
+    "welfare_plans": WelfarePlan,
+    # Without a relation of their own on the referral.
+    "checks": Check,
+    "access": Access,
+    "links": Link,
+}
 
 
-def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> dict:
-    """Everything held on a referral as plain data (the API, ``vigil referral show --json``)."""
-    people = people_services.people_detail(referral, as_of=as_of)
-    investigation = investigation_detail(referral, as_of=as_of, viewer=viewer)
-    investigation["timeline"] = timeline(investigation, risk_services.risk_history(referral))
+def _records_of(name: str):
+    model = _MOSTLY_EMPTY[name]
+    if model is Access:
+        return Access.objects.filter(person__referral=OuterRef("pk"))
+    if model is Link:
+        return Link.objects.filter(Q(referral=OuterRef("pk")) | Q(linked_referral=OuterRef("pk")))
+    return model.objects.filter(referral=OuterRef("pk"))
+
+
+def sections_held(referral: Referral) -> set[str]:
+    """Which of the mostly empty sections (``_MOSTLY_EMPTY``) the referral holds anything in.
+
+    Asked of the referral itself, which its reader has already opened: a section it holds
+    something in is then read as ever (through ``restrict`` where that section is).
+    """
+    row = (
+        Referral.objects.filter(pk=referral.pk)
+        .values(**{f"holds_{name}": Exists(_records_of(name)) for name in _MOSTLY_EMPTY})
+        .get()
+    )
+    return {name for name in _MOSTLY_EMPTY if row[f"holds_{name}"]}
+
+
+def referral_detail(
+    referral: Referral,
+    viewer: Actor,
+    *,
+    as_of: datetime,
+    history: list[dict] | None = None,
+    held: set[str] | None = None,
+) -> dict:
+    """Everything held on a referral as plain data (the API, ``vigil referral show --json``).
+    ``history``: ``risk_services.risk_history(referral)``, and ``held``:
+    ``sections_held(referral)``, when the caller has read them."""
+    if held is None:
+        held = sections_held(referral)
+    own_people = people_services.referral_people(referral)
+    people = people_services.people_detail(referral, as_of=as_of, people=own_people)
+    investigation = investigation_detail(
+        referral, as_of=as_of, viewer=viewer, people=own_people, held=held
+    )
+    if history is None:
+        history = risk_services.risk_history(referral)
+    investigation["timeline"] = timeline(investigation, history)
+    clocks = clocks_services.referral_clocks(referral, as_of=as_of)
     return {
         "id": referral.pk,
         "source": referral.source,
@@ -55,11 +141,13 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
                 "file_id": item.file_id,
                 "details": item.details,
             }
-            for item in referral.material.all()
+            for item in (referral.material.all() if "material" in held else [])
         ],
         "subjects": people,
-        "access": people_services.access_detail(referral),
-        "linked_referrals": people_services.linked_referrals(referral, viewer),
+        "access": people_services.access_detail(referral) if "access" in held else [],
+        "linked_referrals": (
+            people_services.linked_referrals(referral, viewer) if "links" in held else []
+        ),
         "documents": [
             {
                 "name": name,
@@ -73,15 +161,23 @@ def referral_detail(referral: Referral, viewer: Actor, *, as_of: datetime) -> di
                 referral.documents.values_list(
                     "name", "media_type", "size", "sha256", "supplementary", "received_at"
                 )
+                if "documents" in held
+                else []
             )
         ],
-        "research": people_services.research_detail(referral),
+        "research": (
+            people_services.research_detail(referral)
+            if held & {"research", "checks"}
+            else {"records": [], "checks": []}
+        ),
         "intake_warnings": referral.intake_warnings,
         "words_unknown": sum(1 for w in referral.intake_warnings if not w.get("resolved_to")),
         "unmapped": referral.unmapped,
         "risk": risk_services.risk_summary(referral, as_of=as_of),
-        "clocks": clocks_services.referral_clocks(referral, as_of=as_of),
-        "data_requests": requests_detail(referral, as_of=as_of),
+        "clocks": clocks,
+        "data_requests": (
+            requests_detail(referral, as_of=as_of, clocks=clocks) if "data_requests" in held else []
+        ),
         **investigation,
         "imported_at": referral.imported_at.isoformat(),
         "imported_by": referral.imported_by_name,

@@ -30,14 +30,21 @@ from vigil.people.choices import (
     IdentifierKind,
     PersonRole,
 )
-from vigil.referrals.choices import TRANSITIONS, Flag, Indicator, ReferralStatus, Source
+from vigil.referrals.choices import (
+    TRANSITIONS,
+    Flag,
+    Indicator,
+    ReferralStatus,
+    Source,
+    TransferStatus,
+)
 from vigil.referrals.services import open_referral, referrals_for
 from vigil.risk import services as risk_services
 from vigil.risk.choices import Grade
 from vigil.safeguarding.choices import ShareMethod
 
 from .forms import ReferralFilterForm
-from .services import at_a_glance
+from .services import at_a_glance, sections_held
 from .services import person_detail as person_detail_of
 from .services import referral_detail as detail_of
 
@@ -97,15 +104,24 @@ def referral_list(request):
 def referral_detail(request, referral_id: int):
     as_of = parse_as_of(request.GET.get("as_of"))
     referral = open_referral(request.user, referral_id, as_of=timezone.now())
-    detail = detail_of(referral, request.user, as_of=as_of)
-    suspect = referral.people.filter(role="suspect").first()
+    history = risk_services.risk_history(referral)
+    held = sections_held(referral)
+    detail = detail_of(referral, request.user, as_of=as_of, history=history, held=held)
+    # The first suspect, as the people section read them.
+    suspect = next((p for p in detail["subjects"] if p["role"] == "suspect"), None)
     policy = risk_services.active_policy()
     user = request.user
 
     # Only the force holding a referral records on it; another force that sees it (it sent it
     # away, or is offered it) reads it, and the offered force may answer the offer.
     held_here = referral.force_id == user.force_id
-    offer = pending_transfer(referral)
+    # The transfer waiting for an answer, read only when the investigation's transfers (just
+    # read) have one: most referrals have never been offered.
+    offer = (
+        pending_transfer(referral)
+        if any(t["status"] == TransferStatus.PENDING for t in detail["transfers"])
+        else None
+    )
 
     def can(action: str) -> bool:
         return held_here and has_permission(user, action)
@@ -122,24 +138,24 @@ def referral_detail(request, referral_id: int):
             "as_of_is_now": is_now(as_of),
             # The risk panel.
             "risk": detail["risk"],
-            "history": risk_services.risk_history(referral),
+            "history": history,
             "questions": {q.code: q.text for q in policy.questions},
             "suspect": suspect,
             "suspect_flags": [
                 (
                     "household_established",
                     _("Household established (everyone listed)"),
-                    suspect and suspect.household_established,
+                    suspect and suspect["household_established"],
                 ),
                 (
                     "access_established",
                     _("Access to children established"),
-                    suspect and suspect.access_established,
+                    suspect and suspect["access_established"],
                 ),
                 (
                     "history_established",
                     _("History checked and complete"),
-                    suspect and suspect.history_established,
+                    suspect and suspect["history_established"],
                 ),
             ],
             "can_record": can(Action.FACTS_RECORD),
@@ -162,7 +178,9 @@ def referral_detail(request, referral_id: int):
             "request_routes": data_requests.ROUTES,
             "legal_bases": data_requests.BASES,
             # The exhibits panel.
-            "exhibits": referral_exhibits(user, referral, as_of=as_of),
+            "exhibits": (
+                referral_exhibits(user, referral, as_of=as_of) if "exhibits" in held else []
+            ),
             "can_exhibit": can(Action.EXHIBIT_RECORD),
             "exhibit_kinds": EXHIBIT_KINDS,
             "exhibit_paths": dict(EXHIBIT_PATHS),
@@ -191,7 +209,11 @@ def referral_detail(request, referral_id: int):
             and has_permission(user, Action.TRANSFER_ANSWER),
             "can_restrict": can(Action.REFERRAL_RESTRICT),
             "can_reopen": can(Action.OUTCOME_APPROVE),
-            "named_people": sorted(referral.named_people.values_list("user__username", flat=True)),
+            "named_people": sorted(
+                referral.named_people.values_list("user__username", flat=True)
+                if "named_people" in held
+                else []
+            ),
             "colleagues": colleagues(referral.force_id).exclude(pk=user.pk),
             "release_kinds": ReleaseKind.choices,
             "rui_decisions": RuiDecision.choices,
