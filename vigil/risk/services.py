@@ -28,7 +28,7 @@ from vigil.core.permissions import require
 from vigil.core.roles import Action
 from vigil.people.children import Source
 from vigil.people.models import History, Link, Person
-from vigil.people.services import PeopleRecords, people_records
+from vigil.people.services import PeopleRecords, Plan, people_records
 from vigil.referrals.changes import Change, RecordError, advance, after_every_change, changing
 from vigil.referrals.choices import DERIVED_FLAGS, Flag, ReferralStatus
 from vigil.referrals.models import Material, Referral
@@ -184,6 +184,9 @@ class NewRows:
     # events, made but not stored: the import appends them with its batch's (``record_many``).
     assessments: list[Assessment] = field(default_factory=list)
     events: list = field(default_factory=list)
+    # Where the import plans its rows to insert with its batch's (``people.services.Plan``):
+    # the assessments (and any override they hold for a supervisor) are planned, not inserted.
+    plan: Plan | None = None
 
 
 def referral_record(referral: Referral, new: NewRows | None = None) -> ReferralRecord:
@@ -279,6 +282,7 @@ def assess(
     new: bool = False,
     current: Assessment | None = None,
     index: bool = True,
+    plan: Plan | None = None,
 ) -> Assessment | None:
     """Grade the referral from its recorded facts; store a new assessment if anything changed.
 
@@ -293,7 +297,9 @@ def assess(
     flags, and whose ``current`` is its current assessment (None before the first): neither is
     read back, and its grade, flags and status are set on the object only, for the caller to
     store. ``version``: the stored policy version, where the caller has it. Without ``index``,
-    the re-grade index is left to a later grading in the same transaction.
+    the re-grade index is left to a later grading in the same transaction. ``plan`` (with
+    ``new``): the assessment and any override are planned for the caller to insert (see
+    ``NewRows.plan``), not inserted here.
     """
     policy = policy or active_policy()
     recorded_at = recorded_at or as_of
@@ -320,7 +326,7 @@ def assess(
 
     held = previous is not None and rank(result.grade) < rank(previous.grade)
     user = None if is_system(actor) else actor
-    assessment = Assessment.objects.create(
+    assessment = Assessment(
         referral=referral,
         policy=version,
         assessed_at=as_of,
@@ -345,14 +351,20 @@ def assess(
         flags=result.flags,
         sentence=result.sentence,
     )
+    if plan is None:
+        assessment.save(force_insert=True)
+    else:
+        plan(Assessment, [assessment])
     if previous is not None:
         previous.is_current = False
-        previous.save(update_fields=["is_current"])
-        previous.overrides.filter(status=OverrideStatus.PENDING).update(
-            status=OverrideStatus.SUPERSEDED
-        )
+        if plan is None:
+            previous.save(update_fields=["is_current"])
+            previous.overrides.filter(status=OverrideStatus.PENDING).update(
+                status=OverrideStatus.SUPERSEDED
+            )
+        # (Planned, it is inserted as it is now; it can have no override yet.)
     if held:
-        Override.objects.create(
+        override = Override(
             referral=referral,
             assessment=assessment,
             from_grade=previous.grade,
@@ -366,6 +378,10 @@ def assess(
             proposed_at=as_of,
             status=OverrideStatus.PENDING,
         )
+        if plan is None:
+            override.save(force_insert=True)
+        else:
+            plan(Override, [override])
     _mirror(referral, assessment, new=new)
     # A provisional grade leaves the referral in research; a settled one moves it on.
     advance(referral, "researching" if assessment.provisional else "graded", write=not new)
@@ -424,6 +440,7 @@ def assess_at_receipt(
         version=version,
         new=new is not None,
         audit=new is None,
+        plan=None if new is None else new.plan,
         # Written by the carrying forward, when there is one (the same row, its last values).
         index=new is None or as_of <= received,
     )
@@ -439,6 +456,7 @@ def assess_at_receipt(
             new=new is not None,
             audit=new is None,
             current=first,
+            plan=None if new is None else new.plan,
         )
     if new is not None:
         # What the gradings set on the new referral, stored once.
