@@ -352,9 +352,10 @@ def test_referrals_linked_within_one_batch_are_stored_exactly_as_one_referral_pe
     assert verify_chain().ok
 
 
-def test_a_batch_inserts_its_people_links_and_assessments_once_per_table(tmp_path):
-    """Planned in memory, a batch's rows go in with one insert per table at its end, and the
-    match keys its people can be linked on are looked up once for the whole batch."""
+def test_a_batch_inserts_its_referrals_people_and_grades_once_per_table(tmp_path):
+    """Planned in memory, a batch's rows go in with one insert per table at its end (a new
+    referral with the grade its gradings set, not updated after), and the match keys its
+    people can be linked on are looked up once for the whole batch."""
     _forces()
     synth = Synthesiser(18, until=date(2026, 11, 1), forces=["XF"], repeat_rate=0)
     for data in synth.referrals(12):
@@ -363,12 +364,20 @@ def test_a_batch_inserts_its_people_links_and_assessments_once_per_table(tmp_pat
         report = _import([tmp_path], batch_size=50)
 
     assert report.created == 12
-    tables = ["people_person", "people_address", "people_matchkey", "risk_assessment"]
+    tables = [
+        "intake_referral",
+        "people_person",
+        "people_address",
+        "people_matchkey",
+        "risk_assessment",
+        "risk_regradedue",
+    ]
     inserts = {
         table: sum(1 for q in queries if q["sql"].startswith(f'INSERT INTO "{table}"'))
         for table in tables
     }
     assert inserts == dict.fromkeys(tables, 1)
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "intake_referral"')]
     lookups = [
         q for q in queries if q["sql"].startswith("SELECT") and '"people_matchkey"' in q["sql"]
     ]

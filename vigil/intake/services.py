@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.fields import AutoFieldMixin
 from django.http import Http404
 
 from vigil.accounts.actors import Actor
@@ -33,7 +34,7 @@ from vigil.referrals.changes import Conflict, RecordError, changing
 from vigil.referrals.drafts import IntakeError, ReferralDraft, ResearchDraft
 from vigil.referrals.models import Document, Material, Referral
 from vigil.risk import services as risk_services
-from vigil.risk.models import Assessment, Override
+from vigil.risk.models import Assessment, Override, RegradeDue
 
 from . import cybertip, native_json, unknown_values
 from .models import ImportBatch, ImportBatchFile
@@ -538,20 +539,35 @@ class _Ids:
 
 
 # Tables a batch's new referrals plan rows for, in the order they are inserted at its end.
-_PLANNED = (Person, Address, History, LivesWith, Access, MatchKey, Link, Assessment, Override)
+_PLANNED = (
+    Referral,
+    Person,
+    Address,
+    History,
+    LivesWith,
+    Access,
+    MatchKey,
+    Link,
+    Assessment,
+    Override,
+    RegradeDue,
+)
 
 
 class _Writes:
     """Rows a batch's new referrals leave to be inserted together at the batch's end, in the
-    order they were made (so each gets the id it would have had one referral at a time): their
-    people, addresses, history, ties, access, match keys, links and assessments (given their
-    ids when planned, see ``_Ids``), documents, material, identifiers, clocks and audit events.
+    order they were made (so each gets the id it would have had one referral at a time): the
+    referrals themselves, their people, addresses, history, ties, access, match keys, links,
+    assessments and re-grade index rows (given their ids when planned, see ``_Ids``), and
+    their documents, material, identifiers, clocks and audit events.
 
     Nothing stored later in the batch reads them from the database: a referral's grade is made
     from the rows in hand, and its links from the batch's match keys (``_Lookups.held_keys``).
     A referral that may be linked to one of the batch's whose rows wait (whose grade reads that
     referral's people), or that may be a supplement (which reads and writes such rows at once),
-    has those before it written first."""
+    has those before it written first. A referral whose reference another import commits
+    meanwhile then fails the batch's insert, and is found held when the batch is stored again
+    one referral at a time."""
 
     def __init__(self, ids: "_Ids | None" = None):
         self.ids = ids
@@ -563,9 +579,11 @@ class _Writes:
         self.events: list = []
 
     def plan(self, model, rows: list) -> list:
-        """``people.services.Plan``: the rows, with their ids, to be inserted at the end."""
-        for row, pk in zip(rows, self.ids.take(model, len(rows)), strict=True):
-            row.pk = pk
+        """``people.services.Plan``: the rows, with their ids, to be inserted at the end (a row
+        whose key is another row's, the re-grade index's, has its key already)."""
+        if isinstance(model._meta.pk, AutoFieldMixin):
+            for row, pk in zip(rows, self.ids.take(model, len(rows)), strict=True):
+                row.pk = pk
         self.planned[model].extend(rows)
         return rows
 
@@ -751,7 +769,7 @@ def _store(
         return _supplement(existing, draft, actor, as_of), "supplemented"
 
     user = None if isinstance(actor, SystemActor) else actor
-    referral = Referral.objects.create(
+    referral = Referral(
         force=force,
         received_by_force=force,
         source=draft.source,
@@ -775,11 +793,16 @@ def _store(
         imported_by=user,
         imported_by_name=actor_name(actor),
     )
+    # In a batch, the referral and its people, their rows, links and grades are planned, to be
+    # inserted with the batch's; alone, each is inserted at once.
+    plan = writes.plan if lookups.planning else None
+    if plan is None:
+        referral.save(force_insert=True)
+    else:
+        plan(Referral, [referral])
     writes.documents.extend(_documents(referral, draft, received_at=draft.received_at))
     material = [Material(referral=referral, **asdict(material)) for material in draft.material]
     writes.material.extend(material)
-    # In a batch, the people, their rows and links are planned, to be inserted with the batch's.
-    plan = writes.plan if lookups.planning else None
     stored = people_services.add_people(
         referral, draft.people, draft.access, defer_identifiers=writes.identifiers, plan=plan
     )

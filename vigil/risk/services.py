@@ -185,7 +185,8 @@ class NewRows:
     assessments: list[Assessment] = field(default_factory=list)
     events: list = field(default_factory=list)
     # Where the import plans its rows to insert with its batch's (``people.services.Plan``):
-    # the assessments (and any override they hold for a supervisor) are planned, not inserted.
+    # the referral itself is planned (inserted with what its gradings set on it), and so are
+    # the assessments, any override they hold for a supervisor and the re-grade index row.
     plan: Plan | None = None
 
 
@@ -307,7 +308,7 @@ def assess(
     facts = facts if facts is not None else referral_record(referral)
     result = engine.grade(derive_facts(facts, policy, as_of), policy, as_of)
     if index:
-        _index(referral, version, next_change(facts, policy, as_of))
+        _index(referral, version, next_change(facts, policy, as_of), plan=plan)
     answers = {code: fact.as_dict() for code, fact in result.answers.items()}
     previous = (
         current
@@ -458,7 +459,7 @@ def assess_at_receipt(
             current=first,
             plan=None if new is None else new.plan,
         )
-    if new is not None:
+    if new is not None and new.plan is None:
         # What the gradings set on the new referral, stored once.
         Referral.objects.filter(pk=referral.pk).update(
             grade=referral.grade,
@@ -466,6 +467,8 @@ def assess_at_receipt(
             flags=referral.flags,
             status=referral.status,
         )
+    # (Planned, the referral is inserted with them.)
+    if new is not None:
         new.assessments.extend(item for item in (first, later) if item is not None)
         new.events.extend(
             audit_event(
@@ -487,9 +490,13 @@ def assess_at_receipt(
 # The re-grade index: which open referrals the daily re-grade takes
 
 
-def _index(referral: Referral, version: PolicyVersion, due_on) -> None:
+def _index(referral: Referral, version: PolicyVersion, due_on, *, plan: Plan | None = None) -> None:
     """Keep the referral's row of the re-grade index (written with every assessment, under the
-    referral's lock or in the import that made it)."""
+    referral's lock or in the import that made it). ``plan``: a new referral's row, planned for
+    its import to insert (it has none yet)."""
+    if plan is not None:
+        plan(RegradeDue, [RegradeDue(referral_id=referral.pk, due_on=due_on, policy=version)])
+        return
     if referral.status == ReferralStatus.CLOSED:
         RegradeDue.objects.filter(referral_id=referral.pk).delete()
         return
