@@ -674,14 +674,16 @@ class _Lookups:
             # Its research wrote keys at once (everything before it was written first).
             self._look_keys_up()
 
-    def flush(self) -> None:
-        """Write what the batch's stored referrals left, and give back the ids not used."""
+    def flush(self, *, give_back: bool = True) -> None:
+        """Write what the batch's stored referrals left, and give back the ids not used (unless
+        only the batch's own referrals insert before the next flush)."""
         try:
             self.writes.write()
         except DatabaseError as error:
             raise _WriteFailed(str(error)) from error
         self.keys_waiting.clear()
-        self.ids.give_back()
+        if give_back:
+            self.ids.give_back()
 
     def force(self, code: str) -> Force | None:
         if code not in self.forces:
@@ -723,11 +725,14 @@ def store_referral(draft: ReferralDraft, *, actor: Actor, as_of: datetime) -> tu
 def _store_atomically(draft: ReferralDraft, actor, as_of, lookups: _Lookups):
     """One referral in its own savepoint of the batch's transaction; what it leaves to be
     written at the batch's end joins the batch's only once it is stored."""
-    if not lookups.surely_new(draft) or lookups.may_link_to_waiting(draft):
-        # It may be a supplement, which writes its rows at once, or be linked to a referral of
-        # the batch whose people its grade reads: those of the batch's referrals before it go
-        # first, as one at a time (and outside its savepoint).
+    if not lookups.surely_new(draft):
+        # It may be a supplement, which writes its rows at once (with the ids the database
+        # gives): those of the batch's referrals before it go first, as one at a time (and
+        # outside its savepoint), and the ids taken ahead are given back.
         lookups.flush()
+    elif lookups.may_link_to_waiting(draft):
+        # Its grade may read the people of a referral of the batch whose rows wait.
+        lookups.flush(give_back=False)
     mark = lookups.ids.mark()
     mine = _Writes(lookups.ids)
     try:
