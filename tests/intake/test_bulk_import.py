@@ -354,12 +354,14 @@ def test_referrals_linked_within_one_batch_are_stored_exactly_as_one_referral_pe
 
 def test_a_batch_inserts_its_referrals_people_and_grades_once_per_table(tmp_path):
     """Planned in memory, a batch's rows go in with one insert per table at its end (a new
-    referral with the grade its gradings set, not updated after), and the match keys its
-    people can be linked on are looked up once for the whole batch."""
+    referral with the grade its gradings set, not updated after); the match keys its people
+    can be linked on are looked up once for the whole batch, the policy's version once."""
     _forces()
     synth = Synthesiser(18, until=date(2026, 11, 1), forces=["XF"], repeat_rate=0)
     for data in synth.referrals(12):
         (tmp_path / f"{data['source_reference']}.json").write_bytes(json_bytes(data))
+    # As in a new process: the policy's stored version is not yet known.
+    risk_services.forget_policy_versions()
     with CaptureQueriesContext(connection) as queries:
         report = _import([tmp_path], batch_size=50)
 
@@ -382,5 +384,8 @@ def test_a_batch_inserts_its_referrals_people_and_grades_once_per_table(tmp_path
         q for q in queries if q["sql"].startswith("SELECT") and '"people_matchkey"' in q["sql"]
     ]
     assert len(lookups) == 1
+    # The policy's stored version is asked for by the first referral only.
+    versions = [q for q in queries if q["sql"].startswith('SELECT "risk_policyversion"')]
+    assert len(versions) == 1
     assert Person.objects.count() > 12
     assert Assessment.objects.filter(is_current=True).count() == 12

@@ -617,7 +617,8 @@ class _Lookups:
     """What storing a referral looks up that a whole batch can answer at once: the forces,
     which references were not held when the batch began (one query for the batch), and, when
     the batch plans its rows (``planning``: more than one referral), the match keys its
-    referrals' people can be linked on, held before it (one lookup) or made in it."""
+    referrals' people can be linked on, held before it (one lookup) or made in it, and the
+    stored version of the policy its referrals are graded under."""
 
     def __init__(self, drafts: Iterable[ReferralDraft] = ()):
         drafts = list(drafts)
@@ -625,6 +626,8 @@ class _Lookups:
         self.ids = _Ids()
         self.writes = _Writes(self.ids)
         self.planning = len(drafts) > 1
+        # The policy version the batch's referrals were graded under, once one is stored.
+        self.policy_version = None
         wanted = {(draft.source, draft.supplements or draft.source_reference) for draft in drafts}
         held = set()
         if wanted:
@@ -669,6 +672,8 @@ class _Lookups:
                 }
             )
             self.keys_waiting.add(row.key)
+        if mine.planned[Assessment]:
+            self.policy_version = mine.planned[Assessment][0].policy
         self.writes.take(mine)
         if status == "supplemented" and self.planning:
             # Its research wrote keys at once (everything before it was written first).
@@ -826,6 +831,7 @@ def _store(
         material=material,
         linked={link.linked_referral_id for link in links} - {referral.pk},
         plan=plan,
+        version=lookups.policy_version,
     )
     risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of, new=new)
     sync_clocks(referral, as_of=as_of, new=True, assessments=new.assessments, defer=writes.clocks)

@@ -188,6 +188,9 @@ class NewRows:
     # the referral itself is planned (inserted with what its gradings set on it), and so are
     # the assessments, any override they hold for a supervisor and the re-grade index row.
     plan: Plan | None = None
+    # The stored version of the policy in force, where the import has it (a referral stored
+    # before this one in the same transaction was graded under it): not asked again.
+    version: PolicyVersion | None = None
 
 
 def referral_record(referral: Referral, new: NewRows | None = None) -> ReferralRecord:
@@ -430,7 +433,9 @@ def assess_at_receipt(
         lock_index_rows(referral, linked=linked)
     facts = referral_record(referral, new)
     received = min(referral.received_at, as_of)
-    version = _stored_version(active_policy(), as_of)
+    policy = active_policy()
+    known = None if new is None else new.version
+    version = known if known and known.sha256 == policy.sha256 else _stored_version(policy, as_of)
     first = assess(
         referral,
         actor=actor,
