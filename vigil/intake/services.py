@@ -475,7 +475,10 @@ class _Ids:
     its ids back, as its savepoint gives back the sequence). On PostgreSQL they are taken from
     the table's sequence ahead, a thousand at a time, so no other writer can be given them; at
     the batch's end those not used are given back, unless another writer has taken an id since
-    (the next batch then starts after a gap, as it would after a rollback)."""
+    (the next batch then starts after a gap, as it would after a rollback). The check and the
+    giving back are one statement but not atomic: should another writer take an id in the
+    instant between them, a later insert given that id again fails (a batch's is then stored
+    again one referral per transaction; another writer's fails as a conflict would)."""
 
     AHEAD = 1000
 
