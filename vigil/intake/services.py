@@ -6,7 +6,7 @@ Each referral is stored whole with its audit event, or not at all: alone in its 
 """
 
 import hashlib
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -472,34 +472,27 @@ class _Ids:
 
     On SQLite they follow each table's sequence, read once (the batch's transaction holds the
     write lock from its start, so no one else inserts meanwhile; a referral rolled back gives
-    its ids back, as its savepoint gives back the sequence). On PostgreSQL they are taken from
-    the table's sequence ahead, a thousand at a time, so no other writer can be given them; at
-    the batch's end those not used are given back, unless another writer has taken an id since
-    (the next batch then starts after a gap, as it would after a rollback). The check and the
-    giving back are one statement but not atomic: should another writer take an id in the
-    instant between them, a later insert given that id again fails (a batch's is then stored
-    again one referral per transaction; another writer's fails as a conflict would)."""
-
-    AHEAD = 1000
+    its ids back, as its savepoint gives back the sequence). On PostgreSQL each is taken from
+    the table's sequence when planned, exactly as many as are needed, so no other writer can
+    be given one, and none is ever given back (a sequence is never rolled back: a referral
+    rolled back leaves a gap, as it would inserted one at a time). Taking ids ahead and giving
+    back those not used would save a query a table a referral, but giving back is not atomic
+    against another writer taking one, which could then be given twice."""
 
     def __init__(self):
         self.next: dict[type, int] = {}
-        self.ahead: dict[type, deque[int]] = {}
 
     def take(self, model, count: int) -> list[int]:
         if not count:
             return []
         if connection.vendor == "postgresql":
-            ahead = self.ahead.setdefault(model, deque())
-            if len(ahead) < count:
-                with connection.cursor() as cursor:
-                    cursor.execute(
-                        "SELECT nextval(pg_get_serial_sequence(%s, %s)::regclass) "
-                        "FROM generate_series(1, %s)",
-                        [model._meta.db_table, model._meta.pk.column, max(count, self.AHEAD)],
-                    )
-                    ahead.extend(pk for (pk,) in cursor.fetchall())
-            return [ahead.popleft() for _ in range(count)]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)::regclass) AS id "
+                    "FROM generate_series(1, %s) ORDER BY id",
+                    [model._meta.db_table, model._meta.pk.column, count],
+                )
+                return [pk for (pk,) in cursor.fetchall()]
         if model not in self.next:
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -519,26 +512,8 @@ class _Ids:
         self.next = mark
 
     def give_back(self) -> None:
-        """Forget where the sequences stand (others may insert now), giving back on PostgreSQL
-        the ids taken ahead and not used."""
+        """Forget where the sequences stand: others may insert now."""
         self.next = {}
-        ahead, self.ahead = self.ahead, {}
-        for model, left in ahead.items():
-            if not left:
-                continue
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT setval(pg_get_serial_sequence(%s, %s)::regclass, %s, false) "
-                    "WHERE pg_sequence_last_value(pg_get_serial_sequence(%s, %s)::regclass) = %s",
-                    [
-                        model._meta.db_table,
-                        model._meta.pk.column,
-                        left[0],
-                        model._meta.db_table,
-                        model._meta.pk.column,
-                        left[-1],
-                    ],
-                )
 
 
 # Tables a batch's new referrals plan rows for, in the order they are inserted at its end.
