@@ -15,6 +15,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import DatabaseError, connection
+from django.test.utils import CaptureQueriesContext
 
 from vigil.accounts.models import Force
 from vigil.audit.context import origin
@@ -326,3 +327,65 @@ def test_a_batch_whose_inserts_at_its_end_fail_is_stored_again_one_referral_at_a
         Referral.objects.values_list("pk", flat=True)
     )
     assert verify_chain().ok
+
+
+def test_referrals_linked_within_one_batch_are_stored_exactly_as_one_referral_per_transaction(
+    tmp_path,
+):
+    """Suspects who recur within one batch: their links are planned from the batch's own match
+    keys (not read back), and a referral whose grade reads the people of one still waiting is
+    stored after those are written; every row and the audit trail are as one at a time."""
+    synth = Synthesiser(17, until=date(2026, 11, 1), forces=["XF"], repeat_rate=0.8)
+    for data in synth.referrals(40):
+        (tmp_path / f"{data['source_reference']}.json").write_bytes(json_bytes(data))
+    _emptied()
+    one_by_one = _import([tmp_path], batch_size=1)
+    stored_one_by_one = _every_row()
+    links = Link.objects.count()
+    _emptied()
+    batched = _import([tmp_path], batch_size=100)
+
+    assert links > 10
+    assert batched.as_dict() == one_by_one.as_dict()
+    for table, rows in _every_row().items():
+        assert rows == stored_one_by_one[table], table
+    assert verify_chain().ok
+
+
+def test_a_batch_inserts_its_referrals_people_and_grades_once_per_table(tmp_path):
+    """Planned in memory, a batch's rows go in with one insert per table at its end (a new
+    referral with the grade its gradings set, not updated after); the match keys its people
+    can be linked on are looked up once for the whole batch, the policy's version once."""
+    _forces()
+    synth = Synthesiser(18, until=date(2026, 11, 1), forces=["XF"], repeat_rate=0)
+    for data in synth.referrals(12):
+        (tmp_path / f"{data['source_reference']}.json").write_bytes(json_bytes(data))
+    # As in a new process: the policy's stored version is not yet known.
+    risk_services.forget_policy_versions()
+    with CaptureQueriesContext(connection) as queries:
+        report = _import([tmp_path], batch_size=50)
+
+    assert report.created == 12
+    tables = [
+        "intake_referral",
+        "people_person",
+        "people_address",
+        "people_matchkey",
+        "risk_assessment",
+        "risk_regradedue",
+    ]
+    inserts = {
+        table: sum(1 for q in queries if q["sql"].startswith(f'INSERT INTO "{table}"'))
+        for table in tables
+    }
+    assert inserts == dict.fromkeys(tables, 1)
+    assert not [q for q in queries if q["sql"].startswith('UPDATE "intake_referral"')]
+    lookups = [
+        q for q in queries if q["sql"].startswith("SELECT") and '"people_matchkey"' in q["sql"]
+    ]
+    assert len(lookups) == 1
+    # The policy's stored version is asked for by the first referral only.
+    versions = [q for q in queries if q["sql"].startswith('SELECT "risk_policyversion"')]
+    assert len(versions) == 1
+    assert Person.objects.count() > 12
+    assert Assessment.objects.filter(is_current=True).count() == 12

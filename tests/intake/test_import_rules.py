@@ -69,7 +69,7 @@ def test_the_same_reference_from_another_source_is_a_different_referral():
 
 
 def test_a_failure_part_way_through_storing_leaves_nothing_behind(monkeypatch):
-    def broken(referral, people):
+    def broken(referral, people, **options):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(people_services, "link_people", broken)

@@ -6,6 +6,7 @@ Each referral is stored whole with its audit event, or not at all: alone in its 
 """
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -13,8 +14,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import F
+from django.db.models.fields import AutoFieldMixin
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -28,10 +30,12 @@ from vigil.core.actors import SystemActor, actor_name
 from vigil.core.permissions import require
 from vigil.core.roles import Action
 from vigil.people import services as people_services
+from vigil.people.models import Access, Address, History, Link, LivesWith, MatchKey, Person
 from vigil.referrals.changes import Conflict, RecordError, changing
 from vigil.referrals.drafts import IntakeError, ReferralDraft, ResearchDraft
 from vigil.referrals.models import Document, Material, Referral
 from vigil.risk import services as risk_services
+from vigil.risk.models import Assessment, Override, RegradeDue
 
 from . import cybertip, native_json, unknown_values
 from .models import ImportBatch, ImportBatchFile
@@ -445,6 +449,9 @@ def _store_batch(waiting: list[tuple], actor, as_of, report: ImportReport, progr
                 referral, status = _store_atomically(item, actor, as_of, lookups)
             except IntakeError as error:
                 done.rejected.append(Rejected(extra, error.location, error.message))
+            except _WriteFailed:
+                # The batch's own inserts: nothing of it is stored.
+                raise
             except BaseException as error:
                 # As one referral per transaction would: those before it stay stored.
                 failure = error
@@ -453,32 +460,115 @@ def _store_batch(waiting: list[tuple], actor, as_of, report: ImportReport, progr
                 done.imported.append(_imported(extra, referral, status, item))
             if progress:
                 progress(1)
-        try:
-            lookups.writes.write()
-        except DatabaseError as error:
-            raise _WriteFailed(str(error)) from error
+        lookups.flush()
     report.imported.extend(done.imported)
     report.rejected.extend(done.rejected)
     if failure is not None:
         raise failure
 
 
-class _Writes:
-    """Rows a batch's new referrals leave to be inserted together at the batch's end, in the
-    order they were made (so each gets the id it would have had one referral at a time): their
-    documents, material, identifiers, clocks and audit events. Nothing stored later in the
-    batch reads them (a referral's grade is made from the rows in hand, and linking reads match
-    keys); a referral that may be a supplement (which reads and writes such rows at once) has
-    those before it written first."""
+class _Ids:
+    """The ids of rows a batch plans now and inserts at its end: those the database would have
+    given them inserted one referral at a time, in the order they are planned.
+
+    On SQLite they follow each table's sequence, read once (the batch's transaction holds the
+    write lock from its start, so no one else inserts meanwhile; a referral rolled back gives
+    its ids back, as its savepoint gives back the sequence). On PostgreSQL each is taken from
+    the table's sequence when planned, exactly as many as are needed, so no other writer can
+    be given one, and none is ever given back (a sequence is never rolled back: a referral
+    rolled back leaves a gap, as it would inserted one at a time). Taking ids ahead and giving
+    back those not used would save a query a table a referral, but giving back is not atomic
+    against another writer taking one, which could then be given twice."""
 
     def __init__(self):
+        self.next: dict[type, int] = {}
+
+    def take(self, model, count: int) -> list[int]:
+        if not count:
+            return []
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)::regclass) AS id "
+                    "FROM generate_series(1, %s) ORDER BY id",
+                    [model._meta.db_table, model._meta.pk.column, count],
+                )
+                return [pk for (pk,) in cursor.fetchall()]
+        if model not in self.next:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT seq FROM sqlite_sequence WHERE name = %s", [model._meta.db_table]
+                )
+                row = cursor.fetchone()
+            self.next[model] = (row[0] if row else 0) + 1
+        first = self.next[model]
+        self.next[model] += count
+        return list(range(first, first + count))
+
+    def mark(self) -> dict:
+        return dict(self.next)
+
+    def back_to(self, mark: dict) -> None:
+        """A referral's savepoint was rolled back: on SQLite, so were the ids it took."""
+        self.next = mark
+
+    def give_back(self) -> None:
+        """Forget where the sequences stand: others may insert now."""
+        self.next = {}
+
+
+# Tables a batch's new referrals plan rows for, in the order they are inserted at its end.
+_PLANNED = (
+    Referral,
+    Person,
+    Address,
+    History,
+    LivesWith,
+    Access,
+    MatchKey,
+    Link,
+    Assessment,
+    Override,
+    RegradeDue,
+)
+
+
+class _Writes:
+    """Rows a batch's new referrals leave to be inserted together at the batch's end, in the
+    order they were made (so each gets the id it would have had one referral at a time): the
+    referrals themselves, their people, addresses, history, ties, access, match keys, links,
+    assessments and re-grade index rows (given their ids when planned, see ``_Ids``), and
+    their documents, material, identifiers, clocks and audit events.
+
+    Nothing stored later in the batch reads them from the database: a referral's grade is made
+    from the rows in hand, and its links from the batch's match keys (``_Lookups.held_keys``).
+    A referral that may be linked to one of the batch's whose rows wait (whose grade reads that
+    referral's people), or that may be a supplement (which reads and writes such rows at once),
+    has those before it written first. A referral whose reference another import commits
+    meanwhile then fails the batch's insert, and is found held when the batch is stored again
+    one referral at a time."""
+
+    def __init__(self, ids: "_Ids | None" = None):
+        self.ids = ids
+        self.planned: dict[type, list] = {model: [] for model in _PLANNED}
         self.documents: list = []
         self.material: list = []
         self.identifiers: list = []
         self.clocks: list = []
         self.events: list = []
 
+    def plan(self, model, rows: list) -> list:
+        """``people.services.Plan``: the rows, with their ids, to be inserted at the end (a row
+        whose key is another row's, the re-grade index's, has its key already)."""
+        if isinstance(model._meta.pk, AutoFieldMixin):
+            for row, pk in zip(rows, self.ids.take(model, len(rows)), strict=True):
+                row.pk = pk
+        self.planned[model].extend(rows)
+        return rows
+
     def take(self, other: "_Writes") -> None:
+        for model, rows in other.planned.items():
+            self.planned[model].extend(rows)
         self.documents.extend(other.documents)
         self.material.extend(other.material)
         self.identifiers.extend(other.identifiers)
@@ -486,26 +576,37 @@ class _Writes:
         self.events.extend(other.events)
 
     def write(self) -> None:
+        for model, rows in self.planned.items():
+            if rows:
+                model.objects.bulk_create(rows)
+            if model is Person and self.identifiers:
+                people_services.add_identifiers(self.identifiers)
         if self.documents:
             Document.objects.bulk_create(self.documents)
         if self.material:
             Material.objects.bulk_create(self.material)
-        if self.identifiers:
-            people_services.add_identifiers(self.identifiers)
         if self.clocks:
             add_clocks(self.clocks)
         if self.events:
             record_many(self.events)
-        self.__init__()
+        self.__init__(self.ids)
 
 
 class _Lookups:
     """What storing a referral looks up that a whole batch can answer at once: the forces,
-    and which references were not held when the batch began (one query for the batch)."""
+    which references were not held when the batch began (one query for the batch), and, when
+    the batch plans its rows (``planning``: more than one referral), the match keys its
+    referrals' people can be linked on, held before it (one lookup) or made in it, and the
+    stored version of the policy its referrals are graded under."""
 
     def __init__(self, drafts: Iterable[ReferralDraft] = ()):
+        drafts = list(drafts)
         self.forces: dict[str, Force | None] = {}
-        self.writes = _Writes()
+        self.ids = _Ids()
+        self.writes = _Writes(self.ids)
+        self.planning = len(drafts) > 1
+        # The policy version the batch's referrals were graded under, once one is stored.
+        self.policy_version = None
         wanted = {(draft.source, draft.supplements or draft.source_reference) for draft in drafts}
         held = set()
         if wanted:
@@ -516,6 +617,57 @@ class _Lookups:
                 ).values_list("source", "source_reference")
             )
         self.absent = wanted - held
+        # Each draft's keys, those held under any of them before the batch, and those the
+        # batch's stored referrals made (in the order made; those not yet written apart).
+        self.draft_keys: dict[int, set[str]] = {}
+        if self.planning:
+            self.draft_keys = {id(d): people_services.draft_keys(d.people) for d in drafts}
+        self.keys_before: dict[str, list[dict]] = {}
+        self.keys_made: dict[str, list[dict]] = defaultdict(list)
+        self.keys_waiting: set[str] = set()
+        self._look_keys_up()
+
+    def _look_keys_up(self) -> None:
+        self.keys_before = people_services.keys_held(set().union(*self.draft_keys.values()))
+        self.keys_made.clear()
+
+    def held_keys(self, keys: set[str]) -> dict[str, list[dict]]:
+        """The match key rows under these keys, as a lookup in the database would give them
+        if every referral stored before in the batch were written (``link_people``)."""
+        return {key: [*self.keys_before.get(key, ()), *self.keys_made.get(key, ())] for key in keys}
+
+    def may_link_to_waiting(self, draft: ReferralDraft) -> bool:
+        return bool(self.keys_waiting & self.draft_keys.get(id(draft), set()))
+
+    def stored(self, mine: _Writes, status: str) -> None:
+        """A referral is stored (its savepoint released): what it leaves joins the batch's."""
+        for row in mine.planned[MatchKey]:
+            self.keys_made[row.key].append(
+                {
+                    "person_id": row.person_id,
+                    "referral_id": row.referral_id,
+                    "key": row.key,
+                    "is_suspect": row.is_suspect,
+                }
+            )
+            self.keys_waiting.add(row.key)
+        if mine.planned[Assessment]:
+            self.policy_version = mine.planned[Assessment][0].policy
+        self.writes.take(mine)
+        if status == "supplemented" and self.planning:
+            # Its research wrote keys at once (everything before it was written first).
+            self._look_keys_up()
+
+    def flush(self, *, give_back: bool = True) -> None:
+        """Write what the batch's stored referrals left, and give back the ids not used (unless
+        only the batch's own referrals insert before the next flush)."""
+        try:
+            self.writes.write()
+        except DatabaseError as error:
+            raise _WriteFailed(str(error)) from error
+        self.keys_waiting.clear()
+        if give_back:
+            self.ids.give_back()
 
     def force(self, code: str) -> Force | None:
         if code not in self.forces:
@@ -550,7 +702,7 @@ def store_referral(draft: ReferralDraft, *, actor: Actor, as_of: datetime) -> tu
     lookups = _Lookups()
     with transaction.atomic():
         stored = _store_atomically(draft, actor, as_of, lookups)
-        lookups.writes.write()
+        lookups.flush()
     return stored
 
 
@@ -558,20 +710,30 @@ def _store_atomically(draft: ReferralDraft, actor, as_of, lookups: _Lookups):
     """One referral in its own savepoint of the batch's transaction; what it leaves to be
     written at the batch's end joins the batch's only once it is stored."""
     if not lookups.surely_new(draft):
-        # It may be a supplement, which writes its clocks and events at once: those of the
-        # batch's referrals before it go first, as one at a time (and outside its savepoint).
-        lookups.writes.write()
-    mine = _Writes()
+        # It may be a supplement, which writes its rows at once (with the ids the database
+        # gives): those of the batch's referrals before it go first, as one at a time (and
+        # outside its savepoint), and the ids taken ahead are given back.
+        lookups.flush()
+    elif lookups.may_link_to_waiting(draft):
+        # Its grade may read the people of a referral of the batch whose rows wait.
+        lookups.flush(give_back=False)
+    mark = lookups.ids.mark()
+    mine = _Writes(lookups.ids)
     try:
-        with transaction.atomic():
-            stored = _store(draft, actor, as_of, lookups, mine)
-    except IntegrityError:
-        # Another import of the same reference committed between our check and our insert:
-        # this document is now the same again, or a supplement to it.
-        mine = _Writes()
-        with transaction.atomic():
-            stored = _store(draft, actor, as_of, lookups, mine)
-    lookups.writes.take(mine)
+        try:
+            with transaction.atomic():
+                stored = _store(draft, actor, as_of, lookups, mine)
+        except IntegrityError:
+            # Another import of the same reference committed between our check and our insert:
+            # this document is now the same again, or a supplement to it.
+            lookups.ids.back_to(mark)
+            mine = _Writes(lookups.ids)
+            with transaction.atomic():
+                stored = _store(draft, actor, as_of, lookups, mine)
+    except BaseException:
+        lookups.ids.back_to(mark)
+        raise
+    lookups.stored(mine, stored[1])
     return stored
 
 
@@ -601,7 +763,7 @@ def _store(
         return _supplement(existing, draft, actor, as_of), "supplemented"
 
     user = None if isinstance(actor, SystemActor) else actor
-    referral = Referral.objects.create(
+    referral = Referral(
         force=force,
         received_by_force=force,
         source=draft.source,
@@ -625,14 +787,23 @@ def _store(
         imported_by=user,
         imported_by_name=actor_name(actor),
     )
+    # In a batch, the referral and its people, their rows, links and grades are planned, to be
+    # inserted with the batch's; alone, each is inserted at once.
+    plan = writes.plan if lookups.planning else None
+    if plan is None:
+        referral.save(force_insert=True)
+    else:
+        plan(Referral, [referral])
     writes.documents.extend(_documents(referral, draft, received_at=draft.received_at))
     material = [Material(referral=referral, **asdict(material)) for material in draft.material]
     writes.material.extend(material)
     stored = people_services.add_people(
-        referral, draft.people, draft.access, defer_identifiers=writes.identifiers
+        referral, draft.people, draft.access, defer_identifiers=writes.identifiers, plan=plan
     )
     people = stored.people
-    links = people_services.link_people(referral, people)
+    links = people_services.link_people(
+        referral, people, held_keys=lookups.held_keys if plan else None, plan=plan
+    )
     unknown_values.count(draft.warnings, at=as_of)
     # Graded as of its receipt (ages on that day), then carried forward to today, in the same
     # transaction: a referral imported late keeps the grade it had when it arrived. Its record
@@ -643,6 +814,8 @@ def _store(
         history=stored.history,
         material=material,
         linked={link.linked_referral_id for link in links} - {referral.pk},
+        plan=plan,
+        version=lookups.policy_version,
     )
     risk_services.assess_at_receipt(referral, actor=actor, as_of=as_of, new=new)
     sync_clocks(referral, as_of=as_of, new=True, assessments=new.assessments, defer=writes.clocks)

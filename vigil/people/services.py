@@ -1,6 +1,7 @@
 """Storing the people of a referral and recognising them in other referrals (deconfliction)."""
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -45,6 +46,12 @@ from .schemas import AccessIn, HistoryIn, HouseholdMemberIn, PersonCorrectionIn
 step = partial(recording, section="facts")
 
 
+# Rows of a model planned now and inserted later with others (an import's batch): given the
+# model and new rows, it sets each row's id, the one the database would have given it inserted
+# at once, keeps the rows to insert and returns them.
+Plan = Callable[[type, list], list]
+
+
 @dataclass
 class StoredPeople:
     """The rows ``add_people`` wrote for a new referral, as they were written (in id order): what
@@ -63,37 +70,44 @@ def add_people(
     access: list[AccessDraft],
     *,
     defer_identifiers: list[Identifier] | None = None,
+    plan: Plan | None = None,
 ) -> StoredPeople:
     """Store the referral's people with everything known about them, in the caller's transaction.
     ``defer_identifiers``: their identifiers are put on this list, for the caller to store with
-    others in the same transaction (``add_identifiers``), instead of inserted here."""
+    others in the same transaction (``add_identifiers``), instead of inserted here. ``plan``:
+    the people, addresses, history, ties, access and match keys are given their ids and left to
+    the caller to insert with those of other referrals (see ``Plan``), instead of inserted here."""
+    insert = plan or _insert
     received_on = referral.received_at.date()
     # Facts that arrive with a referral are known from its receipt, on its authority.
     source = f"{referral.get_source_display()} referral {referral.source_reference}"
     learned = {"source": source[:200], "learned_at": referral.received_at}
-    people = Person.objects.bulk_create(
-        Person(
-            referral=referral,
-            ref=draft.ref,
-            role=draft.role,
-            role_text=draft.role_text,
-            relation=draft.relation,
-            first_name=draft.first_name,
-            last_name=draft.last_name,
-            date_of_birth=draft.date_of_birth,
-            stated_age=draft.stated_age,
-            stated_age_on=received_on if draft.stated_age is not None else None,
-            gender=draft.gender,
-            occupation=draft.occupation,
-            works_with_children=draft.works_with_children,
-            school_name=draft.school_name,
-            household_established=draft.household_established,
-            access_established=draft.access_established,
-            history_established=draft.history_established,
-            notes=draft.notes,
-            **learned,
-        )
-        for draft in drafts
+    people = insert(
+        Person,
+        [
+            Person(
+                referral=referral,
+                ref=draft.ref,
+                role=draft.role,
+                role_text=draft.role_text,
+                relation=draft.relation,
+                first_name=draft.first_name,
+                last_name=draft.last_name,
+                date_of_birth=draft.date_of_birth,
+                stated_age=draft.stated_age,
+                stated_age_on=received_on if draft.stated_age is not None else None,
+                gender=draft.gender,
+                occupation=draft.occupation,
+                works_with_children=draft.works_with_children,
+                school_name=draft.school_name,
+                household_established=draft.household_established,
+                access_established=draft.access_established,
+                history_established=draft.history_established,
+                notes=draft.notes,
+                **learned,
+            )
+            for draft in drafts
+        ],
     )
     by_ref = {person.ref: person for person in people}
     identifiers, addresses, history, lives_with = [], [], [], set()
@@ -126,23 +140,26 @@ def add_people(
         Identifier.objects.bulk_create(identifiers)
     else:
         defer_identifiers.extend(identifiers)
-    Address.objects.bulk_create(addresses)
-    History.objects.bulk_create(history)
-    ties = LivesWith.objects.bulk_create(
-        [LivesWith(person_id=a, other_id=b, **learned) for a, b in sorted(lives_with)]
+    insert(Address, addresses)
+    insert(History, history)
+    ties = insert(
+        LivesWith, [LivesWith(person_id=a, other_id=b, **learned) for a, b in sorted(lives_with)]
     )
-    reached = Access.objects.bulk_create(
-        {
-            (entry.person_ref, entry.child_ref, entry.kind): Access(
-                person=by_ref[entry.person_ref],
-                child=by_ref[entry.child_ref],
-                kind=entry.kind,
-                **learned,
-            )
-            for entry in access
-        }.values()
+    reached = insert(
+        Access,
+        list(
+            {
+                (entry.person_ref, entry.child_ref, entry.kind): Access(
+                    person=by_ref[entry.person_ref],
+                    child=by_ref[entry.child_ref],
+                    kind=entry.kind,
+                    **learned,
+                )
+                for entry in access
+            }.values()
+        ),
     )
-    _store_match_keys(referral, people, identifiers, addresses)
+    _store_match_keys(referral, people, identifiers, addresses, insert)
     return StoredPeople(people, addresses, history, ties, reached)
 
 
@@ -151,8 +168,16 @@ def add_identifiers(identifiers: list[Identifier]) -> None:
     Identifier.objects.bulk_create(identifiers)
 
 
+def _insert(model, rows: list) -> list:
+    return model.objects.bulk_create(rows)
+
+
 def _store_match_keys(
-    referral, people: list[Person], identifiers: list[Identifier], addresses: list[Address]
+    referral,
+    people: list[Person],
+    identifiers: list[Identifier],
+    addresses: list[Address],
+    insert=_insert,
 ) -> None:
     by_person, homes = defaultdict(list), defaultdict(list)
     for item in identifiers:
@@ -160,9 +185,7 @@ def _store_match_keys(
     for item in addresses:
         if item.kind == AddressKind.HOME:
             homes[item.person_id].append((item.line1, item.postcode))
-    referral.new_match_keys = MatchKey.objects.bulk_create(
-        _match_key_rows(referral, people, by_person, homes)
-    )
+    referral.new_match_keys = insert(MatchKey, _match_key_rows(referral, people, by_person, homes))
 
 
 def _match_key_rows(referral, people, identifiers: dict, homes: dict) -> list[MatchKey]:
@@ -219,23 +242,30 @@ def refresh_match_keys(referral, people: list[Person]) -> list[MatchKey]:
     return rows
 
 
-def link_people(referral, people: list[Person], keys: list[MatchKey] | None = None) -> list[Link]:
+def link_people(
+    referral,
+    people: list[Person],
+    keys: list[MatchKey] | None = None,
+    *,
+    held_keys: Callable[[set[str]], dict[str, list[dict]]] | None = None,
+    plan: Plan | None = None,
+) -> list[Link]:
     """Link this referral's people to anyone already held who shares a key with them, on the
     keys given (those just learned) or all the referral's; return the links that are new.
 
     Only pairs where at least one side is a suspect are linked: that is the question the
     deconfliction answers (is this suspect known, or is someone here a suspect elsewhere?).
-    One indexed lookup, whatever the number of referrals held.
+    One indexed lookup, whatever the number of referrals held. ``held_keys``: the rows held
+    under each of some keys, where the caller has them (an import's batch, looked up at once),
+    in place of the lookup; ``plan``: the links are planned, not inserted (see ``Plan``).
     """
     mine = keys if keys is not None else getattr(referral, "new_match_keys", None)
     if mine is None:
         mine = list(MatchKey.objects.filter(referral=referral))
     if not mine:
         return []
-    theirs = MatchKey.objects.filter(key__in={row.key for row in mine}).exclude(referral=referral)
-    by_key = defaultdict(list)
-    for row in theirs.values("person_id", "referral_id", "key", "is_suspect"):
-        by_key[row["key"]].append(row)
+    wanted = {row.key for row in mine}
+    by_key = held_keys(wanted) if held_keys is not None else _held_keys(wanted, referral)
     held = set()
     if keys is not None:
         # Research learns a key later: the pair may already be linked, either way round.
@@ -247,6 +277,8 @@ def link_people(referral, people: list[Person], keys: list[MatchKey] | None = No
     links = []
     for row in mine:
         for match in by_key.get(row.key, ()):
+            if match["referral_id"] == referral.pk:
+                continue
             if not (row.is_suspect or match["is_suspect"]):
                 continue
             if (row.person_id, match["person_id"], row.reason) in held:
@@ -262,7 +294,51 @@ def link_people(referral, people: list[Person], keys: list[MatchKey] | None = No
                     matched_on=getattr(row, "shown", row.key),
                 )
             )
+    if plan is not None:
+        # A new referral's links: its people are new, so none can be held already.
+        return plan(Link, links)
     return Link.objects.bulk_create(links, ignore_conflicts=True)
+
+
+def _held_keys(keys: set[str], referral) -> dict[str, list[dict]]:
+    by_key = defaultdict(list)
+    for row in (
+        MatchKey.objects.filter(key__in=keys)
+        .exclude(referral=referral)
+        .values("person_id", "referral_id", "key", "is_suspect")
+    ):
+        by_key[row["key"]].append(row)
+    return by_key
+
+
+def keys_held(keys: Iterable[str]) -> dict[str, list[dict]]:
+    """The match key rows held under these keys, each key's in the order they were stored
+    (the order a lookup of one referral's keys reads them), in a few queries however many."""
+    keys = sorted(set(keys))
+    by_key = defaultdict(list)
+    for start in range(0, len(keys), 5000):
+        rows = MatchKey.objects.filter(key__in=keys[start : start + 5000]).order_by("pk")
+        for row in rows.values("person_id", "referral_id", "key", "is_suspect"):
+            by_key[row["key"]].append(row)
+    return by_key
+
+
+def draft_keys(drafts: list[PersonDraft]) -> set[str]:
+    """The keys the people of a referral's draft will be matched on, once stored."""
+    found = set()
+    for draft in drafts:
+        identifiers = [
+            (item.kind, normalise(item.kind, item.value), item.service)
+            for item in draft.identifiers
+        ]
+        homes = [(a.line1, a.postcode) for a in draft.addresses if a.kind == AddressKind.HOME]
+        found.update(
+            key
+            for _, key, _ in match_keys(
+                identifiers, draft.first_name, draft.last_name, draft.date_of_birth, homes
+            )
+        )
+    return found
 
 
 def linked_referrals(referral, viewer) -> list[dict]:

@@ -28,7 +28,7 @@ from vigil.core.permissions import require
 from vigil.core.roles import Action
 from vigil.people.children import Source
 from vigil.people.models import History, Link, Person
-from vigil.people.services import PeopleRecords, people_records
+from vigil.people.services import PeopleRecords, Plan, people_records
 from vigil.referrals.changes import Change, RecordError, advance, after_every_change, changing
 from vigil.referrals.choices import DERIVED_FLAGS, Flag, ReferralStatus
 from vigil.referrals.models import Material, Referral
@@ -184,6 +184,13 @@ class NewRows:
     # events, made but not stored: the import appends them with its batch's (``record_many``).
     assessments: list[Assessment] = field(default_factory=list)
     events: list = field(default_factory=list)
+    # Where the import plans its rows to insert with its batch's (``people.services.Plan``):
+    # the referral itself is planned (inserted with what its gradings set on it), and so are
+    # the assessments, any override they hold for a supervisor and the re-grade index row.
+    plan: Plan | None = None
+    # The stored version of the policy in force, where the import has it (a referral stored
+    # before this one in the same transaction was graded under it): not asked again.
+    version: PolicyVersion | None = None
 
 
 def referral_record(referral: Referral, new: NewRows | None = None) -> ReferralRecord:
@@ -279,6 +286,7 @@ def assess(
     new: bool = False,
     current: Assessment | None = None,
     index: bool = True,
+    plan: Plan | None = None,
 ) -> Assessment | None:
     """Grade the referral from its recorded facts; store a new assessment if anything changed.
 
@@ -293,7 +301,9 @@ def assess(
     flags, and whose ``current`` is its current assessment (None before the first): neither is
     read back, and its grade, flags and status are set on the object only, for the caller to
     store. ``version``: the stored policy version, where the caller has it. Without ``index``,
-    the re-grade index is left to a later grading in the same transaction.
+    the re-grade index is left to a later grading in the same transaction. ``plan`` (with
+    ``new``): the assessment and any override are planned for the caller to insert (see
+    ``NewRows.plan``), not inserted here.
     """
     policy = policy or active_policy()
     recorded_at = recorded_at or as_of
@@ -301,7 +311,7 @@ def assess(
     facts = facts if facts is not None else referral_record(referral)
     result = engine.grade(derive_facts(facts, policy, as_of), policy, as_of)
     if index:
-        _index(referral, version, next_change(facts, policy, as_of))
+        _index(referral, version, next_change(facts, policy, as_of), plan=plan)
     answers = {code: fact.as_dict() for code, fact in result.answers.items()}
     previous = (
         current
@@ -320,7 +330,7 @@ def assess(
 
     held = previous is not None and rank(result.grade) < rank(previous.grade)
     user = None if is_system(actor) else actor
-    assessment = Assessment.objects.create(
+    assessment = Assessment(
         referral=referral,
         policy=version,
         assessed_at=as_of,
@@ -345,14 +355,20 @@ def assess(
         flags=result.flags,
         sentence=result.sentence,
     )
+    if plan is None:
+        assessment.save(force_insert=True)
+    else:
+        plan(Assessment, [assessment])
     if previous is not None:
         previous.is_current = False
-        previous.save(update_fields=["is_current"])
-        previous.overrides.filter(status=OverrideStatus.PENDING).update(
-            status=OverrideStatus.SUPERSEDED
-        )
+        if plan is None:
+            previous.save(update_fields=["is_current"])
+            previous.overrides.filter(status=OverrideStatus.PENDING).update(
+                status=OverrideStatus.SUPERSEDED
+            )
+        # (Planned, it is inserted as it is now; it can have no override yet.)
     if held:
-        Override.objects.create(
+        override = Override(
             referral=referral,
             assessment=assessment,
             from_grade=previous.grade,
@@ -366,6 +382,10 @@ def assess(
             proposed_at=as_of,
             status=OverrideStatus.PENDING,
         )
+        if plan is None:
+            override.save(force_insert=True)
+        else:
+            plan(Override, [override])
     _mirror(referral, assessment, new=new)
     # A provisional grade leaves the referral in research; a settled one moves it on.
     advance(referral, "researching" if assessment.provisional else "graded", write=not new)
@@ -413,7 +433,9 @@ def assess_at_receipt(
         lock_index_rows(referral, linked=linked)
     facts = referral_record(referral, new)
     received = min(referral.received_at, as_of)
-    version = _stored_version(active_policy(), as_of)
+    policy = active_policy()
+    known = None if new is None else new.version
+    version = known if known and known.sha256 == policy.sha256 else _stored_version(policy, as_of)
     first = assess(
         referral,
         actor=actor,
@@ -424,6 +446,7 @@ def assess_at_receipt(
         version=version,
         new=new is not None,
         audit=new is None,
+        plan=None if new is None else new.plan,
         # Written by the carrying forward, when there is one (the same row, its last values).
         index=new is None or as_of <= received,
     )
@@ -439,8 +462,9 @@ def assess_at_receipt(
             new=new is not None,
             audit=new is None,
             current=first,
+            plan=None if new is None else new.plan,
         )
-    if new is not None:
+    if new is not None and new.plan is None:
         # What the gradings set on the new referral, stored once.
         Referral.objects.filter(pk=referral.pk).update(
             grade=referral.grade,
@@ -448,6 +472,8 @@ def assess_at_receipt(
             flags=referral.flags,
             status=referral.status,
         )
+    # (Planned, the referral is inserted with them.)
+    if new is not None:
         new.assessments.extend(item for item in (first, later) if item is not None)
         new.events.extend(
             audit_event(
@@ -469,9 +495,13 @@ def assess_at_receipt(
 # The re-grade index: which open referrals the daily re-grade takes
 
 
-def _index(referral: Referral, version: PolicyVersion, due_on) -> None:
+def _index(referral: Referral, version: PolicyVersion, due_on, *, plan: Plan | None = None) -> None:
     """Keep the referral's row of the re-grade index (written with every assessment, under the
-    referral's lock or in the import that made it)."""
+    referral's lock or in the import that made it). ``plan``: a new referral's row, planned for
+    its import to insert (it has none yet)."""
+    if plan is not None:
+        plan(RegradeDue, [RegradeDue(referral_id=referral.pk, due_on=due_on, policy=version)])
+        return
     if referral.status == ReferralStatus.CLOSED:
         RegradeDue.objects.filter(referral_id=referral.pk).delete()
         return
