@@ -64,7 +64,7 @@ def test_an_assessor_records_a_child_at_home_and_the_grade_rises(
     assert "lives with a child aged 6 (household visit" in page.inner_text(
         "[data-testid=risk-sentence]"
     )
-    assert "Lives with anyone under 18: unknown → yes" in page.inner_text(
+    assert "Lives with anyone under 18: not known → yes" in page.inner_text(
         "[data-testid=risk-history]"
     )
     screenshot("referral-risk-panel")
